@@ -1,0 +1,22 @@
+import type { RabbitMqInfo } from '../recoveries/recovery.js';
+import type { StartedCluster } from '../platforms/platform.js';
+
+/** Khepri first shipped (behind a feature flag) in 3.13; anything older can only be Mnesia. */
+export function khepriPossible(version: string): boolean {
+  const match = /^(\d+)\.(\d+)/.exec(version);
+  if (!match) return true;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > 3 || (major === 3 && minor >= 13);
+}
+
+/** Reads the version (from AMQP server properties) and the metadata store (the khepri_db feature flag). */
+export async function detectRabbitMq(cluster: StartedCluster, version: string): Promise<RabbitMqInfo> {
+  if (!khepriPossible(version)) return { version, metadataStore: 'mnesia' };
+  const result = await cluster.exec(0, 'rabbitmqctl', ['list_feature_flags', 'name', 'state', '--formatter', 'json'], { timeoutMs: 20_000 });
+  if (result.exitCode !== 0) return { version, metadataStore: null };
+  return { version, metadataStore: metadataStoreFrom(JSON.parse(result.stdout) as { name: string; state: string }[]) };
+}
+
+export function metadataStoreFrom(flags: { name: string; state: string }[]): 'mnesia' | 'khepri' {
+  return flags.some((flag) => flag.name === 'khepri_db' && flag.state === 'enabled') ? 'khepri' : 'mnesia';
+}

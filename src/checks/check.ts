@@ -1,0 +1,22 @@
+import type { DrillContext } from '../run/drill-context.js';
+import type { CheckRecord } from '../run/journal.js';
+
+export interface Verdict {
+  ok: boolean;
+  reason?: string;
+}
+
+/** A check observes (plain, serialisable data) and then evaluates; a deviation is data, never an exception. */
+export interface Check<T> {
+  readonly name: string;
+  observe(context: DrillContext): Promise<T>;
+  evaluate(observation: T): Verdict;
+}
+
+export async function runCheck<T>(check: Check<T>, context: DrillContext): Promise<{ record: CheckRecord; observation: T }> {
+  const observation = await check.observe(context);
+  const verdict = check.evaluate(observation);
+  const record: CheckRecord = { name: check.name, ok: verdict.ok, observation };
+  if (verdict.reason !== undefined) record.reason = verdict.reason;
+  return { record, observation };
+}

@@ -1,0 +1,52 @@
+import { errorMessage } from '../common/errors.js';
+import type { DrillContext } from '../run/drill-context.js';
+import type { Check, Verdict } from './check.js';
+
+export interface MembershipView {
+  node: string;
+  /** The nodes this node sees running in its cluster, or the error that stopped us asking. */
+  runningNodes: string[] | null;
+  error?: string;
+}
+
+/**
+ * Readiness is not membership: a force-booted node with another cookie reports ready while alone. Every
+ * node must see the same cluster of all N nodes running.
+ */
+export class ClusterMembershipCheck implements Check<MembershipView[]> {
+  readonly name = 'cluster-membership';
+
+  constructor(private readonly expectedNodes: readonly string[]) {}
+
+  observe(context: DrillContext): Promise<MembershipView[]> {
+    const { cluster } = context;
+    return Promise.all(
+      cluster.nodes.map(async (node): Promise<MembershipView> => {
+        try {
+          const result = await cluster.exec(node.ordinal, 'rabbitmqctl', ['cluster_status', '--formatter', 'json'], { timeoutMs: 20_000 });
+          if (result.exitCode !== 0) return { node: node.nodeName, runningNodes: null, error: firstLine(result.stderr || result.stdout) };
+          const status = JSON.parse(result.stdout) as { running_nodes?: string[] };
+          return { node: node.nodeName, runningNodes: [...(status.running_nodes ?? [])].sort() };
+        } catch (error) {
+          return { node: node.nodeName, runningNodes: null, error: errorMessage(error) };
+        }
+      }),
+    );
+  }
+
+  evaluate(views: MembershipView[]): Verdict {
+    const expected = [...this.expectedNodes].sort();
+    const problems: string[] = [];
+    for (const view of views) {
+      if (view.runningNodes === null) problems.push(`${view.node}: ${view.error ?? 'no answer'}`);
+      else if (view.runningNodes.join(',') !== expected.join(',')) {
+        problems.push(`${view.node} sees [${view.runningNodes.join(', ')}] running, expected all ${expected.length} nodes`);
+      }
+    }
+    return problems.length === 0 ? { ok: true } : { ok: false, reason: problems.join('; ') };
+  }
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n').find((line) => line.trim() !== '') ?? 'no output';
+}

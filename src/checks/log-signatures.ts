@@ -1,0 +1,42 @@
+import { decodeErlangStrings } from '../broker/erlang-terms.js';
+import type { Diagnosis } from '../run/journal.js';
+
+export interface LogSignature {
+  name: string;
+  pattern: RegExp;
+  meaning: string;
+}
+
+/**
+ * Named log lines that explain an outage. `Waiting for Mnesia tables` alone is printed on every healthy boot,
+ * so the table-wait signature is the retry warning, not the info line.
+ */
+export const LOG_SIGNATURES: readonly LogSignature[] = [
+  { name: 'table-wait-retry', pattern: /Error while waiting for Mnesia tables/, meaning: 'the node waited for peers that hold newer tables; retries were counting down' },
+  { name: 'timeout-waiting-for-tables', pattern: /timeout_waiting_for_tables/, meaning: 'the node gave up waiting for its peers (it was not the last to stop)' },
+  { name: 'boot-failed', pattern: /BOOT FAILED/, meaning: 'the server exited during boot; the pod is restarted (CrashLoopBackOff on Kubernetes)' },
+  { name: 'timeout-contacting-cluster-nodes', pattern: /Timeout contacting cluster nodes/, meaning: 'none of the nodes this node was clustered with could be reached' },
+  { name: 'invalid-challenge-reply', pattern: /Invalid challenge reply|Connection attempt from disallowed node/, meaning: 'a peer with a different Erlang cookie tried to connect' },
+  { name: 'cookie-authentication-failed', pattern: /Authentication failed.*Erlang cookie/, meaning: 'CLI or peer rejected: the Erlang cookie does not match' },
+  { name: 'cluster-not-formed', pattern: /cluster_not_formed/, meaning: 'a quorum queue could not be declared: a majority of its members is not up' },
+  { name: 'incompatible-feature-flags', pattern: /incompatible_feature_flags/, meaning: 'a node restarting while peers booted saw other feature flags; the pod retries' },
+  { name: 'access-refused', pattern: /ACCESS_REFUSED/, meaning: 'the client credentials were refused (e.g. the password was regenerated but the data kept the old one)' },
+  { name: 'force-load', pattern: /force[_ ]load/i, meaning: 'tables were force-loaded (force_boot or a force_load file)' },
+];
+
+/** Finds each signature in a node's log text: how often, and the first matching line as evidence. */
+export function diagnose(node: string, log: string, signatures: readonly LogSignature[] = LOG_SIGNATURES): Diagnosis[] {
+  const lines = log.split('\n');
+  const found: Diagnosis[] = [];
+  for (const signature of signatures) {
+    let count = 0;
+    let evidence = '';
+    for (const line of lines) {
+      if (!signature.pattern.test(line)) continue;
+      count++;
+      if (evidence === '') evidence = decodeErlangStrings(line.trim()).slice(0, 400);
+    }
+    if (count > 0) found.push({ signature: signature.name, meaning: signature.meaning, node, count, evidence });
+  }
+  return found;
+}

@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+
+/** What a Kubernetes Secret holds for RabbitMQ: generated per run, never printed. */
+export interface Credentials {
+  readonly username: string;
+  readonly password: string;
+  readonly erlangCookie: string;
+}
+
+export function generateCredentials(): Credentials {
+  return {
+    username: 'warren',
+    password: randomBytes(18).toString('base64url'),
+    // Erlang cookies are atoms: keep to upper-case letters, as RabbitMQ's own generator does.
+    erlangCookie: Array.from(randomBytes(32), (byte) => String.fromCharCode(65 + (byte % 26))).join(''),
+  };
+}
+
+/** Replaces every secret in a text before it reaches a log, an error message or a report. */
+export class Redactor {
+  readonly #secrets = new Set<string>();
+
+  add(credentials: Credentials): void {
+    this.#secrets.add(credentials.password);
+    this.#secrets.add(credentials.erlangCookie);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.#secrets) out = out.split(secret).join('[REDACTED]');
+    return out;
+  }
+}

@@ -1,0 +1,74 @@
+import pWaitFor from 'p-wait-for';
+import { RunInterruptedError, WaitTimeoutError } from './errors.js';
+
+export interface WaitOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The one wrapper around p-wait-for. A probe returns a value: truthy means done. A probe that throws
+ * (connection refused while a node is down) counts as "not yet", and the last error is kept so a timeout
+ * says WHAT never became true and why. Always bounded: p-wait-for's default timeout is Infinity.
+ */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, options: WaitOptions): Promise<T> {
+  const { timeoutMs, intervalMs = 250, signal } = options;
+  let lastObservation: unknown;
+  let lastError: unknown;
+  let result: T | undefined;
+  const condition = async (): Promise<boolean> => {
+    if (signal?.aborted) throw new RunInterruptedError(`interrupted while waiting for ${what}`);
+    try {
+      const value = await probe();
+      lastObservation = value;
+      if (value === undefined || value === false) return false;
+      result = value;
+      return true;
+    } catch (error) {
+      lastError = error;
+      return false;
+    }
+  };
+  try {
+    await pWaitFor(condition, {
+      interval: intervalMs,
+      timeout: { milliseconds: timeoutMs, message: new WaitTimeoutError(what, timeoutMs, lastObservation, lastError) },
+      before: true,
+    });
+  } catch (error) {
+    if (error instanceof RunInterruptedError) throw error;
+    if (error instanceof WaitTimeoutError) throw new WaitTimeoutError(what, timeoutMs, lastObservation, lastError);
+    throw error;
+  }
+  return result as T;
+}
+
+/** An abortable sleep: rejects with RunInterruptedError when the run is cancelled. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new RunInterruptedError('interrupted'));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new RunInterruptedError('interrupted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Bounds one promise (an AMQP call on a queue without a leader can hang forever). */
+export async function withTimeout<T>(what: string, promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new WaitTimeoutError(what, timeoutMs, undefined)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,145 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { errorMessage } from '../../common/errors.js';
+import type { Logger } from '../../run/logger.js';
+import type { PodPhase, PodStatus } from '../platform.js';
+import { RABBITMQ_BIN, type NodeLayout } from './node-layout.js';
+import { ProcessGroup, type ExitInfo } from './process-group.js';
+
+export interface PodOptions {
+  layout: NodeLayout;
+  env: Record<string, string>;
+  log: Logger;
+  /** Readiness probe (like the chart's): true once the node serves AMQP with the current credentials. */
+  probeReady: () => Promise<boolean>;
+  /** Runs before each start of the server, inside the "container" (the pod template's command). */
+  preStart: () => Promise<void>;
+  onChange: () => void;
+  now: () => number;
+  backoff?: { initialMs: number; maxMs: number };
+  gracePeriodMs?: number;
+}
+
+/**
+ * One StatefulSet pod on this host: its server process under restartPolicy Always. A server that exits for
+ * any reason (BOOT FAILED exits 0) is started again after a back-off, as the kubelet would, until the pod is
+ * deleted. Readiness is probed continuously, so "ready" always reflects what a client sees now.
+ */
+export class Pod {
+  #phase: PodPhase = 'absent';
+  #restarts = 0;
+  #bootFailures = 0;
+  #readySinceMs: number | undefined;
+  #process: ProcessGroup | undefined;
+  #deleting = false;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(private readonly options: PodOptions) {}
+
+  get status(): PodStatus {
+    const status: PodStatus = {
+      ordinal: this.options.layout.ordinal,
+      nodeName: this.options.layout.nodeName,
+      phase: this.#phase,
+      restarts: this.#restarts,
+      bootFailures: this.#bootFailures,
+    };
+    if (this.#readySinceMs !== undefined) status.readySinceMs = this.#readySinceMs;
+    return status;
+  }
+
+  get phase(): PodPhase {
+    return this.#phase;
+  }
+
+  /** Creates the pod: starts the supervision loop. */
+  start(): void {
+    if (this.#loop) return;
+    this.#loop = this.#run().catch((error) => this.options.log.warn(`pod loop failed: ${errorMessage(error)}`));
+  }
+
+  /** Terminates the pod: graceful (SIGTERM, then SIGKILL after the grace period) or kill -9 at once. */
+  async delete(mode: 'graceful' | 'kill'): Promise<void> {
+    this.#deleting = true;
+    this.#wake?.();
+    const process = this.#process;
+    if (process?.running) {
+      this.#setPhase('terminating');
+      if (mode === 'kill') await process.kill();
+      else await process.terminate(this.options.gracePeriodMs ?? 30_000);
+    }
+    await this.#loop;
+    this.#setPhase('absent');
+  }
+
+  async #run(): Promise<void> {
+    const backoff = this.options.backoff ?? { initialMs: 1_000, maxMs: 8_000 };
+    let delayMs = backoff.initialMs;
+    while (!this.#deleting) {
+      this.#setPhase('starting');
+      await this.options.preStart().catch((error) => this.options.log.warn(`pre-start command failed: ${errorMessage(error)}`));
+      if (this.#deleting) break;
+      const { exit, wasReady } = await this.#runOnce();
+      if (this.#deleting) break;
+      this.#restarts++;
+      if (!wasReady) this.#bootFailures++;
+      this.options.log.info(`server exited (code ${exit.exitCode ?? '-'}, signal ${exit.signal ?? '-'}); restart #${this.#restarts} in ${delayMs} ms`);
+      this.#setPhase('back-off');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+      delayMs = wasReady ? backoff.initialMs : Math.min(delayMs * 2, backoff.maxMs);
+    }
+  }
+
+  async #runOnce(): Promise<{ exit: ExitInfo; wasReady: boolean }> {
+    const { layout, env, log } = this.options;
+    appendMarker(join(layout.logDir, 'console.log'), `--- warren: starting ${layout.nodeName} (restart ${this.#restarts}) ---`);
+    const process = ProcessGroup.spawn(join(RABBITMQ_BIN, 'rabbitmq-server'), [], env, join(layout.logDir, 'console.log'), layout.home);
+    this.#process = process;
+    log.info(`started rabbitmq-server (pid ${process.pid})`);
+    let wasReady = false;
+    const probing = (async () => {
+      while (process.running) {
+        const ready = await this.options.probeReady();
+        if (!process.running) break;
+        if (ready && this.#phase !== 'ready' && !this.#deleting) {
+          wasReady = true;
+          this.#readySinceMs = this.options.now();
+          this.#setPhase('ready');
+          log.info('ready');
+        } else if (!ready && this.#phase === 'ready') {
+          this.#readySinceMs = undefined;
+          this.#setPhase('starting');
+          log.info('not ready');
+        }
+        await Promise.race([process.exited, delay(this.#phase === 'ready' ? 1_000 : 250)]);
+      }
+    })();
+    const exit = await process.exited;
+    await probing;
+    this.#readySinceMs = undefined;
+    return { exit, wasReady };
+  }
+
+  #setPhase(phase: PodPhase): void {
+    if (this.#phase === phase) return;
+    this.#phase = phase;
+    if (phase !== 'ready') this.#readySinceMs = undefined;
+    this.options.onChange();
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function appendMarker(file: string, line: string): void {
+  appendFileSync(file, `${line}\n`);
+}

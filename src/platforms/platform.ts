@@ -1,0 +1,130 @@
+import type { Credentials } from '../common/secrets.js';
+import type { Logger } from '../run/logger.js';
+
+export type PlatformName = 'local' | 'docker' | 'kind';
+
+/** StatefulSet podManagementPolicy: the Bitnami chart's default is OrderedReady, the Operator's is Parallel. */
+export type StartPolicy = 'OrderedReady' | 'Parallel';
+
+/** How long a booting Mnesia node waits for its peers' tables (rabbit.mnesia_table_loading_retry_*). */
+export interface TableWaitSettings {
+  retryTimeoutMs: number;
+  retryLimit: number;
+}
+
+export interface ClusterSpec {
+  runId: string;
+  nodes: number;
+  startPolicy: StartPolicy;
+  credentials: Credentials;
+  tableWait: TableWaitSettings;
+}
+
+/** Things a platform can or cannot do; a method needing a missing one is reported not-applicable. */
+export type Capability =
+  | 'ordered-graceful-shutdown' // stop pods one by one, each fully down before the next
+  | 'kill-all-pods' // kill -9 / delete with grace 0, all at once
+  | 'force-boot-on-start' // pod template runs `rabbitmqctl force_boot` before the server
+  | 'write-data-file' // put a file into a node's mnesia dir while it waits
+  | 'change-start-policy'; // OrderedReady ⇄ Parallel
+
+export type PodPhase = 'absent' | 'starting' | 'ready' | 'back-off' | 'terminating';
+
+export interface PodStatus {
+  ordinal: number;
+  nodeName: string;
+  phase: PodPhase;
+  /** Times the pod's server process exited and was started again (kubectl's RESTARTS). */
+  restarts: number;
+  /** Exits that happened before the node ever became ready (BOOT FAILED, crash). */
+  bootFailures: number;
+  /** When the pod last became ready (ms since the cluster's clock origin). */
+  readySinceMs?: number;
+}
+
+export interface AmqpEndpoint {
+  host: string;
+  port: number;
+}
+
+export interface ClusterNode {
+  ordinal: number;
+  /** Erlang node name, e.g. rabbit-0@localhost; on Kubernetes rabbit@<pod>.<svc>.<ns>.svc.cluster.local */
+  nodeName: string;
+  amqp: AmqpEndpoint;
+}
+
+export type CliTool = 'rabbitmqctl' | 'rabbitmq-diagnostics' | 'rabbitmq-queues';
+
+export interface ForceBootRun {
+  ordinal: number;
+  exitCode: number;
+  output: string;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * A running RabbitMQ cluster, expressed as Kubernetes sees it: a StatefulSet of N pods, each with its own
+ * volume. Faults and recoveries are written once against this interface; each platform maps it onto its own
+ * real mechanism (processes, containers, Kubernetes objects).
+ */
+export interface StartedCluster extends AsyncDisposable {
+  readonly platform: PlatformName;
+  readonly spec: ClusterSpec;
+  readonly nodes: readonly ClusterNode[];
+  readonly capabilities: ReadonlySet<Capability>;
+  /** The credentials of the current install (the Secret clients would read). */
+  readonly credentials: Credentials;
+  /** Where the cluster can be reached from outside, for --keep. */
+  describeAccess(): string[];
+
+  status(): PodStatus[];
+  startPolicy(): StartPolicy;
+
+  /** Take every pod away in `order`: gracefully one by one (each fully down first), or all at once with kill -9. */
+  shutdown(options: { mode: 'graceful'; order: number[] } | { mode: 'kill' }): Promise<void>;
+  /** Let the StatefulSet controller bring the pods back, honouring the start policy. Returns at once. */
+  startUp(): void;
+  /** `kubectl delete pod`: terminate (grace period, then kill) and let the controller recreate it. */
+  deletePod(ordinal: number): Promise<void>;
+  /** Recreate the StatefulSet with another podManagementPolicy, keeping its pods and volumes. */
+  setStartPolicy(policy: StartPolicy): void;
+  /** Patch the pod template: when on, every pod runs `rabbitmqctl force_boot` before the server starts. */
+  setForceBootOnStart(enabled: boolean): void;
+  /** What each force_boot run by the pod template printed (a container log, on Kubernetes). */
+  forceBootRuns(): ForceBootRun[];
+
+  /** `kubectl exec`: a RabbitMQ CLI tool in the node's pod (for local: with the node's environment). */
+  exec(ordinal: number, tool: CliTool, args: string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** The node's mnesia directory, as a path inside the pod. */
+  dataDir(ordinal: number): string;
+  writeDataFile(ordinal: number, name: string, content: string): Promise<void>;
+  dataFileExists(ordinal: number, name: string): Promise<boolean>;
+  /** Everything the node logged since the cluster was provisioned (all boots, server log and console). */
+  readLog(ordinal: number): Promise<string>;
+  /** Copy node logs (redacted) into a report directory; returns the files written. */
+  collectLogs(dir: string): Promise<string[]>;
+
+  /** Stop everything and remove what was created, unless kept. Idempotent. */
+  teardown(options?: { keep?: boolean }): Promise<void>;
+}
+
+export interface ProvisionContext {
+  signal: AbortSignal;
+  log: Logger;
+  /** Whether teardown keeps the run's directory/objects for inspection. */
+  keep: boolean;
+  onPodChange?: (status: PodStatus) => void;
+}
+
+export interface Platform {
+  readonly name: PlatformName;
+  /** Fails fast (EnvironmentError) naming everything missing, before anything is created. */
+  preflight(): Promise<void>;
+  provision(spec: ClusterSpec, context: ProvisionContext): Promise<StartedCluster>;
+}

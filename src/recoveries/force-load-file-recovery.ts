@@ -1,0 +1,77 @@
+import { waitFor } from '../common/wait.js';
+import type { PlatformName } from '../platforms/platform.js';
+import type { DrillContext } from '../run/drill-context.js';
+import type { CheckRecord } from '../run/journal.js';
+import { FORCE_LOAD_FILE, forceBootNotApplicable, forceLoadConsumed } from './force-load.js';
+import type { RabbitMqInfo, Recovery } from './recovery.js';
+
+const WAITING = /Waiting for Mnesia tables for \d+ ms/g;
+
+export interface ForceLoadFileOptions {
+  /** Where the file goes, relative to the node's mnesia dir. Only a negative-control test changes this. */
+  relativePath?: string;
+  /** How long to wait for the pod to be seen waiting for its peers. */
+  waitTimeoutMs?: number;
+}
+
+/**
+ * helm/charts#13485: while the pod waits for its peers, touch `force_load` in its mnesia dir, then delete the
+ * pod; on the next boot RabbitMQ force-loads its tables and deletes the file (which proves it was read).
+ */
+export class ForceLoadFileRecovery implements Recovery {
+  readonly name = 'force-load-file';
+  readonly description = 'touch force_load in the waiting node\'s mnesia dir, then delete the pod';
+  readonly requires = ['write-data-file'] as const;
+  readonly wipesData = false;
+  readonly #relativePath: string;
+  readonly #waitTimeoutMs: number;
+  readonly #written: number[] = [];
+
+  constructor(options: ForceLoadFileOptions = {}) {
+    this.#relativePath = options.relativePath ?? FORCE_LOAD_FILE;
+    this.#waitTimeoutMs = options.waitTimeoutMs ?? 60_000;
+  }
+
+  mechanism(platform: PlatformName): string {
+    const where = platform === 'local' ? '<volume>/rabbit-N@localhost/' : '/bitnami/rabbitmq/mnesia/rabbit@<pod>.<svc>.<ns>.svc.cluster.local/';
+    return `write an empty ${this.#relativePath} into ${where} of each pod seen waiting for Mnesia tables, then delete the pod`;
+  }
+
+  notApplicable(rabbitmq: RabbitMqInfo): string | undefined {
+    return forceBootNotApplicable(rabbitmq);
+  }
+
+  async apply(context: DrillContext): Promise<void> {
+    const { cluster } = context;
+    const waitingBefore = await Promise.all(cluster.nodes.map(async (node) => countMatches(await cluster.readLog(node.ordinal))));
+    // The file only matters to a node that is stuck waiting: find the pods that are, from their logs.
+    const waiting = await waitFor(
+      'a pod waiting for Mnesia tables',
+      async () => {
+        const found: number[] = [];
+        for (const pod of cluster.status()) {
+          if (pod.phase === 'absent' || pod.phase === 'ready') continue;
+          if (countMatches(await cluster.readLog(pod.ordinal)) > waitingBefore[pod.ordinal]!) found.push(pod.ordinal);
+        }
+        return found.length > 0 ? found : undefined;
+      },
+      { timeoutMs: this.#waitTimeoutMs, intervalMs: 250, signal: context.signal },
+    );
+    for (const ordinal of waiting) {
+      await cluster.writeDataFile(ordinal, this.#relativePath, '');
+      this.#written.push(ordinal);
+      context.mark(`pod ${ordinal} waits for tables: wrote ${this.#relativePath}`);
+      context.addEvidence(`wrote ${cluster.dataDir(ordinal)}/${this.#relativePath} while pod ${ordinal} waited for Mnesia tables`);
+      context.mark(`deleting pod ${ordinal}`);
+      await cluster.deletePod(ordinal);
+    }
+  }
+
+  async complete(context: DrillContext): Promise<CheckRecord[]> {
+    return [await forceLoadConsumed(context, this.#written, this.#relativePath)];
+  }
+}
+
+function countMatches(log: string): number {
+  return log.match(WAITING)?.length ?? 0;
+}

@@ -1,0 +1,26 @@
+import type { CheckRecord } from '../run/journal.js';
+import type { DrillContext } from '../run/drill-context.js';
+import type { RabbitMqInfo } from './recovery.js';
+
+/** RabbitMQ (Mnesia) reads this file at boot, force-loads its tables without waiting for peers, and deletes it. */
+export const FORCE_LOAD_FILE = 'force_load';
+
+/** force_boot and force_load are Mnesia mechanisms: on Khepri force_boot is refused and the file is never read. */
+export function forceBootNotApplicable(rabbitmq: RabbitMqInfo): string | undefined {
+  if (rabbitmq.metadataStore === 'khepri') {
+    return `RabbitMQ ${rabbitmq.version ?? '?'} stores metadata in Khepri: force_boot is refused or a no-op and force_load is never read`;
+  }
+  return undefined;
+}
+
+/** Proof the mechanism acted: the file is gone from every node's data dir once the node has booted. */
+export async function forceLoadConsumed(context: DrillContext, ordinals: number[], relativePath: string): Promise<CheckRecord> {
+  if (ordinals.length === 0) return { name: 'force-load-consumed', ok: false, reason: `${relativePath} was never written` };
+  const left: string[] = [];
+  for (const ordinal of ordinals) {
+    if (await context.cluster.dataFileExists(ordinal, relativePath)) left.push(`${context.cluster.dataDir(ordinal)}/${relativePath}`);
+  }
+  if (left.length > 0) return { name: 'force-load-consumed', ok: false, reason: `still present after boot (never read): ${left.join(', ')}` };
+  context.addEvidence(`${relativePath} consumed at boot on node(s) ${ordinals.join(', ')}`);
+  return { name: 'force-load-consumed', ok: true };
+}

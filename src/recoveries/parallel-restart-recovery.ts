@@ -1,0 +1,26 @@
+import type { PlatformName } from '../platforms/platform.js';
+import type { DrillContext } from '../run/drill-context.js';
+import type { Recovery } from './recovery.js';
+
+/**
+ * Recreate the StatefulSet with podManagementPolicy Parallel (the field is immutable), keeping pods and
+ * volumes: every missing pod starts at once, so the node that stopped last can boot and the others find it.
+ */
+export class ParallelRestartRecovery implements Recovery {
+  readonly name = 'parallel-restart';
+  readonly description = 'recreate the StatefulSet with podManagementPolicy Parallel so every pod starts at once';
+  readonly requires = ['change-start-policy'] as const;
+  readonly wipesData = false;
+
+  mechanism(platform: PlatformName): string {
+    return platform === 'local'
+      ? 'the emulated StatefulSet controller switches to Parallel and creates every missing pod at once'
+      : 'delete the StatefulSet with --cascade=orphan and create it again with podManagementPolicy: Parallel';
+  }
+
+  async apply(context: DrillContext): Promise<void> {
+    context.cluster.setStartPolicy('Parallel');
+    context.mark('StatefulSet recreated with podManagementPolicy Parallel');
+    context.addEvidence('podManagementPolicy: Parallel; pods created at once: ' + context.cluster.status().filter((p) => p.phase !== 'absent').map((p) => p.ordinal).join(', '));
+  }
+}

@@ -1,0 +1,27 @@
+import type { CheckRecord } from '../run/journal.js';
+import type { Capability, PlatformName } from '../platforms/platform.js';
+import type { DrillContext } from '../run/drill-context.js';
+
+export interface RabbitMqInfo {
+  version: string | null;
+  metadataStore: 'mnesia' | 'khepri' | null;
+}
+
+export interface Recovery {
+  readonly name: string;
+  readonly description: string;
+  readonly requires: readonly Capability[];
+  /** Whether the method throws the data away (then messages are lost by design). */
+  readonly wipesData: boolean;
+  /** How the method is carried out on a platform, in an operator's words. */
+  mechanism(platform: PlatformName): string;
+  /** A reason the method cannot work on this broker (e.g. force_boot on Khepri), or undefined. */
+  notApplicable?(rabbitmq: RabbitMqInfo): string | undefined;
+  /** Runs after the fault, while the cluster is down. */
+  apply(context: DrillContext): Promise<void>;
+  /**
+   * Once the cluster is back: the runbook's closing steps (e.g. remove the force_boot line again) and the
+   * proof that the method's own mechanism acted (e.g. force_load was consumed), as checks.
+   */
+  complete?(context: DrillContext): Promise<CheckRecord[]>;
+}

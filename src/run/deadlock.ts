@@ -1,0 +1,18 @@
+import type { PodStatus, StartPolicy } from '../platforms/platform.js';
+
+/**
+ * Proof that waiting longer cannot help: under OrderedReady, with no pod ready, the controller creates no
+ * further pod; if every pod it did create has failed a whole boot since the method was applied, the next boot
+ * meets exactly the same situation. (Under Parallel a later boot can succeed, so only the deadline decides.)
+ */
+export function orderedReadyDeadlock(policy: StartPolicy, now: PodStatus[], baseline: PodStatus[]): string | undefined {
+  if (policy !== 'OrderedReady') return undefined;
+  if (now.some((pod) => pod.phase === 'ready')) return undefined;
+  const created = now.filter((pod) => pod.phase !== 'absent');
+  const absent = now.filter((pod) => pod.phase === 'absent');
+  if (created.length === 0 || absent.length === 0) return undefined;
+  const failedAgain = created.every((pod) => pod.bootFailures > (baseline.find((b) => b.ordinal === pod.ordinal)?.bootFailures ?? 0));
+  if (!failedAgain) return undefined;
+  const failing = created.map((pod) => `pod ${pod.ordinal} failed to boot ${pod.bootFailures}× (restarts ${pod.restarts})`).join(', ');
+  return `deadlock under OrderedReady: ${failing}; pods ${absent.map((pod) => pod.ordinal).join(', ')} are never started while no pod is ready`;
+}

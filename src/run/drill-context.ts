@@ -1,0 +1,18 @@
+import type { Logger } from './logger.js';
+import type { StartedCluster } from '../platforms/platform.js';
+import type { TimelineEntry } from './journal.js';
+
+/** Everything a fault, recovery or check needs, passed in explicitly: steps never import singletons. */
+export interface DrillContext {
+  runId: string;
+  cluster: StartedCluster;
+  log: Logger;
+  signal: AbortSignal;
+  /** Milliseconds since the drill started. */
+  elapsedMs(): number;
+  /** Adds an entry to the drill's timeline (and the live progress). */
+  mark(event: string): void;
+  /** Log lines, command output or file facts that prove how a method acted. */
+  addEvidence(line: string): void;
+  timeline: TimelineEntry[];
+}

@@ -1,0 +1,38 @@
+import type { PodStatus } from '../platforms/platform.js';
+import type { MethodReport, RunReport } from './journal.js';
+
+/** What a drill reports while it runs; the CLI's progress printer and any other subscriber listen here. */
+export interface RunEventMap {
+  runStarted: { scenario: string; methods: string[]; platform: string; nodes: number };
+  drillStarted: { method: string; index: number; total: number };
+  step: { method: string; step: string; atMs: number };
+  podChanged: { method: string; pod: PodStatus };
+  drillFinished: { report: MethodReport };
+  runFinished: { report: RunReport };
+}
+
+type Handler<K extends keyof RunEventMap> = (payload: RunEventMap[K]) => void;
+
+export class RunEvents {
+  readonly #handlers = new Map<keyof RunEventMap, Handler<never>[]>();
+
+  constructor(private readonly onHandlerError: (error: unknown) => void = () => {}) {}
+
+  on<K extends keyof RunEventMap>(event: K, handler: Handler<K>): this {
+    const list = this.#handlers.get(event) ?? [];
+    list.push(handler as Handler<never>);
+    this.#handlers.set(event, list);
+    return this;
+  }
+
+  emit<K extends keyof RunEventMap>(event: K, payload: RunEventMap[K]): void {
+    for (const handler of this.#handlers.get(event) ?? []) {
+      try {
+        (handler as Handler<K>)(payload);
+      } catch (error) {
+        // A broken printer must never abort a chaos run.
+        this.onHandlerError(error);
+      }
+    }
+  }
+}
