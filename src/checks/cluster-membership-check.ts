@@ -16,12 +16,17 @@ export interface MembershipView {
 export class ClusterMembershipCheck implements Check<MembershipView[]> {
   readonly name = 'cluster-membership';
 
-  constructor(private readonly expectedNodes: readonly string[]) {}
+  /** `askOrdinals`: which nodes to ask (default: every node). */
+  constructor(
+    private readonly expectedNodes: readonly string[],
+    private readonly askOrdinals?: readonly number[],
+  ) {}
 
   observe(context: DrillContext): Promise<MembershipView[]> {
     const { cluster } = context;
+    const asked = cluster.nodes.filter((node) => this.askOrdinals?.includes(node.ordinal) ?? true);
     return Promise.all(
-      cluster.nodes.map(async (node): Promise<MembershipView> => {
+      asked.map(async (node): Promise<MembershipView> => {
         try {
           const result = await cluster.exec(node.ordinal, 'rabbitmqctl', ['cluster_status', '--formatter', 'json'], { timeoutMs: 20_000 });
           if (result.exitCode !== 0) return { node: node.nodeName, runningNodes: null, error: firstLine(result.stderr || result.stdout) };

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import pWaitFor from 'p-wait-for';
 import { RunInterruptedError, WaitTimeoutError } from './errors.js';
 
@@ -30,15 +31,16 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       return false;
     }
   };
+  // The deadline is a signal of our own (p-wait-for adds one listener per interval to the signal it
+  // waits on; on a signal we own, the listener limit can be lifted so long waits do not warn).
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const waitSignal = signal ? AbortSignal.any([deadline, signal]) : deadline;
+  setMaxListeners(0, waitSignal);
   try {
-    await pWaitFor(condition, {
-      interval: intervalMs,
-      timeout: { milliseconds: timeoutMs, message: new WaitTimeoutError(what, timeoutMs, lastObservation, lastError) },
-      before: true,
-    });
+    await pWaitFor(condition, { interval: intervalMs, signal: waitSignal, before: true });
   } catch (error) {
-    if (error instanceof RunInterruptedError) throw error;
-    if (error instanceof WaitTimeoutError) throw new WaitTimeoutError(what, timeoutMs, lastObservation, lastError);
+    if (error instanceof RunInterruptedError || signal?.aborted) throw new RunInterruptedError(`interrupted while waiting for ${what}`);
+    if (deadline.aborted) throw new WaitTimeoutError(what, timeoutMs, lastObservation, lastError);
     throw error;
   }
   return result as T;

@@ -1,0 +1,75 @@
+import { execa } from 'execa';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunReport } from '../../src/run/journal.js';
+import { labelledProcesses, runDirectories } from '../support/leftovers.js';
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe.sequential('cleanup: Ctrl-C in the middle of a drill, and --keep', () => {
+  const dirs: string[] = [];
+  afterAll(async () => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+  it('Ctrl-C after the fault: exit 130, report says interrupted, nothing left running, run dir gone', async ({ signal }) => {
+    const reportDir = await mkdtemp(join(tmpdir(), 'warren-test-report-'));
+    dirs.push(reportDir);
+    const child = execa('npx', ['tsx', 'src/cli/main.ts', 'scenario', 'full-shutdown', '--methods', 'force-boot', '--report-dir', reportDir], {
+      reject: false,
+      cancelSignal: signal,
+      all: true,
+    });
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      child.all!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('applying method')) resolve();
+      });
+      child.once('exit', () => reject(new Error(`CLI exited before the fault: ${output}`)));
+    });
+    // npx → tsx → node: signal the whole group as a terminal's Ctrl-C does.
+    process.kill(child.pid!, 'SIGINT');
+    const result = await child;
+    expect(result.exitCode, result.all).toBe(130);
+
+    const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as RunReport;
+    expect(report.outcome).toBe('interrupted');
+    expect(report.methods[0]).toMatchObject({ method: 'force-boot', outcome: 'error', reason: 'interrupted' });
+    expect(await labelledProcesses(report.runId)).toEqual([]);
+    expect(await runDirectories(report.runId)).toEqual([]);
+  });
+
+  it('--keep leaves the cluster reachable and says how to stop it; cleanup --run removes it all', async ({ signal }) => {
+    const reportDir = await mkdtemp(join(tmpdir(), 'warren-test-report-'));
+    dirs.push(reportDir);
+    const result = await execa('npx', ['tsx', 'src/cli/main.ts', 'scenario', 'full-shutdown', '--methods', 'parallel-restart', '--keep', '--report-dir', reportDir], {
+      reject: false,
+      cancelSignal: signal,
+      all: true,
+    });
+    expect(result.exitCode, result.all).toBe(0);
+    const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as RunReport;
+    const kept = `${report.runId}-parallel-restart`;
+    expect(result.stdout).toContain('kept (--keep):');
+    expect(result.stdout).toContain(`cleanup --run ${kept}`);
+    const ports = [...result.stdout.matchAll(/amqp:\/\/127\.0\.0\.1:(\d+)/g)].map((match) => Number(match[1]));
+    expect(ports).toHaveLength(3);
+    expect(await Promise.all(ports.map(canConnect))).toEqual([true, true, true]);
+    expect((await labelledProcesses(kept)).length).toBeGreaterThan(0);
+    expect(await runDirectories(kept)).toHaveLength(1);
+
+    const cleanup = await execa('npx', ['tsx', 'src/cli/main.ts', 'cleanup', '--run', kept], { reject: false });
+    expect(cleanup.exitCode, cleanup.stderr).toBe(0);
+    await expect.poll(() => labelledProcesses(kept), { timeout: 5_000 }).toEqual([]);
+    expect(await runDirectories(kept)).toEqual([]);
+    expect(await Promise.all(ports.map(canConnect))).toEqual([false, false, false]);
+  });
+});

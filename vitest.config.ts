@@ -1,0 +1,32 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Two projects, split by what they need: `unit` runs anywhere in seconds; `integration` starts real
+ * rabbitmq-server nodes on loopback (run one file at a time: 3 nodes already fill 2 cores). No retries:
+ * in a resilience harness a retry hides exactly the flakiness we are looking for.
+ */
+export default defineConfig({
+  test: {
+    mockReset: true,
+    restoreMocks: true,
+    unstubEnvs: true,
+    retry: 0,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'], testTimeout: 10_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          sequence: { concurrent: false },
+        },
+      },
+    ],
+  },
+});
