@@ -11,10 +11,11 @@ export default defineConfig({
     restoreMocks: true,
     unstubEnvs: true,
     retry: 0,
+    reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'], testTimeout: 10_000 },
+        test: { name: 'unit', include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'], testTimeout: 10_000, sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
@@ -24,7 +25,8 @@ export default defineConfig({
           testTimeout: 600_000,
           hookTimeout: 120_000,
           fileParallelism: false,
-          sequence: { concurrent: false },
+          // After the unit project, never beside it: integration tests need both cores.
+          sequence: { concurrent: false, groupOrder: 1 },
         },
       },
     ],

@@ -41,6 +41,7 @@ export class ClusterMembershipCheck implements Check<MembershipView[]> {
 
   evaluate(views: MembershipView[]): Verdict {
     const expected = [...this.expectedNodes].sort();
+    if (views.length === 0) return { ok: false, reason: 'no node was asked' };
     const problems: string[] = [];
     for (const view of views) {
       if (view.runningNodes === null) problems.push(`${view.node}: ${view.error ?? 'no answer'}`);

@@ -13,7 +13,7 @@ export interface LogSignature {
  */
 export const LOG_SIGNATURES: readonly LogSignature[] = [
   { name: 'table-wait-retry', pattern: /Error while waiting for Mnesia tables/, meaning: 'the node waited for peers that hold newer tables; retries were counting down' },
-  { name: 'timeout-waiting-for-tables', pattern: /timeout_waiting_for_tables/, meaning: 'the node gave up waiting for its peers (it was not the last to stop)' },
+  { name: 'timeout-waiting-for-tables', pattern: /timeout_waiting_for_tables/, meaning: 'a table wait ran out: a retry, or the final give-up once retries are exhausted (the node was not the last to stop)' },
   { name: 'boot-failed', pattern: /BOOT FAILED/, meaning: 'the server exited during boot; the pod is restarted (CrashLoopBackOff on Kubernetes)' },
   { name: 'timeout-contacting-cluster-nodes', pattern: /Timeout contacting cluster nodes/, meaning: 'none of the nodes this node was clustered with could be reached' },
   { name: 'invalid-challenge-reply', pattern: /Invalid challenge reply|Connection attempt from disallowed node/, meaning: 'a peer with a different Erlang cookie tried to connect' },
@@ -26,7 +26,8 @@ export const LOG_SIGNATURES: readonly LogSignature[] = [
 
 /** Finds each signature in a node's log text: how often, and the first matching line as evidence. */
 export function diagnose(node: string, log: string, signatures: readonly LogSignature[] = LOG_SIGNATURES): Diagnosis[] {
-  const lines = log.split('\n');
+  // Decoded first: a signature may sit inside an Erlang char list ([99,108,117,...] = "cluster_not_formed").
+  const lines = log.split('\n').map((line) => (line.includes('[') || line.includes('<<') ? decodeErlangStrings(line) : line));
   const found: Diagnosis[] = [];
   for (const signature of signatures) {
     let count = 0;
@@ -34,7 +35,7 @@ export function diagnose(node: string, log: string, signatures: readonly LogSign
     for (const line of lines) {
       if (!signature.pattern.test(line)) continue;
       count++;
-      if (evidence === '') evidence = decodeErlangStrings(line.trim()).slice(0, 400);
+      if (evidence === '') evidence = line.trim().slice(0, 400);
     }
     if (count > 0) found.push({ signature: signature.name, meaning: signature.meaning, node, count, evidence });
   }

@@ -41,6 +41,7 @@ export class QuorumMembersCheck implements Check<QuorumStatus[]> {
   }
 
   evaluate(statuses: QuorumStatus[]): Verdict {
+    if (statuses.length === 0) return { ok: false, reason: 'no quorum queue to check' };
     const problems: string[] = [];
     for (const status of statuses) {
       if (status.members === null) {

@@ -53,14 +53,17 @@ async function scenarioCommand(argv: string[], scenarios: ReadonlyMap<string, Sc
 
   const controller = new AbortController();
   setMaxListeners(1_000, controller.signal);
-  let interrupts = 0;
+  let firstSignalAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts === 1) {
+    // One Ctrl-C reaches us twice (the terminal signals the whole group, and npm/tsx relay it): a second
+    // signal counts only when it comes later, as a deliberate second press.
+    if (firstSignalAt !== undefined && Date.now() - firstSignalAt < 1_000) return;
+    if (firstSignalAt === undefined) {
+      firstSignalAt = Date.now();
       process.stderr.write(`\n${signal}: stopping, cleaning up (again to quit at once)…\n`);
       controller.abort();
     } else {
-      process.exit(EXIT.interrupted); // the exit hook still kills every process group warren started
+      process.exit(EXIT.interrupted); // the exit guard still kills every process and removes every run dir
     }
   };
   process.on('SIGINT', onSignal);

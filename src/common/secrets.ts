@@ -27,7 +27,8 @@ export class Redactor {
 
   redact(text: string): string {
     let out = text;
-    for (const secret of this.#secrets) out = out.split(secret).join('[REDACTED]');
+    // Longest first, so a secret that contains another is never left half-visible.
+    for (const secret of [...this.#secrets].filter(Boolean).sort((a, b) => b.length - a.length)) out = out.split(secret).join('[REDACTED]');
     return out;
   }
 }

@@ -18,24 +18,28 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   let lastObservation: unknown;
   let lastError: unknown;
   let result: T | undefined;
-  const condition = async (): Promise<boolean> => {
-    if (signal?.aborted) throw new RunInterruptedError(`interrupted while waiting for ${what}`);
-    try {
-      const value = await probe();
-      lastObservation = value;
-      if (value === undefined || value === false) return false;
-      result = value;
-      return true;
-    } catch (error) {
-      lastError = error;
-      return false;
-    }
-  };
   // The deadline is a signal of our own (p-wait-for adds one listener per interval to the signal it
   // waits on; on a signal we own, the listener limit can be lifted so long waits do not warn).
   const deadline = AbortSignal.timeout(timeoutMs);
   const waitSignal = signal ? AbortSignal.any([deadline, signal]) : deadline;
   setMaxListeners(0, waitSignal);
+  // p-wait-for looks at the deadline only between probes: a probe that hangs must not hang the wait.
+  const ended = new Promise<never>((_, reject) => waitSignal.addEventListener('abort', () => reject(waitSignal.reason), { once: true }));
+  ended.catch(() => {});
+  const condition = async (): Promise<boolean> => {
+    if (signal?.aborted) throw new RunInterruptedError(`interrupted while waiting for ${what}`);
+    try {
+      const value = await Promise.race([probe(), ended]);
+      lastObservation = value;
+      if (value === undefined || value === false) return false;
+      result = value;
+      return true;
+    } catch (error) {
+      if (waitSignal.aborted) throw waitSignal.reason;
+      lastError = error;
+      return false;
+    }
+  };
   try {
     await pWaitFor(condition, { interval: intervalMs, signal: waitSignal, before: true });
   } catch (error) {

@@ -184,7 +184,7 @@ export async function runDrill(scenario: Scenario, method: ScenarioMethod, setti
     report.passed = false;
     report.error = toErrorRecord(error);
     report.reason = interrupted ? 'interrupted' : errorMessage(error);
-    mark(`${interrupted ? 'interrupted' : 'harness error'}: ${report.reason}`);
+    mark(interrupted ? 'interrupted' : `harness error: ${report.reason}`);
   } finally {
     if (cluster) {
       await collectEvidence(cluster, report, join(env.reportDir, recovery.name, 'logs'), env.reportDir).catch((error) =>

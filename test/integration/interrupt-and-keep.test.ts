@@ -22,7 +22,8 @@ describe.sequential('cleanup: Ctrl-C in the middle of a drill, and --keep', () =
   it('Ctrl-C after the fault: exit 130, report says interrupted, nothing left running, run dir gone', async ({ signal }) => {
     const reportDir = await mkdtemp(join(tmpdir(), 'warren-test-report-'));
     dirs.push(reportDir);
-    const child = execa('npx', ['tsx', 'src/cli/main.ts', 'scenario', 'full-shutdown', '--methods', 'force-boot', '--report-dir', reportDir], {
+    // node with tsx's loader, so the signal reaches warren itself (npx would not relay it).
+    const child = execa(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'scenario', 'full-shutdown', '--methods', 'force-boot', '--report-dir', reportDir], {
       reject: false,
       cancelSignal: signal,
       all: true,
@@ -35,7 +36,6 @@ describe.sequential('cleanup: Ctrl-C in the middle of a drill, and --keep', () =
       });
       child.once('exit', () => reject(new Error(`CLI exited before the fault: ${output}`)));
     });
-    // npx → tsx → node: signal the whole group as a terminal's Ctrl-C does.
     process.kill(child.pid!, 'SIGINT');
     const result = await child;
     expect(result.exitCode, result.all).toBe(130);

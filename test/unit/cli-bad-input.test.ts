@@ -18,6 +18,7 @@ describe('bad input', () => {
     [['explode'], /unknown command "explode"; valid: scenario <name>, list, cleanup/],
   ])('%j → exit 2 with one line', async (args, message) => {
     const before = await runDirectories();
+    const processesBefore = await labelledProcesses();
     const result = await cli(...args);
     expect(result.exitCode).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -25,7 +26,8 @@ describe('bad input', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(result.stdout).toBe('');
     expect(await runDirectories()).toEqual(before);
-    expect(await labelledProcesses()).toEqual([]);
+    const started = (await labelledProcesses()).filter((pid) => !processesBefore.includes(pid));
+    expect(started).toEqual([]);
   }, 20_000);
 
   it('--platform kind without Docker/kind: one line naming what is missing, exit 3', async () => {

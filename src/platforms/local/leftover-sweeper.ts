@@ -1,7 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signalGroup } from './process-group.js';
+import { signalGroup } from './exit-guard.js';
 
 export interface SweepResult {
   processes: number[];

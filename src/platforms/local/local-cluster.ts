@@ -19,7 +19,7 @@ import type {
 import type { Epmd } from './epmd.js';
 import { RABBITMQ_BIN, type NodeLayout } from './node-layout.js';
 import { Pod } from './pod.js';
-import { releaseAllGroups } from './process-group.js';
+import { exitGuard } from './exit-guard.js';
 import { StatefulSetController } from './stateful-set.js';
 
 export interface LocalClusterOptions {
@@ -207,13 +207,14 @@ export class LocalCluster implements StartedCluster {
   async #teardown(keep: boolean): Promise<void> {
     if (keep) {
       this.options.log.info('teardown skipped: --keep');
-      releaseAllGroups();
+      exitGuard.releaseAll();
       return;
     }
     this.options.log.info('teardown: killing every pod');
     await this.shutdown({ mode: 'kill' });
     await this.options.epmd.stop();
     await rm(this.options.runDir, { recursive: true, force: true });
+    exitGuard.forgetDirectory(this.options.runDir);
   }
 
   #layout(ordinal: number): NodeLayout {

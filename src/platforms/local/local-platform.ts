@@ -8,6 +8,7 @@ import type { Redactor } from '../../common/secrets.js';
 import { waitFor } from '../../common/wait.js';
 import type { ClusterSpec, Platform, ProvisionContext, StartedCluster } from '../platform.js';
 import { Epmd } from './epmd.js';
+import { exitGuard } from './exit-guard.js';
 import { LocalCluster } from './local-cluster.js';
 import { nodeEnv, nodeLayout, RABBITMQ_BIN, rabbitmqConf } from './node-layout.js';
 
@@ -47,6 +48,7 @@ export class LocalPlatform implements Platform {
     const runDir = runDirectory(spec.runId, this.options.baseDir);
     const log = context.log.child('local');
     await mkdir(runDir, { recursive: true });
+    exitGuard.watchDirectory(runDir);
     const [epmdPort, ...nodePorts] = await findFreePortBlock(1 + 2 * spec.nodes);
     const layouts = Array.from({ length: spec.nodes }, (_, i) => nodeLayout(runDir, i, nodePorts[2 * i]!, nodePorts[2 * i + 1]!));
     const envs = layouts.map((layout) => nodeEnv(spec.runId, layout, epmdPort!));

@@ -1,39 +1,16 @@
 import { execa } from 'execa';
-
-/**
- * A long-lived child in its own process group, like a container: the server script, erl, beam.smp and
- * erl_child_setup all go when the group is killed. execa's own cleanup skips detached children, so live
- * groups are tracked here and killed if warren exits without tearing down (a crash, a second Ctrl-C).
- */
-const liveGroups = new Set<number>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
-  });
-}
-
-/** For --keep: warren exits but the kept cluster's processes must live on. */
-export function releaseAllGroups(): void {
-  liveGroups.clear();
-}
-
-export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
-  }
-}
+import { exitGuard, signalGroup } from './exit-guard.js';
 
 export interface ExitInfo {
   exitCode: number | undefined;
   signal: string | undefined;
 }
 
+/**
+ * A long-lived child in its own process group, like a container: the server script, erl, beam.smp and
+ * erl_child_setup all go when the group is killed. execa's own cleanup skips detached children, so the
+ * exit guard kills the group if warren exits without tearing down (a crash, a second Ctrl-C).
+ */
 export class ProcessGroup {
   readonly pid: number;
   readonly exited: Promise<ExitInfo>;
@@ -42,7 +19,7 @@ export class ProcessGroup {
   private constructor(child: PromiseLike<{ exitCode?: number; signal?: string }> & { pid?: number | undefined }) {
     if (child.pid === undefined) throw new Error('spawn returned no pid');
     this.pid = child.pid;
-    liveGroups.add(this.pid);
+    exitGuard.watchGroup(this.pid);
     this.exited = Promise.resolve(child).then(
       (result) => this.#onExit({ exitCode: result.exitCode, signal: result.signal }),
       (error: { exitCode?: number; signal?: string }) => this.#onExit({ exitCode: error.exitCode, signal: error.signal }),
@@ -51,7 +28,6 @@ export class ProcessGroup {
 
   /** Starts `file` with stdout and stderr appended to `outputFile`. */
   static spawn(file: string, args: string[], env: Record<string, string>, outputFile: string, cwd: string): ProcessGroup {
-    installExitHook();
     const child = execa(file, args, {
         env,
         extendEnv: false,
@@ -100,7 +76,7 @@ export class ProcessGroup {
     this.#running = false;
     // The leader is gone; make sure no member of its group (a beam the script left behind) outlives it.
     signalGroup(this.pid, 'SIGKILL');
-    liveGroups.delete(this.pid);
+    exitGuard.forgetGroup(this.pid);
     return info;
   }
 }
