@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PodStatus } from '../platforms/platform.js';
 import { RunEvents } from '../run/events.js';
-import type { MethodReport, RunReport } from '../run/journal.js';
+import { newMethodReport, type MethodReport, type RunReport } from '../run/journal.js';
 import { ProgressPrinter } from './progress-printer.js';
 
 /** Collects everything written, as a terminal or a CI log would receive it. */
@@ -18,25 +18,8 @@ function fakeStream(): NodeJS.WritableStream & { text(): string } {
 }
 
 function methodReport(overrides: Partial<MethodReport> & Pick<MethodReport, 'method' | 'outcome' | 'passed'>): MethodReport {
-  return {
-    description: '',
-    mechanism: '',
-    expected: { outcome: 'recovered', messages: 'kept' },
-    timeToRecoverMs: null,
-    durationMs: 60_000,
-    phases: { provisionMs: 0, seedMs: 0, faultMs: 0, recoveryMs: 0, verifyMs: 0, teardownMs: 0 },
-    waitingOnRabbitMqMs: 0,
-    harnessMs: 0,
-    putGet: [],
-    messages: null,
-    checks: [],
-    timeline: [],
-    diagnoses: [],
-    evidence: [],
-    pods: [],
-    logs: [],
-    ...overrides,
-  };
+  const base = newMethodReport({ method: overrides.method, description: '', mechanism: '', expected: { outcome: 'recovered', messages: 'kept' } });
+  return { ...base, durationMs: 60_000, ...overrides };
 }
 
 const pod = (ordinal: number, phase: PodStatus['phase'], restarts = 0): PodStatus => ({

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MethodReport, RunReport } from '../run/journal.js';
+import { newMethodReport, type MethodReport, type RunReport } from '../run/journal.js';
 import { writeJsonReport } from './json-reporter.js';
 import { escapeXml, renderJunit } from './junit-reporter.js';
 import { renderMarkdown } from './markdown-reporter.js';
@@ -11,23 +11,13 @@ import { writeReports } from './reporters.js';
 const NASTY = `quorum queue <warren.probe.quorum> & "friends" aren't ok`;
 
 function method(overrides: Partial<MethodReport> & Pick<MethodReport, 'method' | 'outcome' | 'passed'>): MethodReport {
+  const base = newMethodReport({ method: overrides.method, description: `${overrides.method} drill`, mechanism: 'does the thing', expected: { outcome: 'recovered', messages: 'kept' } });
   return {
-    description: `${overrides.method} drill`,
-    mechanism: 'does the thing',
-    expected: { outcome: 'recovered', messages: 'kept' },
-    timeToRecoverMs: null,
+    ...base,
     durationMs: 60_000,
     phases: { provisionMs: 20_000, seedMs: 2_000, faultMs: 10_000, recoveryMs: 20_000, verifyMs: 3_000, teardownMs: 5_000 },
     waitingOnRabbitMqMs: 50_000,
     harnessMs: 10_000,
-    putGet: [],
-    messages: null,
-    checks: [],
-    timeline: [],
-    diagnoses: [],
-    evidence: [],
-    pods: [],
-    logs: [],
     ...overrides,
   };
 }

@@ -18,7 +18,7 @@ import type { ScenarioMethod, Scenario } from '../scenarios/scenario.js';
 import { orderedReadyDeadlock } from './deadlock.js';
 import type { DrillContext } from './drill-context.js';
 import type { RunEvents } from './events.js';
-import type { CheckRecord, DrillPhases, MethodReport } from './journal.js';
+import { newMethodReport, type CheckRecord, type DrillPhases, type MethodReport } from './journal.js';
 import type { Logger } from './logger.js';
 
 export interface DrillSettings {
@@ -59,28 +59,13 @@ export async function runDrill(scenario: Scenario, method: ScenarioMethod, setti
   const { recovery, expected } = method;
   const started = Date.now();
   const log = env.log.child(`drill:${recovery.name}`);
-  const phases: DrillPhases = { provisionMs: 0, seedMs: 0, faultMs: 0, recoveryMs: 0, verifyMs: 0, teardownMs: 0 };
-  const report: MethodReport = {
+  const report = newMethodReport({
     method: recovery.name,
     description: recovery.description,
     mechanism: recovery.mechanism(env.platform.name),
     expected,
-    outcome: 'error',
-    passed: false,
-    timeToRecoverMs: null,
-    durationMs: 0,
-    phases,
-    waitingOnRabbitMqMs: 0,
-    harnessMs: 0,
-    putGet: [],
-    messages: null,
-    checks: [],
-    timeline: [],
-    diagnoses: [],
-    evidence: [],
-    pods: [],
-    logs: [],
-  };
+  });
+  const phases = report.phases;
   const mark = (event: string) => {
     const atMs = Date.now() - started;
     report.timeline.push({ atMs, event });

@@ -97,3 +97,25 @@ export interface RunReport {
   methods: MethodReport[];
   error?: ErrorRecord;
 }
+
+/** A method's report before its drill has run: an error until the drill says otherwise. */
+export function newMethodReport(fields: Pick<MethodReport, 'method' | 'description' | 'mechanism' | 'expected'>): MethodReport {
+  return {
+    ...fields,
+    outcome: 'error',
+    passed: false,
+    timeToRecoverMs: null,
+    durationMs: 0,
+    phases: { provisionMs: 0, seedMs: 0, faultMs: 0, recoveryMs: 0, verifyMs: 0, teardownMs: 0 },
+    waitingOnRabbitMqMs: 0,
+    harnessMs: 0,
+    putGet: [],
+    messages: null,
+    checks: [],
+    timeline: [],
+    diagnoses: [],
+    evidence: [],
+    pods: [],
+    logs: [],
+  };
+}

@@ -1,29 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { MethodOutcome, MethodReport } from './journal.js';
+import { newMethodReport, type MethodOutcome, type MethodReport } from './journal.js';
 import { runOutcome } from './runner.js';
 
 function method(name: string, outcome: MethodOutcome, passed: boolean): MethodReport {
-  return {
-    method: name,
-    description: '',
-    mechanism: '',
-    expected: { outcome: 'recovered', messages: 'kept' },
-    outcome,
-    passed,
-    timeToRecoverMs: null,
-    durationMs: 0,
-    phases: { provisionMs: 0, seedMs: 0, faultMs: 0, recoveryMs: 0, verifyMs: 0, teardownMs: 0 },
-    waitingOnRabbitMqMs: 0,
-    harnessMs: 0,
-    putGet: [],
-    messages: null,
-    checks: [],
-    timeline: [],
-    diagnoses: [],
-    evidence: [],
-    pods: [],
-    logs: [],
-  };
+  return { ...newMethodReport({ method: name, description: '', mechanism: '', expected: { outcome: 'recovered', messages: 'kept' } }), outcome, passed };
 }
 
 const passedNone = method('none', 'not-recovered', true);
