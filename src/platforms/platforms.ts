@@ -30,7 +30,7 @@ class ContainerPlatform implements Platform {
   async preflight(): Promise<void> {
     const missing = await missingContainerTools(this.tools);
     if (missing.length > 0) throw new EnvironmentError(`${this.name} platform: missing ${missing.join(', ')}`);
-    throw new EnvironmentError(`${this.name} platform: not available in warren ${'0.1'} yet; use --platform local`);
+    throw new EnvironmentError(`${this.name} platform: not implemented in this version of warren yet; use --platform local`);
   }
 
   provision(): never {
