@@ -30,7 +30,7 @@ describe('parseScenarioArgs', () => {
       reportDir: undefined,
       messagesPerQueue: 100,
       recoveryTimeoutMs: 120_000,
-      tableWait: { retryTimeoutMs: 5_000, retryLimit: 2 },
+      tableWait: { retryTimeoutMs: 3_000, retryLimit: 2 },
     });
   });
 

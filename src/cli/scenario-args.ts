@@ -40,7 +40,7 @@ export function parseScenarioArgs(argv: string[], scenarios: ReadonlyMap<string,
         keep: { type: 'boolean', default: false },
         messages: { type: 'string', default: '100' },
         'recovery-timeout': { type: 'string', default: '120' },
-        'table-wait-timeout': { type: 'string', default: '5000' },
+        'table-wait-timeout': { type: 'string', default: '3000' },
         'table-wait-retries': { type: 'string', default: '2' },
       },
     });
