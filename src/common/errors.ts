@@ -1,3 +1,5 @@
+import { decodeErlangStrings } from '../broker/erlang-terms.js';
+
 /**
  * Error classes. Each names WHY a run could not go on, so the CLI can map it to an exit code:
  * a UsageError is the caller's mistake (exit 2), everything else under HarnessError means warren or the
@@ -40,9 +42,10 @@ export class WaitTimeoutError extends HarnessError {
   }
 }
 
+/** The one-line text of an error, with Erlang char lists and binaries decoded so an operator reads words. */
 export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return (error as { shortMessage?: string }).shortMessage ?? error.message;
-  return String(error);
+  const text = error instanceof Error ? ((error as { shortMessage?: string }).shortMessage ?? error.message) : String(error);
+  return decodeErlangStrings(text);
 }
 
 /** Plain data for journals and reports: never the raw object (it may hold sockets or secrets). */
