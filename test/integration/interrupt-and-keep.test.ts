@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +65,20 @@ describe.sequential('cleanup: Ctrl-C in the middle of a drill, and --keep', () =
     expect(await Promise.all(ports.map(canConnect))).toEqual([true, true, true]);
     expect((await labelledProcesses(kept)).length).toBeGreaterThan(0);
     expect(await runDirectories(kept)).toHaveLength(1);
+
+    // The kept run directory holds this drill's real secrets: none may appear in any report, log or output.
+    const runDir = join(tmpdir(), `warren-${kept}`);
+    const password = /^default_pass = (.+)$/m.exec(await readFile(join(runDir, 'config/rabbit-0/rabbitmq.conf'), 'utf8'))![1]!;
+    const cookie = (await readFile(join(runDir, 'home/rabbit-0/.erlang.cookie'), 'utf8')).trim();
+    expect(password.length).toBeGreaterThan(10);
+    expect(cookie).toMatch(/^[A-Z]{32}$/);
+    const written = (await readdir(reportDir, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
+    expect(written.length).toBeGreaterThan(5);
+    for (const file of written) {
+      const text = await readFile(join(file.parentPath, file.name), 'utf8');
+      expect(text.includes(password) || text.includes(cookie), file.name).toBe(false);
+    }
+    expect(result.all!.includes(password) || result.all!.includes(cookie)).toBe(false);
 
     const cleanup = await execa('npx', ['tsx', 'src/cli/main.ts', 'cleanup', '--run', kept], { reject: false });
     expect(cleanup.exitCode, cleanup.stderr).toBe(0);
