@@ -1,7 +1,7 @@
 import type { PlatformName } from '../platforms/platform.js';
 import type { DrillContext } from '../run/drill-context.js';
 import type { CheckRecord } from '../run/journal.js';
-import { forceBootNotApplicable, forceLoadConsumed } from './force-load.js';
+import { FORCE_LOAD_FILE, forceBootNotApplicable, forceLoadConsumed } from './force-load.js';
 import type { RabbitMqInfo, Recovery } from './recovery.js';
 
 /**
@@ -51,6 +51,6 @@ export class ForceBootRecovery implements Recovery {
         ? { name: 'force-boot-ran', ok: true }
         : { name: 'force-boot-ran', ok: false, reason: runs.length === 0 ? 'no pod ran rabbitmqctl force_boot' : 'rabbitmqctl force_boot failed', observation: runs };
     const ordinals = [...new Set(runs.map((run) => run.ordinal))];
-    return [ran, await forceLoadConsumed(context, ordinals, 'force_load')];
+    return [ran, await forceLoadConsumed(context, ordinals, FORCE_LOAD_FILE)];
   }
 }

@@ -1,19 +1,11 @@
 import { execa } from 'execa';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { canConnect } from '../../src/platforms/local/epmd.js';
 import type { RunReport } from '../../src/run/journal.js';
 import { labelledProcesses, runDirectories } from '../support/leftovers.js';
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-}
 
 describe.sequential('cleanup: Ctrl-C in the middle of a drill, and --keep', () => {
   const dirs: string[] = [];
@@ -62,7 +54,7 @@ describe.sequential('cleanup: Ctrl-C in the middle of a drill, and --keep', () =
     expect(result.stdout).toContain(`cleanup --run ${kept}`);
     const ports = [...result.stdout.matchAll(/amqp:\/\/127\.0\.0\.1:(\d+)/g)].map((match) => Number(match[1]));
     expect(ports).toHaveLength(3);
-    expect(await Promise.all(ports.map(canConnect))).toEqual([true, true, true]);
+    expect(await Promise.all(ports.map((port) => canConnect(port)))).toEqual([true, true, true]);
     expect((await labelledProcesses(kept)).length).toBeGreaterThan(0);
     expect(await runDirectories(kept)).toHaveLength(1);
 
@@ -84,6 +76,6 @@ describe.sequential('cleanup: Ctrl-C in the middle of a drill, and --keep', () =
     expect(cleanup.exitCode, cleanup.stderr).toBe(0);
     await expect.poll(() => labelledProcesses(kept), { timeout: 5_000 }).toEqual([]);
     expect(await runDirectories(kept)).toEqual([]);
-    expect(await Promise.all(ports.map(canConnect))).toEqual([false, false, false]);
+    expect(await Promise.all(ports.map((port) => canConnect(port)))).toEqual([false, false, false]);
   });
 });
