@@ -1,8 +1,5 @@
 import { FullShutdownFault } from '../src/faults/full-shutdown-fault.js';
-import { ForceBootRecovery } from '../src/recoveries/force-boot-recovery.js';
-import { ForceLoadFileRecovery } from '../src/recoveries/force-load-file-recovery.js';
-import { NoRecovery } from '../src/recoveries/no-recovery.js';
-import { ParallelRestartRecovery } from '../src/recoveries/parallel-restart-recovery.js';
+import { Expect, method, Recoveries } from '../src/scenarios/methods.js';
 import { defineScenario } from '../src/scenarios/scenario.js';
 
 /**
@@ -14,9 +11,11 @@ export const fullShutdown = defineScenario({
   description: 'every node stops gracefully (0..N-1), then the StatefulSet restarts them under OrderedReady',
   fault: new FullShutdownFault(),
   methods: [
-    { recovery: new NoRecovery(), expected: { outcome: 'not-recovered' } },
-    { recovery: new ForceBootRecovery(), expected: { outcome: 'recovered', messages: 'kept' } },
-    { recovery: new ForceLoadFileRecovery(), expected: { outcome: 'recovered', messages: 'kept' } },
-    { recovery: new ParallelRestartRecovery(), expected: { outcome: 'recovered', messages: 'kept' } },
+    method(Recoveries.none(), Expect.staysDown()),
+    method(Recoveries.chartForceBoot(), Expect.recovers()),
+    method(Recoveries.statefulSetForceBoot(), Expect.recovers()),
+    method(Recoveries.forceLoadFile(), Expect.recovers()),
+    method(Recoveries.definitionsReimport(), Expect.recoversMessagesLost()),
+    method(Recoveries.parallelRestart(), Expect.recovers()),
   ],
 });

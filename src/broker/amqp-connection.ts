@@ -73,13 +73,23 @@ export class AmqpConnection implements AsyncDisposable {
   }
 }
 
-/** The readiness probe: a full AMQP handshake with the current Secret's credentials, like a chart probe that logs in. */
-export async function amqpReady(target: AmqpTarget, timeoutMs = 2_000): Promise<boolean> {
+export type ProbeResult = 'ready' | 'refused' | 'down';
+
+/** A login the broker refused (wrong user or password): the node is up, the credentials are not valid there. */
+export function isAccessRefused(error: unknown): boolean {
+  return /ACCESS[-_]REFUSED/.test(String(error instanceof Error ? error.message : error));
+}
+
+/**
+ * The readiness probe: a full AMQP handshake with the pod's credentials, like a chart probe that logs in.
+ * 'refused' means the node has booted but does not accept those credentials (its data holds another password).
+ */
+export async function amqpProbe(target: AmqpTarget, timeoutMs = 2_000): Promise<ProbeResult> {
   try {
     const connection = await AmqpConnection.open(target, timeoutMs);
     await connection.close();
-    return true;
-  } catch {
-    return false;
+    return 'ready';
+  } catch (error) {
+    return isAccessRefused(error) ? 'refused' : 'down';
   }
 }

@@ -1,5 +1,6 @@
 import { errorMessage } from '../common/errors.js';
 import type { DrillContext } from '../run/drill-context.js';
+import type { Diagnosis } from '../run/journal.js';
 import type { Check, Verdict } from './check.js';
 
 export interface MembershipView {
@@ -55,4 +56,25 @@ export class ClusterMembershipCheck implements Check<MembershipView[]> {
 
 function firstLine(text: string): string {
   return text.trim().split('\n').find((line) => line.trim() !== '') ?? 'no output';
+}
+
+/**
+ * A split cluster: the nodes that answer run as more than one cluster, or a pod is ready while it sees itself
+ * alone in a cluster of N (a force-booted node whose cookie differs, or a wiped node that formed its own).
+ * Readiness is not membership: this is what a ready-looking outage looks like.
+ */
+export function splitCluster(views: readonly MembershipView[], readyNodes: readonly string[], clusterSize: number): Diagnosis | undefined {
+  const answering = views.filter((view): view is MembershipView & { runningNodes: string[] } => view.runningNodes !== null);
+  const groups = new Set(answering.map((view) => view.runningNodes.join(',')));
+  const alone = answering.filter((view) => clusterSize > 1 && readyNodes.includes(view.node) && view.runningNodes.length === 1);
+  if (groups.size < 2 && alone.length === 0) return undefined;
+  const first = answering.find((view) => groups.size >= 2 || alone.includes(view))!;
+  return {
+    signature: 'split-cluster',
+    meaning: 'nodes that run do not form one cluster: each group (or lone ready node) serves on its own',
+    source: 'cluster',
+    node: first.node,
+    count: groups.size,
+    evidence: answering.map((view) => `${view.node} sees [${view.runningNodes.join(', ')}]`).join('; '),
+  };
 }

@@ -71,8 +71,8 @@ describe('diagnose', () => {
 
   it('uses the signatures it is given', () => {
     const custom: LogSignature[] = [{ name: 'custom', pattern: /needle/, meaning: 'a test signature' }];
-    expect(diagnose('n', 'hay\nneedle\nBOOT FAILED\nneedle again', custom)).toEqual([
-      { signature: 'custom', meaning: 'a test signature', node: 'n', count: 2, evidence: 'needle' },
+    expect(diagnose('n', 'hay\nneedle\nBOOT FAILED\nneedle again', { signatures: custom })).toEqual([
+      { signature: 'custom', meaning: 'a test signature', source: 'log', node: 'n', count: 2, evidence: 'needle' },
     ]);
   });
 });

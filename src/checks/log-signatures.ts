@@ -18,14 +18,21 @@ export const LOG_SIGNATURES: readonly LogSignature[] = [
   { name: 'timeout-contacting-cluster-nodes', pattern: /Timeout contacting cluster nodes/, meaning: 'none of the nodes this node was clustered with could be reached' },
   { name: 'invalid-challenge-reply', pattern: /Invalid challenge reply|Connection attempt from disallowed node/, meaning: 'a peer with a different Erlang cookie tried to connect' },
   { name: 'cookie-authentication-failed', pattern: /Authentication failed.*Erlang cookie/, meaning: 'CLI or peer rejected: the Erlang cookie does not match' },
-  { name: 'cluster-not-formed', pattern: /cluster_not_formed/, meaning: 'a quorum queue could not be declared: a majority of its members is not up' },
+  { name: 'cluster-not-formed', pattern: /cluster_not_formed|failed to form new cluster/, meaning: 'a quorum queue could not be declared: a majority of its members is not up' },
   { name: 'incompatible-feature-flags', pattern: /incompatible_feature_flags/, meaning: 'a node restarting while peers booted saw other feature flags; the pod retries' },
   { name: 'access-refused', pattern: /ACCESS_REFUSED/, meaning: 'the client credentials were refused (e.g. the password was regenerated but the data kept the old one)' },
   { name: 'force-load', pattern: /force[_ ]load/i, meaning: 'tables were force-loaded (force_boot or a force_load file)' },
 ];
 
-/** Finds each signature in a node's log text: how often, and the first matching line as evidence. */
-export function diagnose(node: string, log: string, signatures: readonly LogSignature[] = LOG_SIGNATURES): Diagnosis[] {
+export interface DiagnoseOptions {
+  /** Where the text comes from: a node's log (default) or what a client was told. */
+  source?: Diagnosis['source'];
+  signatures?: readonly LogSignature[];
+}
+
+/** Finds each signature in a text (a node's log, a client error): how often, and the first matching line as evidence. */
+export function diagnose(node: string, log: string, options: DiagnoseOptions = {}): Diagnosis[] {
+  const { source = 'log', signatures = LOG_SIGNATURES } = options;
   // Decoded first: a signature may sit inside an Erlang char list ([99,108,117,...] = "cluster_not_formed").
   const lines = log.split('\n').map((line) => (line.includes('[') || line.includes('<<') ? decodeErlangStrings(line) : line));
   const found: Diagnosis[] = [];
@@ -37,7 +44,7 @@ export function diagnose(node: string, log: string, signatures: readonly LogSign
       count++;
       if (evidence === '') evidence = line.trim().slice(0, 400);
     }
-    if (count > 0) found.push({ signature: signature.name, meaning: signature.meaning, node, count, evidence });
+    if (count > 0) found.push({ signature: signature.name, meaning: signature.meaning, source, node, count, evidence });
   }
   return found;
 }

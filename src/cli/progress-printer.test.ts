@@ -28,6 +28,8 @@ const pod = (ordinal: number, phase: PodStatus['phase'], restarts = 0): PodStatu
   phase,
   restarts,
   bootFailures: restarts,
+  revision: 1,
+  booted: phase === 'ready',
 });
 
 /** Drives a two-method run through the events, advancing a fake clock. */

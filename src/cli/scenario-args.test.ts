@@ -3,7 +3,7 @@ import { UsageError } from '../common/errors.js';
 import { SCENARIOS } from '../scenarios/registry.js';
 import { parseScenarioArgs } from './scenario-args.js';
 
-const ALL_METHODS = ['none', 'force-boot', 'force-load-file', 'parallel-restart'];
+const ALL_METHODS = ['none', 'chart-force-boot', 'statefulset-force-boot', 'force-load-file', 'definitions-reimport', 'parallel-restart'];
 
 function usageError(argv: string[]): UsageError {
   try {
@@ -35,8 +35,8 @@ describe('parseScenarioArgs', () => {
   });
 
   it('takes a subset of methods, in the order given, ignoring blanks', () => {
-    const args = parseScenarioArgs(['full-shutdown', '--methods', 'parallel-restart, force-boot,'], SCENARIOS);
-    expect(args.methods).toEqual(['parallel-restart', 'force-boot']);
+    const args = parseScenarioArgs(['full-shutdown', '--methods', 'parallel-restart, chart-force-boot,'], SCENARIOS);
+    expect(args.methods).toEqual(['parallel-restart', 'chart-force-boot']);
   });
 
   it('reads every option', () => {
@@ -74,18 +74,18 @@ describe('parseScenarioArgs', () => {
   });
 
   it('asks for exactly one scenario', () => {
-    expect(usageError([]).message).toContain('name one scenario (full-shutdown)');
+    expect(usageError([]).message).toContain('name one scenario (full-shutdown, delete-all-pods, mismatched-cookie)');
     expect(usageError(['full-shutdown', 'full-shutdown']).message).toContain('name one scenario');
   });
 
   it('rejects an unknown method and lists the valid methods', () => {
-    const error = usageError(['full-shutdown', '--methods', 'force-boot,reboot']);
+    const error = usageError(['full-shutdown', '--methods', 'chart-force-boot,reboot']);
     expect(error.message).toContain('"reboot"');
     expect(error.message).toContain(`valid: ${ALL_METHODS.join(', ')}`);
   });
 
   it('rejects an empty method list', () => {
-    expect(usageError(['full-shutdown', '--methods', ' , ']).message).toContain('valid: none, force-boot');
+    expect(usageError(['full-shutdown', '--methods', ' , ']).message).toContain('valid: none, chart-force-boot');
   });
 
   it.each([['0'], ['10'], ['2.5'], ['three'], ['']])('rejects --nodes %s', (nodes) => {

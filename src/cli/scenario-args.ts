@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../common/errors.js';
 import type { PlatformName, StartPolicy } from '../platforms/platform.js';
+import type { Rollout } from '../faults/mismatched-cookie-fault.js';
 import type { Scenario } from '../scenarios/scenario.js';
 
 export interface ScenarioArgs {
@@ -21,7 +22,7 @@ const POLICIES: readonly StartPolicy[] = ['OrderedReady', 'Parallel'];
 
 export const SCENARIO_USAGE =
   'usage: npm run scenario <name> -- [--platform local|docker|kind] [--methods a,b] [--nodes N] [--start-policy OrderedReady|Parallel] ' +
-  '[--report-dir DIR] [--keep] [--messages N] [--recovery-timeout SECONDS] [--table-wait-timeout MS] [--table-wait-retries N]';
+  '[--report-dir DIR] [--keep] [--messages N] [--recovery-timeout SECONDS] [--table-wait-timeout MS] [--table-wait-retries N] [--rollout reinstall|rolling]';
 
 /** Parses and validates everything before anything is started: bad input is one line and exit 2. */
 export function parseScenarioArgs(argv: string[], scenarios: ReadonlyMap<string, Scenario>): ScenarioArgs {
@@ -42,6 +43,7 @@ export function parseScenarioArgs(argv: string[], scenarios: ReadonlyMap<string,
         'recovery-timeout': { type: 'string', default: '120' },
         'table-wait-timeout': { type: 'string', default: '3000' },
         'table-wait-retries': { type: 'string', default: '2' },
+        rollout: { type: 'string' },
       },
     });
   } catch (error) {
@@ -50,8 +52,9 @@ export function parseScenarioArgs(argv: string[], scenarios: ReadonlyMap<string,
   const { values, positionals } = parsed;
   const names = [...scenarios.keys()].join(', ');
   if (positionals.length !== 1) throw new UsageError(`name one scenario (${names}); ${SCENARIO_USAGE}`);
-  const scenario = scenarios.get(positionals[0]!);
-  if (!scenario) throw new UsageError(`unknown scenario "${positionals[0]}"; valid: ${names}`);
+  const base = scenarios.get(positionals[0]!);
+  if (!base) throw new UsageError(`unknown scenario "${positionals[0]}"; valid: ${names}`);
+  const scenario = values.rollout === undefined ? base : variant(base, values.rollout);
 
   const valid = scenario.methods.map((method) => method.recovery.name);
   const methods = values.methods === undefined ? valid : values.methods.split(',').map((name) => name.trim()).filter(Boolean);
@@ -79,6 +82,15 @@ export function parseScenarioArgs(argv: string[], scenarios: ReadonlyMap<string,
       retryLimit: integer('--table-wait-retries', values['table-wait-retries'], 1, 100),
     },
   };
+}
+
+/** `--rollout` picks a variant of a scenario that replaces the release (mismatched-cookie). */
+function variant(scenario: Scenario, rollout: string): Scenario {
+  if (scenario.rollout === undefined) throw new UsageError(`--rollout applies to scenarios that replace the release; ${scenario.name} has no rollout`);
+  if (rollout === scenario.rollout) return scenario;
+  const found = scenario.variants?.[rollout as Rollout];
+  if (!found) throw new UsageError(`unknown rollout "${rollout}" for ${scenario.name}; valid: ${[scenario.rollout, ...Object.keys(scenario.variants ?? {})].join(', ')}`);
+  return found;
 }
 
 function integer(flag: string, text: string, min: number, max: number): number {

@@ -26,7 +26,10 @@ export type Capability =
   | 'kill-all-pods' // kill -9 / delete with grace 0, all at once
   | 'force-boot-on-start' // pod template runs `rabbitmqctl force_boot` before the server
   | 'write-data-file' // put a file into a node's mnesia dir while it waits
-  | 'change-start-policy'; // OrderedReady ⇄ Parallel
+  | 'change-start-policy' // OrderedReady ⇄ Parallel
+  | 'reinstall' // helm delete + helm install on kept or deleted volumes, with any Secret
+  | 'rolling-upgrade' // helm upgrade: a new pod template rolled out pod by pod
+  | 'chart-values'; // a Helm release whose values render the pod (clustering.forceBoot)
 
 export type PodPhase = 'absent' | 'starting' | 'ready' | 'back-off' | 'terminating';
 
@@ -40,6 +43,20 @@ export interface PodStatus {
   bootFailures: number;
   /** When the pod last became ready (ms since the cluster's clock origin). */
   readySinceMs?: number;
+  /** The pod template revision the pod was created from (StatefulSet controller-revision). */
+  revision: number;
+  /** The node answers AMQP (it has booted), even if its readiness probe's login is refused. */
+  booted: boolean;
+}
+
+/** How force_boot gets into the pod: the chart's value (rendered as RABBITMQ_FORCE_BOOT) or an edited command. */
+export type ForceBootVia = 'chart-values' | 'statefulset-command';
+
+/** A change to the release: what `helm upgrade` or `kubectl edit statefulset` does to the pod template. */
+export interface TemplateChange {
+  /** The Secret's new contents (a `helm upgrade` without the old values regenerates them). */
+  credentials?: Credentials;
+  forceBoot?: { enabled: boolean; via: ForceBootVia };
 }
 
 export interface AmqpEndpoint {
@@ -78,7 +95,7 @@ export interface StartedCluster extends AsyncDisposable {
   readonly spec: ClusterSpec;
   readonly nodes: readonly ClusterNode[];
   readonly capabilities: ReadonlySet<Capability>;
-  /** The credentials of the current install (the Secret clients would read). */
+  /** The credentials of the current install (the Secret clients would read); changes with install/upgrade. */
   readonly credentials: Credentials;
   /** Where the cluster can be reached from outside, for --keep. */
   describeAccess(): string[];
@@ -94,13 +111,23 @@ export interface StartedCluster extends AsyncDisposable {
   deletePod(ordinal: number): Promise<void>;
   /** Recreate the StatefulSet with another podManagementPolicy, keeping its pods and volumes. */
   setStartPolicy(policy: StartPolicy): void;
-  /** Patch the pod template: when on, every pod runs `rabbitmqctl force_boot` before the server starts. */
-  setForceBootOnStart(enabled: boolean): void;
+  /**
+   * `helm upgrade` / `kubectl edit statefulset`: a new pod template revision. The StatefulSet rolls it out as
+   * Kubernetes does (RollingUpdate: highest ordinal first, the next only once the others are ready; under
+   * OrderedReady an unready pod blocks the rollout until someone deletes it). Returns at once.
+   */
+  upgrade(change: TemplateChange): void;
+  /** The current pod template revision; pods created before a change carry an older one. */
+  revision(): number;
+  /** `helm delete` (and `kubectl delete pvc` when volumes are deleted): every pod terminated at once, gracefully. */
+  uninstall(options: { volumes: 'keep' | 'delete' }): Promise<void>;
+  /** `helm install` on whatever volumes exist, with this Secret; pods start under the chart's start policy. */
+  install(options: { credentials: Credentials }): void;
   /** What each force_boot run by the pod template printed (a container log, on Kubernetes). */
   forceBootRuns(): ForceBootRun[];
 
   /** `kubectl exec`: a RabbitMQ CLI tool in the node's pod (for local: with the node's environment). */
-  exec(ordinal: number, tool: CliTool, args: string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
+  exec(ordinal: number, tool: CliTool, args: string[], options?: { timeoutMs?: number; input?: string }): Promise<ExecResult>;
   /** The node's mnesia directory, as a path inside the pod. */
   dataDir(ordinal: number): string;
   writeDataFile(ordinal: number, name: string, content: string): Promise<void>;

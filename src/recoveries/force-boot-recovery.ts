@@ -1,28 +1,49 @@
-import type { PlatformName } from '../platforms/platform.js';
+import type { ForceBootVia, PlatformName } from '../platforms/platform.js';
 import type { DrillContext } from '../run/drill-context.js';
 import type { CheckRecord } from '../run/journal.js';
 import { FORCE_LOAD_FILE, forceBootNotApplicable, forceLoadConsumed } from './force-load.js';
 import type { RabbitMqInfo, Recovery } from './recovery.js';
 
+export interface ForceBootRunbook {
+  name: string;
+  description: string;
+  via: ForceBootVia;
+  /** Which pods the operator deletes so they restart with force_boot. */
+  deletes: 'stuck' | 'every';
+  /** Whether the runbook takes force_boot out again once every pod is back (another rolling restart). */
+  removeAfterwards: boolean;
+}
+
 /**
- * `rabbitmqctl force_boot` before the server starts, in every pod, then delete the pods that are stuck so
- * they restart with it. This is the mechanism behind both the chart's forceBoot (RABBITMQ_FORCE_BOOT=yes makes
- * the entrypoint run it) and the StatefulSet command edit. Once every pod is back the line is removed again.
+ * `rabbitmqctl force_boot` before the server starts: on a stopped Mnesia node it writes `force_load`, so the
+ * next boot loads the tables without waiting for peers. The chart's forceBoot and the StatefulSet command
+ * edit both end in this one call; what differs is the runbook around it (how it gets into the pod, which pods
+ * are deleted, whether it is taken out again).
  */
 export class ForceBootRecovery implements Recovery {
-  readonly requires = ['force-boot-on-start'] as const;
+  readonly requires: Recovery['requires'];
   readonly wipesData = false;
 
-  constructor(
-    readonly name = 'force-boot',
-    readonly description = 'rabbitmqctl force_boot before the server starts, then delete the stuck pods',
-  ) {}
+  constructor(private readonly runbook: ForceBootRunbook) {
+    this.requires = runbook.via === 'chart-values' ? ['force-boot-on-start', 'chart-values'] : ['force-boot-on-start'];
+  }
+
+  get name(): string {
+    return this.runbook.name;
+  }
+
+  get description(): string {
+    return this.runbook.description;
+  }
 
   mechanism(platform: PlatformName): string {
+    const { via, deletes, removeAfterwards } = this.runbook;
+    const steps = `${deletes === 'stuck' ? 'delete the pods that are stuck starting' : 'delete every pod once'}${removeAfterwards ? '; once all are back, take force_boot out again (a rolling restart)' : '; force boot stays enabled'}`;
     if (platform === 'local') {
-      return 'pod template runs `rabbitmqctl force_boot` on the stopped node before `rabbitmq-server` (what the chart\'s forceBoot and the StatefulSet command edit both do); the stuck pods are deleted so they restart with it';
+      return `on local there is no chart: chart-force-boot and statefulset-force-boot share one mechanism, the pod template running \`rabbitmqctl force_boot\` before \`rabbitmq-server\`; only the runbook differs. This one: ${steps}`;
     }
-    return 'StatefulSet pod command gets `rabbitmqctl force_boot` before `exec rabbitmq-server`; the stuck pods are deleted';
+    const how = via === 'chart-values' ? 'helm upgrade --set clustering.forceBoot=true (the chart renders RABBITMQ_FORCE_BOOT=yes)' : 'kubectl edit statefulset: `rabbitmqctl force_boot` before `exec rabbitmq-server`';
+    return `${how}; ${steps}`;
   }
 
   notApplicable(rabbitmq: RabbitMqInfo): string | undefined {
@@ -31,20 +52,27 @@ export class ForceBootRecovery implements Recovery {
 
   async apply(context: DrillContext): Promise<void> {
     const { cluster } = context;
-    cluster.setForceBootOnStart(true);
-    context.mark('pod template: force_boot added');
-    const stuck = cluster.status().filter((pod) => pod.phase !== 'absent' && pod.phase !== 'ready');
-    for (const pod of stuck) {
+    const { via, deletes } = this.runbook;
+    cluster.upgrade({ forceBoot: { enabled: true, via } });
+    context.mark(`force boot on (${via})`);
+    const targets = cluster.status().filter((pod) => pod.phase !== 'absent' && (deletes === 'every' || pod.phase !== 'ready'));
+    for (const pod of targets) {
       context.mark(`deleting pod ${pod.ordinal}`);
       await cluster.deletePod(pod.ordinal);
     }
   }
 
-  async complete(context: DrillContext): Promise<CheckRecord[]> {
-    const { cluster } = context;
-    cluster.setForceBootOnStart(false);
-    context.mark('pod template: force_boot removed');
-    const runs = cluster.forceBootRuns();
+  async finish(context: DrillContext): Promise<void> {
+    if (!this.runbook.removeAfterwards) {
+      context.addEvidence(`${this.runbook.via}: force boot left enabled, as the runbook leaves it: every later pod start runs force_boot`);
+      return;
+    }
+    context.cluster.upgrade({ forceBoot: { enabled: false, via: this.runbook.via } });
+    context.mark('force boot taken out again: rolling restart');
+  }
+
+  async evidence(context: DrillContext): Promise<CheckRecord[]> {
+    const runs = context.cluster.forceBootRuns();
     for (const run of runs) context.addEvidence(`pod ${run.ordinal}: rabbitmqctl force_boot → exit ${run.exitCode}${run.output ? `: ${run.output}` : ''}`);
     const ran: CheckRecord =
       runs.length > 0 && runs.every((run) => run.exitCode === 0)

@@ -17,11 +17,12 @@ export interface Recovery {
   mechanism(platform: PlatformName): string;
   /** A reason the method cannot work on this broker (e.g. force_boot on Khepri), or undefined. */
   notApplicable?(rabbitmq: RabbitMqInfo): string | undefined;
+  /** Before the fault, while the cluster is healthy: what an operator would have prepared (a definitions backup). */
+  prepare?(context: DrillContext): Promise<void>;
   /** Runs after the fault, while the cluster is down. */
   apply(context: DrillContext): Promise<void>;
-  /**
-   * Once the cluster is back: the runbook's closing steps (e.g. remove the force_boot line again) and the
-   * proof that the method's own mechanism acted (e.g. force_load was consumed), as checks.
-   */
-  complete?(context: DrillContext): Promise<CheckRecord[]>;
+  /** The runbook's closing steps once put/get works again (e.g. remove the force_boot line: a rolling restart). */
+  finish?(context: DrillContext): Promise<void>;
+  /** Proof that the method's own mechanism acted (force_boot ran, force_load consumed, members grown), as checks. */
+  evidence?(context: DrillContext): Promise<CheckRecord[]>;
 }

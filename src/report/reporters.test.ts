@@ -69,6 +69,7 @@ function fixture(): RunReport {
           {
             signature: 'timeout_waiting_for_tables',
             meaning: 'node waited for peers that never came',
+            source: 'log',
             node: 'rabbit-0@localhost',
             count: 3,
             evidence: 'Error while waiting for Mnesia tables: {timeout_waiting_for_tables,[`x`|y]}',

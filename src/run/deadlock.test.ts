@@ -3,7 +3,7 @@ import type { PodPhase, PodStatus } from '../platforms/platform.js';
 import { orderedReadyDeadlock } from './deadlock.js';
 
 function pod(ordinal: number, phase: PodPhase, bootFailures = 0, restarts = bootFailures): PodStatus {
-  return { ordinal, nodeName: `rabbit-${ordinal}@localhost`, phase, restarts, bootFailures };
+  return { ordinal, nodeName: `rabbit-${ordinal}@localhost`, phase, restarts, bootFailures, revision: 1, booted: false };
 }
 
 /** After a full shutdown under OrderedReady: pod 0 booted once and failed, pods 1 and 2 were never created. */

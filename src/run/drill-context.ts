@@ -15,4 +15,6 @@ export interface DrillContext {
   /** Log lines, command output or file facts that prove how a method acted. */
   addEvidence(line: string): void;
   timeline: TimelineEntry[];
+  /** Epoch ms by which put/get must work again (fault time + recovery timeout); Infinity before the fault. */
+  recoveryDeadline: number;
 }

@@ -3,7 +3,7 @@ import { AmqpConnection } from '../broker/amqp-connection.js';
 import { detectRabbitMq } from '../broker/rabbitmq-info.js';
 import { declareQueues, ledgerQueues, probeQueues, seedMessages, type PutGetResult, type SeedResult } from '../broker/workload.js';
 import { runCheck } from '../checks/check.js';
-import { ClusterMembershipCheck } from '../checks/cluster-membership-check.js';
+import { ClusterMembershipCheck, splitCluster } from '../checks/cluster-membership-check.js';
 import { diagnose } from '../checks/log-signatures.js';
 import { MessageLedgerCheck } from '../checks/message-ledger-check.js';
 import { PutGetCheck } from '../checks/put-get-check.js';
@@ -12,13 +12,14 @@ import { CleanupStack } from '../common/cleanup-stack.js';
 import { errorMessage, HarnessError, RunInterruptedError, toErrorRecord } from '../common/errors.js';
 import { generateCredentials, type Redactor } from '../common/secrets.js';
 import { sleep } from '../common/wait.js';
-import type { Platform, StartedCluster, StartPolicy, TableWaitSettings } from '../platforms/platform.js';
+import type { Platform, PodStatus, StartedCluster, StartPolicy, TableWaitSettings } from '../platforms/platform.js';
 import type { RabbitMqInfo } from '../recoveries/recovery.js';
 import type { ScenarioMethod, Scenario } from '../scenarios/scenario.js';
 import { orderedReadyDeadlock } from './deadlock.js';
 import type { DrillContext } from './drill-context.js';
 import type { RunEvents } from './events.js';
-import { newMethodReport, type CheckRecord, type DrillPhases, type MethodReport } from './journal.js';
+import { newMethodReport, type CheckRecord, type Diagnosis, type DrillPhases, type MethodReport } from './journal.js';
+import { RefusalTracker } from './refusal-tracker.js';
 import type { Logger } from './logger.js';
 
 export interface DrillSettings {
@@ -104,6 +105,7 @@ export async function runDrill(scenario: Scenario, method: ScenarioMethod, setti
       mark,
       addEvidence: (line) => report.evidence.push(env.redactor.redact(line)),
       timeline: report.timeline,
+      recoveryDeadline: Number.POSITIVE_INFINITY,
     };
     mark(`cluster of ${settings.nodes} ready`);
     endPhase('provisionMs');
@@ -121,46 +123,65 @@ export async function runDrill(scenario: Scenario, method: ScenarioMethod, setti
     const seeded = await seed(context, settings.messagesPerQueue);
     await requireSteadyState(context);
     mark(`seeded ${seeded.reduce((sum, s) => sum + s.confirmed.length, 0)} confirmed messages`);
+    if (recovery.prepare) {
+      await recovery.prepare(context);
+      mark(`prepared while healthy: ${recovery.name}`);
+    }
     endPhase('seedMs');
 
     const faultAt = Date.now();
+    context.recoveryDeadline = faultAt + settings.recoveryTimeoutMs;
     mark(`fault injected: ${scenario.fault.name}`);
     stack.use('revert fault', await scenario.fault.inject(context));
     endPhase('faultMs');
 
     mark(`applying method: ${recovery.name}`);
     await recovery.apply(context);
-    const baseline = cluster.status();
-    const waited = await waitForRecovery(context, faultAt + settings.recoveryTimeoutMs, baseline);
+    let waited = await waitForRecovery(context, cluster.status());
+    if (waited.recoveredAt !== undefined) {
+      report.timeToRecoverMs = waited.recoveredAt - faultAt;
+      mark(`put/get works on every node (${(report.timeToRecoverMs / 1000).toFixed(1)} s after the fault)`);
+      if (recovery.finish) {
+        await recovery.finish(context);
+        const settled = await waitForRollout(context, Date.now() + settings.recoveryTimeoutMs);
+        if (settled) waited = { putGet: waited.putGet, why: `after the runbook's closing step: ${settled}` };
+        else mark('closing step done: every pod ready on the current template');
+      }
+    }
     report.putGet = waited.putGet;
     endPhase('recoveryMs');
 
-    if (waited.recoveredAt === undefined) {
-      report.outcome = 'not-recovered';
-      report.reason = waited.why;
-      report.checks.push({ name: 'put-get', ok: false, reason: waited.why });
-      mark(`not recovered: ${waited.why}`);
-    } else {
-      report.timeToRecoverMs = waited.recoveredAt - faultAt;
-      mark(`put/get works on every node (${(report.timeToRecoverMs / 1000).toFixed(1)} s after the fault)`);
-      const nodeNames = cluster.nodes.map((node) => node.nodeName);
-      // Independent observations, run together: CLI calls are CPU-bound, the drain is I/O-bound.
-      const [membership, quorum, ledger] = await Promise.all([
-        runCheck(new ClusterMembershipCheck(nodeNames), context),
-        runCheck(new QuorumMembersCheck(quorumQueues(settings.nodes), settings.nodes), context),
-        runCheck(
-          new MessageLedgerCheck(seeded, recovery.wipesData ? 'lost' : 'kept', (queue) => ledgerQueues(settings.nodes).find((q) => q.name === queue)?.homeOrdinal ?? 0),
-          context,
-        ),
-      ]);
+    const recovered = waited.recoveredAt !== undefined && waited.why === '';
+    const nodeNames = cluster.nodes.map((node) => node.nodeName);
+    // Independent observations, run together: CLI calls are CPU-bound, the drain is I/O-bound. Membership is
+    // asked even when put/get failed: it is how a split cluster shows.
+    const [membership, quorum, ledger] = await Promise.all([
+      runCheck(new ClusterMembershipCheck(nodeNames), context),
+      recovered ? runCheck(new QuorumMembersCheck(quorumQueues(settings.nodes), settings.nodes), context) : undefined,
+      recovered
+        ? runCheck(
+            new MessageLedgerCheck(seeded, recovery.wipesData ? 'lost' : 'kept', (queue) => ledgerQueues(settings.nodes).find((q) => q.name === queue)?.homeOrdinal ?? 0),
+            context,
+          )
+        : undefined,
+    ]);
+    const proof: CheckRecord[] = (await recovery.evidence?.(context)) ?? [];
+    report.checks.push({ name: 'put-get', ok: recovered, ...(recovered ? {} : { reason: waited.why }) }, membership.record);
+    if (quorum) report.checks.push(quorum.record);
+    if (ledger) {
+      report.checks.push(ledger.record);
       report.messages = ledger.observation.ledger;
-      const closing: CheckRecord[] = (await recovery.complete?.(context)) ?? [];
-      report.checks.push({ name: 'put-get', ok: true }, membership.record, quorum.record, ledger.record, ...closing);
-      const clusterOk = membership.record.ok && quorum.record.ok;
-      report.outcome = clusterOk ? 'recovered' : 'not-recovered';
-      if (!clusterOk) report.reason = [membership.record, quorum.record].filter((c) => !c.ok).map((c) => `${c.name}: ${c.reason}`).join('; ');
-      mark(`verified: ${report.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'FAILED'}`).join(', ')}`);
     }
+    report.checks.push(...proof);
+    const ready = cluster.status().filter((pod) => pod.phase === 'ready').map((pod) => pod.nodeName);
+    const split = splitCluster(membership.observation, ready, settings.nodes);
+    if (split) report.diagnoses.push(split);
+    await diagnoseEverything(cluster, report);
+
+    const clusterOk = recovered && membership.record.ok && (quorum?.record.ok ?? false);
+    report.outcome = clusterOk ? 'recovered' : 'not-recovered';
+    if (!clusterOk) report.reason = report.checks.filter((c) => !c.ok && (c.name === 'put-get' || c.name === 'cluster-membership' || c.name === 'quorum-members')).map((c) => `${c.name}: ${c.reason}`).join('; ');
+    mark(`${clusterOk ? 'recovered' : 'not recovered'}: ${report.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'FAILED'}`).join(', ')}`);
     endPhase('verifyMs');
     judge(report);
   } catch (error) {
@@ -222,21 +243,20 @@ async function requireSteadyState(context: DrillContext): Promise<void> {
   if (failed.length > 0) throw new HarnessError(`steady state not reached before the fault: ${failed.map((r) => `${r.name}: ${r.reason}`).join('; ')}`);
 }
 
-async function waitForRecovery(
-  context: DrillContext,
-  deadline: number,
-  baseline: ReturnType<StartedCluster['status']>,
-): Promise<{ recoveredAt?: number; putGet: PutGetResult[]; why: string }> {
+async function waitForRecovery(context: DrillContext, baseline: PodStatus[]): Promise<{ recoveredAt?: number; putGet: PutGetResult[]; why: string }> {
   const check = new PutGetCheck();
+  const refusals = new RefusalTracker();
   let last: PutGetResult[] = [];
   let lastReason = 'no probe ran';
   let announced = '';
-  while (Date.now() < deadline) {
+  while (Date.now() < context.recoveryDeadline) {
     const deadlock = orderedReadyDeadlock(context.cluster.startPolicy(), context.cluster.status(), baseline);
     if (deadlock) return { putGet: last, why: deadlock };
     last = await check.observe(context);
     const verdict = check.evaluate(last);
     if (verdict.ok) return { recoveredAt: Date.now(), putGet: last, why: '' };
+    const refused = refusals.observe(last);
+    if (refused) return { putGet: last, why: refused };
     lastReason = verdict.reason ?? 'put/get failed';
     const working = last.filter((result) => result.ok).length;
     const firstFailure = last.find((result) => !result.ok);
@@ -250,12 +270,39 @@ async function waitForRecovery(
   return { putGet: last, why: `put/get still failing at the recovery deadline: ${lastReason}` };
 }
 
+/** After a closing step that changed the pod template: every pod ready on the current revision, then put/get again. */
+async function waitForRollout(context: DrillContext, deadline: number): Promise<string | undefined> {
+  const { cluster } = context;
+  const check = new PutGetCheck();
+  let why = 'the rollout did not finish';
+  while (Date.now() < deadline) {
+    const pods = cluster.status();
+    const pending = pods.filter((pod) => pod.phase !== 'ready' || pod.revision !== cluster.revision());
+    if (pending.length === 0) {
+      const verdict = check.evaluate(await check.observe(context));
+      if (verdict.ok) return undefined;
+      why = verdict.reason ?? 'put/get failed';
+    } else {
+      why = `rollout not finished: ${pending.map((pod) => `pod ${pod.ordinal} ${pod.phase} (revision ${pod.revision}/${cluster.revision()})`).join(', ')}`;
+    }
+    await sleep(PROBE_INTERVAL_MS, context.signal);
+  }
+  return why;
+}
+
+/** Did the method meet its hypothesis? A wrong outcome, a missing expected diagnosis or a failed check says no. */
 function judge(report: MethodReport): void {
   const failing = report.checks.filter((check) => !check.ok);
+  const { diagnosis } = report.expected;
   if (report.outcome !== report.expected.outcome) {
     report.passed = false;
     const detail = report.outcome === 'recovered' ? 'the cluster came back' : report.reason ?? '';
     report.reason = `expected ${report.expected.outcome}, got ${report.outcome}: ${detail}`;
+    return;
+  }
+  if (report.outcome === 'not-recovered' && diagnosis && !report.diagnoses.some((found) => found.signature === diagnosis)) {
+    report.passed = false;
+    report.reason = `expected not-recovered because of ${diagnosis}, but no ${diagnosis} was diagnosed: ${report.reason ?? ''}`;
     return;
   }
   if (report.outcome === 'recovered' && failing.length > 0) {
@@ -266,9 +313,26 @@ function judge(report: MethodReport): void {
   report.passed = true;
 }
 
+/**
+ * Named signatures in every node's log and in what clients were told (put/get errors, CLI output in check
+ * reasons), each with its first line as evidence.
+ */
+async function diagnoseEverything(cluster: StartedCluster, report: MethodReport): Promise<void> {
+  const found: Diagnosis[] = [];
+  for (const node of cluster.nodes) found.push(...diagnose(node.nodeName, await cluster.readLog(node.ordinal)));
+  for (const result of report.putGet) if (result.error) found.push(...diagnose(result.node, result.error, { source: 'client' }));
+  for (const check of report.checks) if (check.reason) found.push(...diagnose(check.name, check.reason, { source: 'client' }));
+  // One entry per signature, node and source: the count says how often.
+  for (const diagnosis of found) {
+    const same = report.diagnoses.find((d) => d.signature === diagnosis.signature && d.node === diagnosis.node && d.source === diagnosis.source);
+    if (same) same.count += diagnosis.count;
+    else report.diagnoses.push(diagnosis);
+  }
+}
+
 async function collectEvidence(cluster: StartedCluster, report: MethodReport, logDir: string, reportDir: string): Promise<void> {
   report.pods = cluster.status().map(({ ordinal, nodeName, phase, restarts, bootFailures }) => ({ ordinal, nodeName, phase, restarts, bootFailures }));
-  for (const node of cluster.nodes) report.diagnoses.push(...diagnose(node.nodeName, await cluster.readLog(node.ordinal)));
+  if (report.diagnoses.length === 0) await diagnoseEverything(cluster, report);
   const files = await cluster.collectLogs(logDir);
   report.logs = files.map((file) => file.slice(reportDir.length + 1));
 }

@@ -13,6 +13,8 @@ export interface Expectation {
   outcome: 'recovered' | 'not-recovered';
   /** For a method that recovers: whether every confirmed message must survive. */
   messages?: 'kept' | 'lost';
+  /** For a method that does not recover: the diagnosis that must explain why (e.g. access-refused, split-cluster). */
+  diagnosis?: string;
 }
 
 export interface TimelineEntry {
@@ -30,6 +32,8 @@ export interface CheckRecord {
 export interface Diagnosis {
   signature: string;
   meaning: string;
+  /** Where it was seen: a node's log, what a client (AMQP, CLI) was told, or the cluster's shape. */
+  source: 'log' | 'client' | 'cluster';
   node: string;
   count: number;
   evidence: string;

@@ -1,4 +1,5 @@
 import type { Fault } from '../faults/fault.js';
+import type { Rollout } from '../faults/mismatched-cookie-fault.js';
 import type { Recovery } from '../recoveries/recovery.js';
 import type { Expectation } from '../run/journal.js';
 
@@ -13,6 +14,10 @@ export interface Scenario {
   description: string;
   fault: Fault;
   methods: ScenarioMethod[];
+  /** For a fault that replaces the release: how this scenario does it (`--rollout`). */
+  rollout?: Rollout;
+  /** The same scenario with another `--rollout`, and its own expectations. */
+  variants?: Partial<Record<Rollout, Scenario>>;
 }
 
 export function defineScenario(scenario: Scenario): Scenario {
@@ -20,4 +25,14 @@ export function defineScenario(scenario: Scenario): Scenario {
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
   if (duplicate) throw new TypeError(`scenario ${scenario.name}: method ${duplicate} listed twice`);
   return scenario;
+}
+
+/** The scenario and each of its variants: what `all` runs and `list` shows. */
+export function withVariants(scenario: Scenario): Scenario[] {
+  return [scenario, ...Object.values(scenario.variants ?? {})];
+}
+
+/** A scenario's display name: `mismatched-cookie --rollout rolling` for a variant. */
+export function scenarioLabel(scenario: Scenario): string {
+  return scenario.variants === undefined && scenario.rollout ? `${scenario.name} --rollout ${scenario.rollout}` : scenario.name;
 }

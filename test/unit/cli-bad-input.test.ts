@@ -10,11 +10,11 @@ async function cli(...args: string[]) {
 describe('bad input', () => {
   it.each([
     [['scenario', 'no-such-scenario'], /unknown scenario "no-such-scenario"; valid: full-shutdown/],
-    [['scenario', 'full-shutdown', '--methods', 'force-boot,bogus'], /unknown method "bogus" for full-shutdown; valid: none, force-boot, force-load-file, parallel-restart/],
+    [['scenario', 'full-shutdown', '--methods', 'chart-force-boot,bogus'], /unknown method "bogus" for full-shutdown; valid: none, chart-force-boot, statefulset-force-boot, force-load-file, definitions-reimport, parallel-restart/],
     [['scenario', 'full-shutdown', '--nodes', '0'], /--nodes must be a whole number from 1 to 9, got "0"/],
     [['scenario', 'full-shutdown', '--frobnicate'], /Unknown option '--frobnicate'/],
     [['scenario', 'full-shutdown', '--platform', 'mars'], /unknown platform "mars"; valid: local, docker, kind/],
-    [['scenario'], /name one scenario \(full-shutdown\)/],
+    [['scenario'], /name one scenario \(full-shutdown, delete-all-pods, mismatched-cookie\)/],
     [['explode'], /unknown command "explode"; valid: scenario <name>, list, cleanup/],
   ])('%j → exit 2 with one line', async (args, message) => {
     const before = await runDirectories();

@@ -1,9 +1,9 @@
 import { execa } from 'execa';
-import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { amqpReady } from '../../broker/amqp-connection.js';
+import { amqpProbe } from '../../broker/amqp-connection.js';
 import { ClusterCommandError, errorMessage } from '../../common/errors.js';
-import type { Redactor } from '../../common/secrets.js';
+import type { Credentials, Redactor } from '../../common/secrets.js';
 import type { Logger } from '../../run/logger.js';
 import type {
   Capability,
@@ -15,9 +15,10 @@ import type {
   PodStatus,
   StartedCluster,
   StartPolicy,
+  TemplateChange,
 } from '../platform.js';
 import type { Epmd } from './epmd.js';
-import { RABBITMQ_BIN, type NodeLayout } from './node-layout.js';
+import { RABBITMQ_BIN, rabbitmqConf, type NodeLayout } from './node-layout.js';
 import { Pod } from './pod.js';
 import { exitGuard } from './exit-guard.js';
 import { StatefulSetController } from './stateful-set.js';
@@ -40,15 +41,26 @@ const CAPABILITIES: ReadonlySet<Capability> = new Set([
   'force-boot-on-start',
   'write-data-file',
   'change-start-policy',
+  'reinstall',
+  'rolling-upgrade',
+  // The emulated release renders the chart's force boot into the same pod command; methods say so.
+  'chart-values',
 ]);
+
+/** What a pod is created from: the Secret's values and the command (force_boot or not), per revision. */
+interface PodTemplate {
+  credentials: Credentials;
+  forceBoot: boolean;
+}
 
 /** A cluster of real rabbitmq-server processes on loopback, one "pod" per node, under one run directory. */
 export class LocalCluster implements StartedCluster {
   readonly platform = 'local' as const;
   readonly capabilities = CAPABILITIES;
   readonly nodes: ClusterNode[];
-  readonly #controller: StatefulSetController;
-  #forceBootOnStart = false;
+  readonly #controller: StatefulSetController<Pod>;
+  /** Every template this StatefulSet had; revision n is #templates[n - 1]. */
+  readonly #templates: PodTemplate[] = [];
   readonly #forceBootRuns: ForceBootRun[] = [];
   #tornDown: Promise<void> | undefined;
 
@@ -58,17 +70,32 @@ export class LocalCluster implements StartedCluster {
       nodeName: layout.nodeName,
       amqp: { host: '127.0.0.1', port: layout.amqpPort },
     }));
+    this.#templates.push({ credentials: options.spec.credentials, forceBoot: false });
     // The install forms the cluster with every pod at once (8 s instead of 24 s for 3 nodes on 2 cores);
     // the spec's start policy takes over once the cluster is up and governs every restart after that.
-    this.#controller = new StatefulSetController(options.spec.nodes, 'Parallel', (ordinal) => this.#createPod(ordinal));
+    this.#controller = new StatefulSetController<Pod>(options.spec.nodes, 'Parallel', (ordinal, revision) => this.#createPod(ordinal, revision));
+  }
+
+  get #template(): PodTemplate {
+    return this.#templates[this.#controller.revision - 1]!;
+  }
+
+  /** Applies a template: the revision with the same content if there was one, else a new revision. */
+  #applyTemplate(template: PodTemplate): number {
+    const same = (t: PodTemplate) =>
+      t.forceBoot === template.forceBoot && t.credentials.password === template.credentials.password && t.credentials.erlangCookie === template.credentials.erlangCookie;
+    let index = this.#templates.findIndex(same);
+    if (index < 0) index = this.#templates.push(template) - 1;
+    this.#controller.setRevision(index + 1);
+    return index + 1;
   }
 
   get spec(): ClusterSpec {
     return this.options.spec;
   }
 
-  get credentials() {
-    return this.options.spec.credentials;
+  get credentials(): Credentials {
+    return this.#template.credentials;
   }
 
   describeAccess(): string[] {
@@ -84,7 +111,7 @@ export class LocalCluster implements StartedCluster {
   status(): PodStatus[] {
     return this.options.layouts.map(
       (layout) =>
-        this.#controller.pod(layout.ordinal)?.status ?? { ordinal: layout.ordinal, nodeName: layout.nodeName, phase: 'absent', restarts: 0, bootFailures: 0 },
+        this.#controller.pod(layout.ordinal)?.status ?? { ordinal: layout.ordinal, nodeName: layout.nodeName, phase: 'absent', restarts: 0, bootFailures: 0, revision: 0, booted: false },
     );
   }
 
@@ -119,16 +146,48 @@ export class LocalCluster implements StartedCluster {
     this.#controller.setPolicy(policy);
   }
 
-  setForceBootOnStart(enabled: boolean): void {
-    this.options.log.info(`pod template: force_boot before start ${enabled ? 'added' : 'removed'}`);
-    this.#forceBootOnStart = enabled;
+  upgrade(change: TemplateChange): void {
+    if (change.credentials) this.options.redactor.add(change.credentials);
+    const template = {
+      credentials: change.credentials ?? this.#template.credentials,
+      forceBoot: change.forceBoot?.enabled ?? this.#template.forceBoot,
+    };
+    const what = [change.credentials ? 'new Secret' : '', change.forceBoot ? `force_boot ${change.forceBoot.enabled ? 'on' : 'off'} (${change.forceBoot.via})` : '']
+      .filter(Boolean)
+      .join(', ');
+    const revision = this.#applyTemplate(template);
+    this.options.log.info(`pod template revision ${revision}: ${what || 'no change'}`);
+  }
+
+  revision(): number {
+    return this.#controller.revision;
+  }
+
+  async uninstall(options: { volumes: 'keep' | 'delete' }): Promise<void> {
+    this.options.log.info(`uninstall: every pod terminated at once; volumes ${options.volumes === 'keep' ? 'kept' : 'deleted'}`);
+    this.#controller.scale(0);
+    await Promise.all(this.nodes.map((node) => this.#controller.deletePod(node.ordinal, 'graceful')));
+    if (options.volumes === 'delete') {
+      for (const layout of this.options.layouts) {
+        await rm(layout.volume, { recursive: true, force: true });
+        await mkdir(layout.volume, { recursive: true, mode: 0o700 });
+      }
+    }
+  }
+
+  install(options: { credentials: Credentials }): void {
+    this.options.redactor.add(options.credentials);
+    this.#controller.setPolicy(this.spec.startPolicy);
+    const revision = this.#applyTemplate({ credentials: options.credentials, forceBoot: false });
+    this.options.log.info(`install: Secret and StatefulSet (podManagementPolicy ${this.spec.startPolicy}, revision ${revision})`);
+    this.#controller.scale(this.spec.nodes);
   }
 
   forceBootRuns(): ForceBootRun[] {
     return [...this.#forceBootRuns];
   }
 
-  async exec(ordinal: number, tool: CliTool, args: string[], options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+  async exec(ordinal: number, tool: CliTool, args: string[], options: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
     const layout = this.#layout(ordinal);
     const command = `${tool} ${args.join(' ')}`;
     try {
@@ -137,7 +196,7 @@ export class LocalCluster implements StartedCluster {
         extendEnv: false,
         cwd: layout.home,
         reject: false,
-        stdin: 'ignore',
+        ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
         timeout: options.timeoutMs ?? 30_000,
         cancelSignal: this.options.signal,
         forceKillAfterDelay: 2_000,
@@ -223,17 +282,21 @@ export class LocalCluster implements StartedCluster {
     return layout;
   }
 
-  #createPod(ordinal: number): Pod {
+  /** A pod is created from one template revision: its Secret values (cookie, default user) and its command. */
+  #createPod(ordinal: number, revision: number): Pod {
     const layout = this.#layout(ordinal);
     const node = this.nodes[ordinal]!;
+    const template = this.#templates[revision - 1]!;
     const log = this.options.log.child(`pod:${ordinal}`);
     const pod: Pod = new Pod({
       layout,
+      revision,
       env: this.options.envs[ordinal]!,
       log,
-      probeReady: () => amqpReady({ endpoint: node.amqp, credentials: this.credentials }),
+      probeReady: () => amqpProbe({ endpoint: node.amqp, credentials: template.credentials }),
       preStart: async () => {
-        if (!this.#forceBootOnStart) return;
+        await writePodSecret(layout, rabbitmqConf(this.spec, layout, template.credentials), template.credentials.erlangCookie);
+        if (!template.forceBoot) return;
         const result = await this.exec(ordinal, 'rabbitmqctl', ['force_boot']);
         const output = `${result.stdout.trim()} ${result.stderr.trim()}`.trim();
         this.#forceBootRuns.push({ ordinal, exitCode: result.exitCode, output });
@@ -247,4 +310,13 @@ export class LocalCluster implements StartedCluster {
     });
     return pod;
   }
+}
+
+/** What the container gets from the Secret at start: the config with the default user, and the cookie (mode 400). */
+export async function writePodSecret(layout: NodeLayout, conf: string, cookie: string): Promise<void> {
+  await writeFile(join(layout.configDir, 'rabbitmq.conf'), conf, { mode: 0o600 });
+  const cookieFile = join(layout.home, '.erlang.cookie');
+  await unlink(cookieFile).catch(() => undefined);
+  await writeFile(cookieFile, cookie, { mode: 0o400 });
+  await chmod(cookieFile, 0o400);
 }

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { access, chmod, constants, mkdir, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvironmentError } from '../../common/errors.js';
@@ -9,7 +9,7 @@ import { waitFor } from '../../common/wait.js';
 import type { ClusterSpec, Platform, ProvisionContext, StartedCluster } from '../platform.js';
 import { Epmd } from './epmd.js';
 import { exitGuard } from './exit-guard.js';
-import { LocalCluster } from './local-cluster.js';
+import { LocalCluster, writePodSecret } from './local-cluster.js';
 import { nodeEnv, nodeLayout, RABBITMQ_BIN, rabbitmqConf } from './node-layout.js';
 
 export interface LocalPlatformOptions {
@@ -54,12 +54,10 @@ export class LocalPlatform implements Platform {
     const envs = layouts.map((layout) => nodeEnv(spec.runId, layout, epmdPort!));
     for (const layout of layouts) {
       for (const dir of [layout.home, layout.volume, layout.logDir, layout.configDir]) await mkdir(dir, { recursive: true, mode: 0o700 });
-      await writeFile(join(layout.configDir, 'rabbitmq.conf'), rabbitmqConf(spec, layout), { mode: 0o600 });
       // No plugins: the management plugin alone adds ~5 s to every graceful stop.
       await writeFile(join(layout.configDir, 'enabled_plugins'), '[].\n');
-      const cookie = join(layout.home, '.erlang.cookie');
-      await writeFile(cookie, spec.credentials.erlangCookie, { mode: 0o400 });
-      await chmod(cookie, 0o400);
+      // The epmd and CLI calls before the first pod need a cookie; each pod writes its own Secret at start.
+      await writePodSecret(layout, rabbitmqConf(spec, layout, spec.credentials), spec.credentials.erlangCookie);
     }
     log.info(`run directory ${runDir}; epmd port ${epmdPort}; nodes ${layouts.map((l) => `${l.nodeName} amqp:${l.amqpPort} dist:${l.distPort}`).join(', ')}`);
     const epmd = await Epmd.start(epmdPort!, runDir, envs[0]!, context.signal);

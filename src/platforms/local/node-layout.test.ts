@@ -33,7 +33,7 @@ describe('nodeLayout', () => {
 
 describe('rabbitmqConf', () => {
   const layout = nodeLayout(RUN_DIR, 0, 21_000, 21_001);
-  const conf = rabbitmqConf(spec, layout);
+  const conf = rabbitmqConf(spec, layout, spec.credentials);
   const lines = conf.split('\n');
 
   it('listens for AMQP on 127.0.0.1 only', () => {
@@ -59,7 +59,7 @@ describe('rabbitmqConf', () => {
   });
 
   it('lists as many peers as the spec has nodes', () => {
-    const five = rabbitmqConf({ ...spec, nodes: 5 }, layout);
+    const five = rabbitmqConf({ ...spec, nodes: 5 }, layout, spec.credentials);
     expect(five).toContain('cluster_formation.classic_config.nodes.5 = rabbit-4@localhost');
     expect(five).not.toContain('nodes.6');
   });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { ClusterSpec } from '../platform.js';
+import type { Credentials } from '../../common/secrets.js';
 
 export const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
 
@@ -43,12 +44,12 @@ export function nodeLayout(runDir: string, ordinal: number, amqpPort: number, di
  * retries (stock settings spend ~40 s discovering a fresh cluster), and short Mnesia table waits so a node
  * that cannot boot fails in seconds, not 5 minutes.
  */
-export function rabbitmqConf(spec: ClusterSpec, layout: NodeLayout): string {
+export function rabbitmqConf(spec: ClusterSpec, layout: NodeLayout, credentials: Credentials): string {
   const peers = Array.from({ length: spec.nodes }, (_, i) => `cluster_formation.classic_config.nodes.${i + 1} = ${nodeName(i)}`);
   return [
     `listeners.tcp.1 = 127.0.0.1:${layout.amqpPort}`,
-    `default_user = ${spec.credentials.username}`,
-    `default_pass = ${spec.credentials.password}`,
+    `default_user = ${credentials.username}`,
+    `default_pass = ${credentials.password}`,
     `mnesia_table_loading_retry_timeout = ${spec.tableWait.retryTimeoutMs}`,
     `mnesia_table_loading_retry_limit = ${spec.tableWait.retryLimit}`,
     'cluster_formation.peer_discovery_backend = classic_config',

@@ -1,6 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../../common/errors.js';
+import type { ProbeResult } from '../../broker/amqp-connection.js';
 import type { Logger } from '../../run/logger.js';
 import type { PodPhase, PodStatus } from '../platform.js';
 import { RABBITMQ_BIN, type NodeLayout } from './node-layout.js';
@@ -10,8 +11,10 @@ export interface PodOptions {
   layout: NodeLayout;
   env: Record<string, string>;
   log: Logger;
-  /** Readiness probe (like the chart's): true once the node serves AMQP with the current credentials. */
-  probeReady: () => Promise<boolean>;
+  /** The template revision this pod was created from. */
+  revision: number;
+  /** Readiness probe (like the chart's): 'ready' once the node serves AMQP with the pod's own credentials. */
+  probeReady: () => Promise<ProbeResult>;
   /** Runs before each start of the server, inside the "container" (the pod template's command). */
   preStart: () => Promise<void>;
   onChange: () => void;
@@ -30,6 +33,7 @@ export class Pod {
   #restarts = 0;
   #bootFailures = 0;
   #readySinceMs: number | undefined;
+  #booted = false;
   #process: ProcessGroup | undefined;
   #deleting = false;
   #wake: (() => void) | undefined;
@@ -44,6 +48,8 @@ export class Pod {
       phase: this.#phase,
       restarts: this.#restarts,
       bootFailures: this.#bootFailures,
+      revision: this.options.revision,
+      booted: this.#booted,
     };
     if (this.#readySinceMs !== undefined) status.readySinceMs = this.#readySinceMs;
     return status;
@@ -51,6 +57,10 @@ export class Pod {
 
   get phase(): PodPhase {
     return this.#phase;
+  }
+
+  get revision(): number {
+    return this.options.revision;
   }
 
   /** Creates the pod: starts the supervision loop. */
@@ -107,8 +117,14 @@ export class Pod {
     let wasReady = false;
     const probing = (async () => {
       while (process.running) {
-        const ready = await this.options.probeReady();
+        const probe = await this.options.probeReady();
         if (!process.running) break;
+        const ready = probe === 'ready';
+        if (probe !== 'down' && !this.#booted) {
+          this.#booted = true;
+          if (probe === 'refused') log.info('booted, but the readiness probe\'s login is refused');
+          this.options.onChange();
+        }
         if (ready && this.#phase !== 'ready' && !this.#deleting) {
           wasReady = true;
           this.#readySinceMs = this.options.now();
@@ -125,6 +141,7 @@ export class Pod {
     const exit = await process.exited;
     await probing;
     this.#readySinceMs = undefined;
+    this.#booted = false;
     return { exit, wasReady };
   }
 

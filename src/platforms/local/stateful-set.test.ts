@@ -1,22 +1,24 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { PodPhase } from '../platform.js';
-import type { Pod } from './pod.js';
+import type { ControlledPod as Pod } from './stateful-set.js';
 import { StatefulSetController } from './stateful-set.js';
 
-/** Just what the controller touches: a phase, start() and delete(). */
+/** Just what the controller touches: a phase, a revision, start() and delete(). */
 interface FakePod {
   ordinal: number;
   phase: PodPhase;
+  revision: number;
   start: ReturnType<typeof vi.fn>;
   delete: ReturnType<typeof vi.fn>;
 }
 
 function harness(size: number, policy: 'OrderedReady' | 'Parallel') {
   const created: FakePod[] = [];
-  const createPod = vi.fn((ordinal: number): Pod => {
+  const createPod = vi.fn((ordinal: number, revision: number): Pod => {
     const pod: FakePod = {
       ordinal,
       phase: 'absent',
+      revision,
       start: vi.fn(() => {
         pod.phase = 'starting';
       }),

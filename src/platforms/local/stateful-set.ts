@@ -1,19 +1,32 @@
-import type { StartPolicy } from '../platform.js';
-import type { Pod } from './pod.js';
+import type { PodPhase, StartPolicy } from '../platform.js';
+
+/** Just what the controller needs of a pod. */
+export interface ControlledPod {
+  readonly phase: PodPhase;
+  /** The template revision the pod was created from. */
+  readonly revision: number;
+  start(): void;
+  delete(mode: 'graceful' | 'kill'): Promise<void>;
+}
 
 /**
- * The StatefulSet controller, emulated: it owns the pods' existence. With OrderedReady it creates pod i+1
- * only once pods 0..i are ready, so after a full restart pod-0 waiting for its peers blocks everything, as in
- * the field notes. With Parallel it creates every missing pod at once.
+ * The StatefulSet controller, emulated: it owns the pods' existence and their template revision.
+ * - OrderedReady creates pod i+1 only once pods 0..i are ready, so after a full restart pod-0 waiting for its
+ *   peers blocks everything, as in the field notes. Parallel creates every missing pod at once.
+ * - RollingUpdate (after a template change) replaces pods from the highest ordinal down, one at a time, each
+ *   only once the pods above it are ready again. As in Kubernetes, under OrderedReady an unready pod stops the
+ *   controller before it gets there: a pod stuck on a bad revision must be deleted by hand.
  */
-export class StatefulSetController {
+export class StatefulSetController<P extends ControlledPod = ControlledPod> {
   #replicas = 0;
-  readonly #pods: (Pod | undefined)[];
+  #revision = 1;
+  #replacing: number | undefined;
+  readonly #pods: (P | undefined)[];
 
   constructor(
     readonly size: number,
     private policy: StartPolicy,
-    private readonly createPod: (ordinal: number) => Pod,
+    private readonly createPod: (ordinal: number, revision: number) => P,
   ) {
     this.#pods = Array.from({ length: size }, () => undefined);
   }
@@ -22,7 +35,11 @@ export class StatefulSetController {
     return this.policy;
   }
 
-  pod(ordinal: number): Pod | undefined {
+  get revision(): number {
+    return this.#revision;
+  }
+
+  pod(ordinal: number): P | undefined {
     return this.#pods[ordinal];
   }
 
@@ -36,12 +53,22 @@ export class StatefulSetController {
     this.reconcile();
   }
 
+  /**
+   * The pod template's revision changed: pods created from now on get it, existing ones are rolled. A template
+   * reverted to earlier content gets that earlier revision back (Kubernetes names revisions by a hash of the
+   * template), so pods that never left it are not restarted.
+   */
+  setRevision(revision: number): void {
+    this.#revision = revision;
+    this.reconcile();
+  }
+
   /** Called on every pod change. */
   reconcile(): void {
     for (let ordinal = 0; ordinal < this.#replicas; ordinal++) {
       const pod = this.#pods[ordinal];
       if (!pod) {
-        const created = this.createPod(ordinal);
+        const created = this.createPod(ordinal, this.#revision);
         this.#pods[ordinal] = created;
         created.start();
         if (this.policy === 'OrderedReady') return;
@@ -49,6 +76,7 @@ export class StatefulSetController {
       }
       if (this.policy === 'OrderedReady' && pod.phase !== 'ready') return;
     }
+    this.#rollingUpdate();
   }
 
   /** Deletes one pod; the controller recreates it if the StatefulSet still wants it. */
@@ -58,5 +86,22 @@ export class StatefulSetController {
     await pod.delete(mode);
     if (this.#pods[ordinal] === pod) this.#pods[ordinal] = undefined;
     this.reconcile();
+  }
+
+  #rollingUpdate(): void {
+    if (this.#replacing !== undefined) return;
+    for (let ordinal = this.#replicas - 1; ordinal >= 0; ordinal--) {
+      const pod = this.#pods[ordinal];
+      if (!pod) return;
+      if (pod.revision !== this.#revision) {
+        this.#replacing = ordinal;
+        void this.deletePod(ordinal, 'graceful').finally(() => {
+          this.#replacing = undefined;
+          this.reconcile();
+        });
+        return;
+      }
+      if (pod.phase !== 'ready') return;
+    }
   }
 }

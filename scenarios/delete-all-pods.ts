@@ -1,0 +1,21 @@
+import { DeleteAllPodsFault } from '../src/faults/delete-all-pods-fault.js';
+import { Expect, method, Recoveries } from '../src/scenarios/methods.js';
+import { defineScenario } from '../src/scenarios/scenario.js';
+
+/**
+ * Field notes, "all pods deleted at once": kill -9 leaves every node believing its peers were still running,
+ * so under OrderedReady pod-0 waits for them, fails, and the rest are never started.
+ */
+export const deleteAllPods = defineScenario({
+  name: 'delete-all-pods',
+  description: 'every pod killed at once (kill -9), then the StatefulSet restarts them under OrderedReady',
+  fault: new DeleteAllPodsFault(),
+  methods: [
+    method(Recoveries.none(), Expect.staysDown()),
+    method(Recoveries.chartForceBoot(), Expect.recovers()),
+    method(Recoveries.statefulSetForceBoot(), Expect.recovers()),
+    method(Recoveries.forceLoadFile(), Expect.recovers()),
+    method(Recoveries.definitionsReimport(), Expect.recoversMessagesLost()),
+    method(Recoveries.parallelRestart(), Expect.recovers()),
+  ],
+});

@@ -1,0 +1,41 @@
+import { MismatchedCookieFault } from '../src/faults/mismatched-cookie-fault.js';
+import { Expect, method, Recoveries } from '../src/scenarios/methods.js';
+import { defineScenario } from '../src/scenarios/scenario.js';
+
+/**
+ * Field notes, "reinstall on old PVCs": a new Secret (cookie and password both regenerated) meets volumes that
+ * hold the old cluster. The cookie is not stored with the data; what breaks is the start order after helm
+ * delete, and the password: its hash lives in the data, so clients holding the new Secret are refused.
+ */
+export const mismatchedCookieRolling = defineScenario({
+  name: 'mismatched-cookie',
+  rollout: 'rolling',
+  description: 'helm upgrade without the old values: pods replaced one by one with a regenerated cookie and password',
+  fault: new MismatchedCookieFault('rolling'),
+  methods: [
+    method(Recoveries.none(), Expect.staysDown('access-refused')),
+    method(Recoveries.restoreCredentials(), Expect.recovers()),
+    method(Recoveries.chartForceBoot(), Expect.staysDown('split-cluster')),
+    method(Recoveries.statefulSetForceBoot(), Expect.staysDown('split-cluster')),
+    method(Recoveries.forceLoadFile(), Expect.staysDown('split-cluster')),
+    method(Recoveries.definitionsReimport(), Expect.recoversMessagesLost()),
+    method(Recoveries.parallelRestart(), Expect.staysDown('access-refused')),
+  ],
+});
+
+export const mismatchedCookie = defineScenario({
+  name: 'mismatched-cookie',
+  rollout: 'reinstall',
+  description: 'helm delete (volumes kept) + helm install with a regenerated Secret: new Erlang cookie and new password',
+  fault: new MismatchedCookieFault('reinstall'),
+  methods: [
+    method(Recoveries.none(), Expect.staysDown()),
+    method(Recoveries.restoreCredentials(), Expect.recovers()),
+    method(Recoveries.chartForceBoot(), Expect.staysDown('access-refused')),
+    method(Recoveries.statefulSetForceBoot(), Expect.staysDown('access-refused')),
+    method(Recoveries.forceLoadFile(), Expect.staysDown('access-refused')),
+    method(Recoveries.definitionsReimport(), Expect.recoversMessagesLost()),
+    method(Recoveries.parallelRestart(), Expect.staysDown('access-refused')),
+  ],
+  variants: { rolling: mismatchedCookieRolling },
+});

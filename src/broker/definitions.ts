@@ -1,0 +1,53 @@
+import { ClusterCommandError } from '../common/errors.js';
+import type { StartedCluster } from '../platforms/platform.js';
+
+/** A definitions export (`rabbitmqctl export_definitions`): the topology, not the messages. */
+export interface Definitions {
+  users?: { name: string }[];
+  vhosts?: { name: string }[];
+  permissions?: { user: string; vhost: string }[];
+  queues?: { name: string; vhost: string; durable: boolean; arguments?: Record<string, unknown> }[];
+  [section: string]: unknown;
+}
+
+export interface QueueRow {
+  name: string;
+  type: string;
+  members: string[];
+  leader: string;
+}
+
+/** Exports from a running node (an export needs one: it is taken while healthy, as a backup would be). */
+export async function exportDefinitions(cluster: StartedCluster, ordinal: number): Promise<Definitions> {
+  const result = await cluster.exec(ordinal, 'rabbitmqctl', ['export_definitions', '-', '--format', 'json'], { timeoutMs: 30_000 });
+  if (result.exitCode !== 0) throw new ClusterCommandError(`export_definitions on node ${ordinal} failed: ${firstLine(result.stderr || result.stdout)}`);
+  return JSON.parse(result.stdout) as Definitions;
+}
+
+/**
+ * The export minus users the chart's Secret owns: importing their old password hash would undo the Secret
+ * of the new install, and every client holding the current Secret would be refused.
+ */
+export function withoutUsers(definitions: Definitions, names: readonly string[]): Definitions {
+  return {
+    ...definitions,
+    users: (definitions.users ?? []).filter((user) => !names.includes(user.name)),
+  };
+}
+
+export async function importDefinitions(cluster: StartedCluster, ordinal: number, definitions: Definitions): Promise<{ exitCode: number; output: string }> {
+  // No path: the definitions come on stdin (3.10 takes "-" for a file name).
+  const result = await cluster.exec(ordinal, 'rabbitmqctl', ['import_definitions', '--format', 'json'], { timeoutMs: 60_000, input: JSON.stringify(definitions) });
+  return { exitCode: result.exitCode, output: `${result.stdout}\n${result.stderr}`.trim() };
+}
+
+export async function listQueues(cluster: StartedCluster, ordinal: number): Promise<QueueRow[]> {
+  const result = await cluster.exec(ordinal, 'rabbitmqctl', ['list_queues', 'name', 'type', 'members', 'leader', '--formatter', 'json'], { timeoutMs: 30_000 });
+  if (result.exitCode !== 0) throw new ClusterCommandError(`list_queues on node ${ordinal} failed: ${firstLine(result.stderr || result.stdout)}`);
+  const rows = JSON.parse(result.stdout) as { name: string; type: string; members?: string[] | ''; leader?: string }[];
+  return rows.map((row) => ({ name: row.name, type: row.type, members: Array.isArray(row.members) ? row.members : [], leader: row.leader ?? '' }));
+}
+
+export function firstLine(text: string): string {
+  return text.trim().split('\n').find((line) => line.trim() !== '') ?? 'no output';
+}

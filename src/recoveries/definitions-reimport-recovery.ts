@@ -1,0 +1,172 @@
+import { exportDefinitions, firstLine, importDefinitions, listQueues, withoutUsers, type Definitions } from '../broker/definitions.js';
+import { errorMessage } from '../common/errors.js';
+import { sleep, waitFor } from '../common/wait.js';
+import type { PlatformName } from '../platforms/platform.js';
+import type { DrillContext } from '../run/drill-context.js';
+import type { CheckRecord } from '../run/journal.js';
+import type { Recovery } from './recovery.js';
+
+export interface DefinitionsReimportOptions {
+  /**
+   * When the import runs: as soon as the first pod of the fresh install is ready (what an operator does), or
+   * with a majority of the new cluster's nodes down (a negative control that forces `cluster_not_formed`).
+   */
+  importWhile?: 'first-pod-ready' | 'majority-down';
+  firstRetryMs?: number;
+  maxRetryMs?: number;
+}
+
+export interface ImportAttempt {
+  attempt: number;
+  exitCode: number;
+  missingQueues: string[];
+  /** Why queues were missing: the broker's own words where it gave them (cluster_not_formed). */
+  reason?: string;
+}
+
+interface DrillState {
+  backup?: Definitions;
+  attempts: ImportAttempt[];
+  grown: string[];
+}
+
+/**
+ * Field notes, method 4: export definitions while healthy; helm delete; delete the PVCs; install a clean
+ * cluster; import. Quorum queues cannot be declared until a majority of their members can start: the import
+ * then skips them (and still exits 0) or fails with `cluster_not_formed`, so it is repeated with back-off until
+ * every exported queue exists. A boot-time import creates 1-member quorum queues without a word: they are grown
+ * to every node. Messages are not in definitions: all of them are lost, by design.
+ */
+export class DefinitionsReimportRecovery implements Recovery {
+  readonly name = 'definitions-reimport';
+  readonly description = 'export definitions while healthy; delete the release and its volumes; install fresh; import until every queue exists; grow quorum queues';
+  readonly requires = ['reinstall'] as const;
+  readonly wipesData = true;
+  readonly #options: Required<DefinitionsReimportOptions>;
+  readonly #drills = new Map<string, DrillState>();
+
+  constructor(options: DefinitionsReimportOptions = {}) {
+    this.#options = { importWhile: 'first-pod-ready', firstRetryMs: 1_000, maxRetryMs: 8_000, ...options };
+  }
+
+  mechanism(platform: PlatformName): string {
+    const where = platform === 'local' ? 'the emulated release (volumes = data directories)' : 'the Helm release and its PVCs';
+    return `rabbitmqctl export_definitions before the fault; delete ${where}; install fresh with the current Secret; rabbitmqctl import_definitions (without the Secret's own user) as soon as ${this.#options.importWhile === 'first-pod-ready' ? 'the first pod is ready' : 'a majority of nodes is down'}, retried with back-off until every queue exists; rabbitmq-queues grow for quorum queues short of members`;
+  }
+
+  async prepare(context: DrillContext): Promise<void> {
+    const backup = await exportDefinitions(context.cluster, 0);
+    this.#drills.set(context.runId, { backup, attempts: [], grown: [] });
+    context.addEvidence(`definitions exported while healthy: ${backup.queues?.length ?? 0} queues, ${backup.users?.length ?? 0} users, ${backup.vhosts?.length ?? 0} vhosts`);
+  }
+
+  async apply(context: DrillContext): Promise<void> {
+    const { cluster } = context;
+    const state = this.#drills.get(context.runId);
+    if (!state?.backup) throw new Error('definitions-reimport: no definitions were exported before the fault');
+    const wait = { intervalMs: 250, signal: context.signal, timeoutMs: Math.max(1_000, context.recoveryDeadline - Date.now()) };
+
+    context.mark('helm delete and delete the volumes');
+    await cluster.uninstall({ volumes: 'delete' });
+    context.mark('helm install on fresh volumes');
+    cluster.install({ credentials: cluster.credentials });
+    await waitFor('pod 0 ready after the fresh install', async () => cluster.status()[0]?.phase === 'ready', wait);
+    context.mark('pod 0 ready');
+
+    if (this.#options.importWhile === 'majority-down') {
+      await waitFor('every pod ready', async () => cluster.status().every((pod) => pod.phase === 'ready'), { ...wait, timeoutMs: remaining(context) });
+      const others = cluster.nodes.slice(1).map((node) => node.ordinal);
+      context.mark(`deleting pods ${others.join(', ')}: a majority is down during the import`);
+      await Promise.all(others.map((ordinal) => cluster.deletePod(ordinal)));
+    }
+
+    const owned = [cluster.credentials.username];
+    context.addEvidence(`import leaves out user ${owned.join(', ')}: the current Secret owns it (the exported password hash would undo it)`);
+    await this.#importUntilComplete(context, state, withoutUsers(state.backup, owned));
+    await this.#growQuorumQueues(context, state);
+  }
+
+  async evidence(context: DrillContext): Promise<CheckRecord[]> {
+    const state = this.#drills.get(context.runId);
+    this.#drills.delete(context.runId);
+    const attempts = state?.attempts ?? [];
+    const last = attempts.at(-1);
+    const retried = attempts.filter((attempt) => attempt.missingQueues.length > 0 || attempt.exitCode !== 0);
+    for (const attempt of attempts) {
+      context.addEvidence(`import attempt ${attempt.attempt}: exit ${attempt.exitCode}, ${attempt.missingQueues.length} queue(s) missing${attempt.reason ? ` (${attempt.reason})` : ''}`);
+    }
+    for (const line of state?.grown ?? []) context.addEvidence(line);
+    const complete = last !== undefined && last.exitCode === 0 && last.missingQueues.length === 0;
+    return [
+      complete
+        ? { name: 'definitions-imported', ok: true, observation: { attempts: attempts.length, retried: retried.length }, ...(retried.length > 0 ? { reason: `complete after ${retried.length} retr${retried.length === 1 ? 'y' : 'ies'}` } : {}) }
+        : { name: 'definitions-imported', ok: false, reason: last ? `queues still missing after ${attempts.length} attempts: ${last.missingQueues.join(', ')}` : 'the import never ran', observation: attempts },
+    ];
+  }
+
+  async #importUntilComplete(context: DrillContext, state: DrillState, definitions: Definitions): Promise<void> {
+    const { cluster } = context;
+    const expected = (definitions.queues ?? []).map((queue) => queue.name);
+    let delayMs = this.#options.firstRetryMs;
+    for (let attempt = 1; ; attempt++) {
+      const logBefore = countNotFormed(await cluster.readLog(0));
+      let exitCode = -1;
+      let output = '';
+      let missingQueues = expected;
+      try {
+        ({ exitCode, output } = await importDefinitions(cluster, 0, definitions));
+        const present = new Set((await listQueues(cluster, 0)).map((row) => row.name));
+        missingQueues = expected.filter((name) => !present.has(name));
+      } catch (error) {
+        output = errorMessage(error);
+      }
+      const logged = countNotFormed(await cluster.readLog(0)) > logBefore;
+      const reason = /cluster_not_formed/.test(output) || logged ? 'cluster_not_formed' : exitCode !== 0 ? firstLine(output) : missingQueues.length > 0 ? 'skipped without an error' : undefined;
+      state.attempts.push({ attempt, exitCode, missingQueues, ...(reason ? { reason } : {}) });
+      if (exitCode === 0 && missingQueues.length === 0) {
+        context.mark(`definitions imported (attempt ${attempt}): ${expected.length} queues`);
+        return;
+      }
+      if (reason !== 'cluster_not_formed' && reason !== 'skipped without an error') {
+        // Not the cluster forming: a bad file or a broken node. Repeating the same import cannot help.
+        context.mark(`import failed (attempt ${attempt}): ${reason}`);
+        return;
+      }
+      if (Date.now() + delayMs > context.recoveryDeadline) {
+        context.mark(`import gave up after ${attempt} attempts: ${missingQueues.length} queues missing`);
+        return;
+      }
+      context.mark(`import attempt ${attempt}: exit ${exitCode}, ${missingQueues.length} queue(s) missing (${reason}); retry in ${delayMs / 1000} s`);
+      await sleep(delayMs, context.signal);
+      delayMs = Math.min(delayMs * 2, this.#options.maxRetryMs);
+    }
+  }
+
+  /** Once every pod has joined: add the missing members (`rabbitmq-queues grow <node> all`). */
+  async #growQuorumQueues(context: DrillContext, state: DrillState): Promise<void> {
+    const { cluster } = context;
+    await waitFor('every pod ready to grow quorum queues', async () => cluster.status().every((pod) => pod.phase === 'ready'), {
+      timeoutMs: remaining(context),
+      intervalMs: 250,
+      signal: context.signal,
+    }).catch(() => undefined);
+    const rows = (await listQueues(cluster, 0)).filter((row) => row.type === 'quorum');
+    const short = rows.filter((row) => row.members.length < cluster.nodes.length);
+    if (short.length === 0) return;
+    state.grown.push(`quorum queues short of members after the import: ${short.map((row) => `${row.name} (${row.members.length}/${cluster.nodes.length})`).join(', ')}`);
+    for (const node of cluster.nodes) {
+      if (!short.some((row) => !row.members.includes(node.nodeName))) continue;
+      const result = await cluster.exec(0, 'rabbitmq-queues', ['grow', node.nodeName, 'all'], { timeoutMs: 60_000 });
+      state.grown.push(`rabbitmq-queues grow ${node.nodeName} all → exit ${result.exitCode}`);
+    }
+    context.mark(`grew ${short.length} quorum queue(s) to ${cluster.nodes.length} members`);
+  }
+}
+
+function remaining(context: DrillContext): number {
+  return Math.max(1_000, context.recoveryDeadline - Date.now());
+}
+
+function countNotFormed(log: string): number {
+  return log.match(/cluster_not_formed/g)?.length ?? 0;
+}

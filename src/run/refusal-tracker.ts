@@ -1,0 +1,27 @@
+import type { PutGetResult } from '../broker/workload.js';
+
+/** Refusals in a row after which a node's answer counts as final (one refusal could race a boot). */
+export const REFUSALS_IN_A_ROW = 3;
+
+/**
+ * Proof that waiting cannot help, from the client's side: a booted node that refuses the current Secret's
+ * credentials (ACCESS_REFUSED) keeps refusing, because the user's password hash lives in the node's data and
+ * nothing in the cluster changes it once the method is done. Put/get must work on every node, so one such node
+ * settles it.
+ */
+export class RefusalTracker {
+  readonly #inARow = new Map<string, number>();
+
+  constructor(private readonly threshold = REFUSALS_IN_A_ROW) {}
+
+  /** Feeds one probe round; returns why recovery is impossible once a node refused `threshold` rounds in a row. */
+  observe(round: readonly PutGetResult[]): string | undefined {
+    const refusedNow = new Set(round.filter((result) => !result.ok && /ACCESS[-_]REFUSED/.test(result.error ?? '')).map((result) => result.node));
+    for (const node of new Set(round.map((result) => result.node))) {
+      this.#inARow.set(node, refusedNow.has(node) ? (this.#inARow.get(node) ?? 0) + 1 : 0);
+    }
+    const settled = [...this.#inARow].filter(([, count]) => count >= this.threshold).map(([node]) => node);
+    if (settled.length === 0) return undefined;
+    return `credentials refused: ${settled.join(', ')} answered ACCESS_REFUSED to the current Secret ${this.threshold} probes in a row; the password hash lives in the node's data and nothing in the cluster changes it`;
+  }
+}

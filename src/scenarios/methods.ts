@@ -1,0 +1,32 @@
+import { ChartForceBootRecovery } from '../recoveries/chart-force-boot-recovery.js';
+import { DefinitionsReimportRecovery } from '../recoveries/definitions-reimport-recovery.js';
+import { ForceLoadFileRecovery } from '../recoveries/force-load-file-recovery.js';
+import { NoRecovery } from '../recoveries/no-recovery.js';
+import { ParallelRestartRecovery } from '../recoveries/parallel-restart-recovery.js';
+import type { Recovery } from '../recoveries/recovery.js';
+import { RestoreCredentialsRecovery } from '../recoveries/restore-credentials-recovery.js';
+import { StatefulSetForceBootRecovery } from '../recoveries/statefulset-force-boot-recovery.js';
+import type { Expectation } from '../run/journal.js';
+import type { ScenarioMethod } from './scenario.js';
+
+/** The recovery methods of the field notes, in the matrix's column order (design §3), fresh for each scenario. */
+export const Recoveries = {
+  none: () => new NoRecovery(),
+  restoreCredentials: () => new RestoreCredentialsRecovery(),
+  chartForceBoot: () => new ChartForceBootRecovery(),
+  statefulSetForceBoot: () => new StatefulSetForceBootRecovery(),
+  forceLoadFile: () => new ForceLoadFileRecovery(),
+  definitionsReimport: () => new DefinitionsReimportRecovery(),
+  parallelRestart: () => new ParallelRestartRecovery(),
+} satisfies Record<string, () => Recovery>;
+
+/** The matrix's words, as expectations. */
+export const Expect = {
+  staysDown: (diagnosis?: string): Expectation => ({ outcome: 'not-recovered', ...(diagnosis ? { diagnosis } : {}) }),
+  recovers: (): Expectation => ({ outcome: 'recovered', messages: 'kept' }),
+  recoversMessagesLost: (): Expectation => ({ outcome: 'recovered', messages: 'lost' }),
+};
+
+export function method(recovery: Recovery, expected: Expectation): ScenarioMethod {
+  return { recovery, expected };
+}
