@@ -16,7 +16,11 @@ export const mismatchedCookieRolling = defineScenario({
     method(Recoveries.none(), Expect.staysDown('access-refused')),
     method(Recoveries.restoreCredentials(), Expect.recovers()),
     method(Recoveries.chartForceBoot(), Expect.staysDown('split-cluster')),
-    method(Recoveries.statefulSetForceBoot(), Expect.staysDown('split-cluster')),
+    // Changed from the design's "split cluster" with evidence (run 2026-11-26, report mismatched-cookie
+    // --rollout rolling): this runbook deletes EVERY pod, healthy old-cookie ones too, so all come back on the
+    // new Secret; pod-0 force-boots alone, its data refuses the new password (ACCESS_REFUSED), it never gets
+    // ready, and OrderedReady never creates pods 1 and 2. One node alone, not two clusters.
+    method(Recoveries.statefulSetForceBoot(), Expect.staysDown('access-refused')),
     method(Recoveries.forceLoadFile(), Expect.staysDown('split-cluster')),
     method(Recoveries.definitionsReimport(), Expect.recoversMessagesLost()),
     method(Recoveries.parallelRestart(), Expect.staysDown('access-refused')),

@@ -22,6 +22,17 @@ describe('decodeErlangStrings', () => {
     expect(decoded).not.toMatch(/\d{2},\d{2}/);
   });
 
+  it('gives back the full sentence of the seed’s import error, node name included', () => {
+    const sentence =
+      "Cannot declare a queue 'queue 'yasu.test.dlx' in vhost '/yasu'' on node 'rabbit@prodmq-rabbitmq-0.prodmq-rabbitmq-headless.rabbitmq.svc.cluster.local': cluster_not_formed";
+    const codes = Array.from({ length: sentence.length }, (_, i) => sentence.charCodeAt(i));
+    const error = `["amqp_error","internal_error",[${codes.join(',')}]]`;
+    expect(error).toContain('[67,97,110,110,111,116,32,100,101,99,108,97,114,101,32,97,32,113,117,101,117,101,');
+    expect(decodeErlangStrings(error)).toBe(`["amqp_error","internal_error",${JSON.stringify(sentence)}]`);
+    // The same list as RabbitMQ logs it inside an Erlang tuple.
+    expect(decodeErlangStrings(`{amqp_error,internal_error,[${codes.join(',')}],none}`)).toBe(`{amqp_error,internal_error,${JSON.stringify(sentence)},none}`);
+  });
+
   it('decodes Erlang binaries as UTF-8', () => {
     expect(decodeErlangStrings('reason: <<104,105,33>>')).toBe('reason: "hi!"');
     expect(decodeErlangStrings(`name ${`<<${[...Buffer.from('café')].join(',')}>>`}`)).toBe('name "café"');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClusterMembershipCheck, type MembershipView } from './cluster-membership-check.js';
+import { ClusterMembershipCheck, splitCluster, type MembershipView } from './cluster-membership-check.js';
 
 const NODES = ['rabbit-0@localhost', 'rabbit-1@localhost', 'rabbit-2@localhost'];
 
@@ -41,5 +41,91 @@ describe('ClusterMembershipCheck.evaluate', () => {
     const stranger = [NODES[0]!, NODES[1]!, 'rabbit@elsewhere'].sort();
     const views: MembershipView[] = NODES.map((node) => ({ node, runningNodes: stranger }));
     expect(check.evaluate(views).ok).toBe(false);
+  });
+});
+
+describe('splitCluster', () => {
+  const [n0, n1, n2] = NODES as [string, string, string];
+  const all = [...NODES];
+
+  it('diagnoses two groups (0 and 1 together, 2 alone), with every view as evidence', () => {
+    const views: MembershipView[] = [
+      { node: n0, runningNodes: [n0, n1] },
+      { node: n1, runningNodes: [n0, n1] },
+      { node: n2, runningNodes: [n2] },
+    ];
+    expect(splitCluster(views, all, 3)).toEqual({
+      signature: 'split-cluster',
+      meaning: expect.any(String),
+      source: 'cluster',
+      node: n0,
+      count: 2,
+      evidence: `${n0} sees [${n0}, ${n1}]; ${n1} sees [${n0}, ${n1}]; ${n2} sees [${n2}]`,
+    });
+  });
+
+  it('diagnoses two groups even when no pod is ready (the groups alone prove the split)', () => {
+    const views: MembershipView[] = [
+      { node: n0, runningNodes: [n0, n1] },
+      { node: n1, runningNodes: [n0, n1] },
+      { node: n2, runningNodes: [n2] },
+    ];
+    expect(splitCluster(views, [], 3)?.signature).toBe('split-cluster');
+  });
+
+  it('is undefined for one healthy cluster of 3', () => {
+    const views: MembershipView[] = NODES.map((node) => ({ node, runningNodes: [...all] }));
+    expect(splitCluster(views, all, 3)).toBeUndefined();
+  });
+
+  it('is undefined for a lone node that is not ready while the others do not answer', () => {
+    const views: MembershipView[] = [
+      { node: n0, runningNodes: [n0] },
+      { node: n1, runningNodes: null, error: 'Error: unable to perform an operation on node' },
+      { node: n2, runningNodes: null },
+    ];
+    expect(splitCluster(views, [], 3)).toBeUndefined();
+    // Another node being ready does not make this one's solitude a split.
+    expect(splitCluster(views, [n1], 3)).toBeUndefined();
+  });
+
+  it('diagnoses a lone READY node in a cluster of 3, naming it, even when the others do not answer', () => {
+    const views: MembershipView[] = [
+      { node: n0, runningNodes: [n0] },
+      { node: n1, runningNodes: null, error: 'Error: unable to perform an operation on node' },
+      { node: n2, runningNodes: null },
+    ];
+    const diagnosis = splitCluster(views, [n0], 3);
+    expect(diagnosis).toMatchObject({ signature: 'split-cluster', source: 'cluster', node: n0, count: 1 });
+    // Only the nodes that answered are evidence.
+    expect(diagnosis?.evidence).toBe(`${n0} sees [${n0}]`);
+  });
+
+  it('names the lone ready node, not the first answering one', () => {
+    const views: MembershipView[] = [
+      { node: n0, runningNodes: null },
+      { node: n1, runningNodes: null },
+      { node: n2, runningNodes: [n2] },
+    ];
+    expect(splitCluster(views, [n2], 3)?.node).toBe(n2);
+  });
+
+  it('is undefined for a lone ready node in a cluster of 1: alone is all it should be', () => {
+    expect(splitCluster([{ node: n0, runningNodes: [n0] }], [n0], 1)).toBeUndefined();
+  });
+
+  it('is undefined when no node answers', () => {
+    const views: MembershipView[] = NODES.map((node) => ({ node, runningNodes: null, error: 'nodedown' }));
+    expect(splitCluster(views, all, 3)).toBeUndefined();
+    expect(splitCluster([], all, 3)).toBeUndefined();
+  });
+
+  it('is undefined when the answering nodes agree on a partial cluster (a node missing is not a split)', () => {
+    const views: MembershipView[] = [
+      { node: n0, runningNodes: [n0, n1] },
+      { node: n1, runningNodes: [n0, n1] },
+      { node: n2, runningNodes: null },
+    ];
+    expect(splitCluster(views, [n0, n1], 3)).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { firstLine } from '../broker/definitions.js';
 import { errorMessage } from '../common/errors.js';
 import type { DrillContext } from '../run/drill-context.js';
 import type { Diagnosis } from '../run/journal.js';
@@ -30,7 +31,7 @@ export class ClusterMembershipCheck implements Check<MembershipView[]> {
       asked.map(async (node): Promise<MembershipView> => {
         try {
           const result = await cluster.exec(node.ordinal, 'rabbitmqctl', ['cluster_status', '--formatter', 'json'], { timeoutMs: 20_000 });
-          if (result.exitCode !== 0) return { node: node.nodeName, runningNodes: null, error: firstLine(result.stderr || result.stdout) };
+          if (result.exitCode !== 0) return { node: node.nodeName, runningNodes: null, error: cliError(result.stderr || result.stdout) };
           const status = JSON.parse(result.stdout) as { running_nodes?: string[] };
           return { node: node.nodeName, runningNodes: [...(status.running_nodes ?? [])].sort() };
         } catch (error) {
@@ -54,8 +55,10 @@ export class ClusterMembershipCheck implements Check<MembershipView[]> {
   }
 }
 
-function firstLine(text: string): string {
-  return text.trim().split('\n').find((line) => line.trim() !== '') ?? 'no output';
+/** The CLI's first line, plus its cookie verdict when it gave one (further down, among the diagnostics). */
+function cliError(text: string): string {
+  const cookie = text.split('\n').find((line) => /Authentication failed|Erlang cookie/.test(line));
+  return cookie ? `${firstLine(text)} ${cookie.trim()}` : firstLine(text);
 }
 
 /**
@@ -65,7 +68,7 @@ function firstLine(text: string): string {
  */
 export function splitCluster(views: readonly MembershipView[], readyNodes: readonly string[], clusterSize: number): Diagnosis | undefined {
   const answering = views.filter((view): view is MembershipView & { runningNodes: string[] } => view.runningNodes !== null);
-  const groups = new Set(answering.map((view) => view.runningNodes.join(',')));
+  const groups = new Set(answering.map((view) => [...view.runningNodes].sort().join(',')));
   const alone = answering.filter((view) => clusterSize > 1 && readyNodes.includes(view.node) && view.runningNodes.length === 1);
   if (groups.size < 2 && alone.length === 0) return undefined;
   const first = answering.find((view) => groups.size >= 2 || alone.includes(view))!;

@@ -76,3 +76,80 @@ describe('diagnose', () => {
     ]);
   });
 });
+
+describe('diagnose: what clients and the CLI were told', () => {
+  /** amqplib's error when RabbitMQ closes the handshake because the login was refused. */
+  const HANDSHAKE_REFUSED =
+    'Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile."';
+
+  it("finds access-refused in amqplib's handshake error, as a client-side diagnosis", () => {
+    const access = LOG_SIGNATURES.find((s) => s.name === 'access-refused')!;
+    expect(access.pattern.test(HANDSHAKE_REFUSED)).toBe(true);
+    expect(diagnose('rabbit-1@localhost', HANDSHAKE_REFUSED, { source: 'client' })).toEqual([
+      { signature: 'access-refused', meaning: access.meaning, source: 'client', node: 'rabbit-1@localhost', count: 1, evidence: HANDSHAKE_REFUSED },
+    ]);
+  });
+
+  it('finds nothing in other client errors (connection refused, missing queue, timeout)', () => {
+    const errors = [
+      'connect ECONNREFUSED 127.0.0.1:5672',
+      'Operation failed: QueueDeclare; 404 (NOT-FOUND) with message "NOT_FOUND - no queue \'warren.probe.classic.0\' in vhost \'/\'"',
+      'AMQP connect to 127.0.0.1:5672: timed out after 3000 ms',
+    ];
+    for (const error of errors) expect(diagnose('n', error, { source: 'client' }), error).toEqual([]);
+  });
+
+  it('defaults the source to log', () => {
+    expect(diagnose('n', HANDSHAKE_REFUSED)[0]?.source).toBe('log');
+  });
+
+  it("finds the CLI's Erlang cookie refusal", () => {
+    const cli = [
+      "Error: unable to perform an operation on node 'rabbit-1@localhost'. Please see diagnostics information and suggestions below.",
+      '',
+      'DIAGNOSTICS',
+      '===========',
+      '',
+      'attempted to contact: [rabbit-1@localhost]',
+      '',
+      'rabbit-1@localhost:',
+      '  * connected to epmd (port 4369) on localhost',
+      "  * epmd reports node 'rabbit-1' uses port 25673 for inter-node and CLI tool traffic",
+      '  * TCP connection succeeded but Erlang distribution failed',
+      '  * Authentication failed (rejected by the remote node), please check the Erlang cookie',
+    ].join('\n');
+    const found = diagnose('cluster-membership', cli, { source: 'client' });
+    expect(found.map((d) => d.signature)).toEqual(['cookie-authentication-failed']);
+    expect(found[0]).toMatchObject({
+      source: 'client',
+      node: 'cluster-membership',
+      count: 1,
+      evidence: '* Authentication failed (rejected by the remote node), please check the Erlang cookie',
+    });
+  });
+
+  it('does not take any authentication failure for a cookie mismatch', () => {
+    expect(diagnose('n', 'Authentication failed for user guest', { source: 'client' })).toEqual([]);
+  });
+
+  it("finds cluster_not_formed inside the Erlang char list of the seed's failed definitions import, and shows the sentence", () => {
+    const sentence =
+      "Cannot declare a queue 'queue 'yasu.test.dlx' in vhost '/yasu'' on node 'rabbit@prodmq-rabbitmq-0.prodmq-rabbitmq-headless.rabbitmq.svc.cluster.local': cluster_not_formed";
+    const codes = Array.from({ length: sentence.length }, (_, i) => sentence.charCodeAt(i));
+    const error = `["amqp_error","internal_error",[${codes.join(',')}]]`;
+    // As the field notes show it: the sentence is only bytes, the signature's words are not in the text.
+    expect(error.startsWith('["amqp_error","internal_error",[67,97,110,110,111,116,32,100,101,99,108,97,114,101,32,97,32,113,117,101,117,101,')).toBe(true);
+    expect(error).not.toContain('cluster_not_formed');
+
+    const found = diagnose('rabbit-0@localhost', `Importing definitions...\n${error}\n`, { source: 'client' });
+    expect(found.map((d) => d.signature)).toEqual(['cluster-not-formed']);
+    expect(found[0]).toMatchObject({ source: 'client', node: 'rabbit-0@localhost', count: 1 });
+    expect(found[0]!.evidence).toContain(sentence);
+    expect(found[0]!.evidence).toBe(`["amqp_error","internal_error",${JSON.stringify(sentence)}]`);
+  });
+
+  it('leaves a char list of other words undiagnosed', () => {
+    const codes = Array.from('Cannot declare a queue: not_found', (char) => char.charCodeAt(0));
+    expect(diagnose('n', `["amqp_error","internal_error",[${codes.join(',')}]]`, { source: 'client' })).toEqual([]);
+  });
+});

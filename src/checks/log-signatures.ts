@@ -20,7 +20,7 @@ export const LOG_SIGNATURES: readonly LogSignature[] = [
   { name: 'cookie-authentication-failed', pattern: /Authentication failed.*Erlang cookie/, meaning: 'CLI or peer rejected: the Erlang cookie does not match' },
   { name: 'cluster-not-formed', pattern: /cluster_not_formed|failed to form new cluster/, meaning: 'a quorum queue could not be declared: a majority of its members is not up' },
   { name: 'incompatible-feature-flags', pattern: /incompatible_feature_flags/, meaning: 'a node restarting while peers booted saw other feature flags; the pod retries' },
-  { name: 'access-refused', pattern: /ACCESS_REFUSED/, meaning: 'the client credentials were refused (e.g. the password was regenerated but the data kept the old one)' },
+  { name: 'access-refused', pattern: /ACCESS[-_]REFUSED/, meaning: 'the client credentials were refused (e.g. the password was regenerated but the data kept the old one)' },
   { name: 'force-load', pattern: /force[_ ]load/i, meaning: 'tables were force-loaded (force_boot or a force_load file)' },
 ];
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../common/errors.js';
 import { SCENARIOS } from '../scenarios/registry.js';
-import { parseScenarioArgs } from './scenario-args.js';
+import { scenarioLabel } from '../scenarios/scenario.js';
+import { parseScenarioArgs, type ScenarioArgs } from './scenario-args.js';
 
 const ALL_METHODS = ['none', 'chart-force-boot', 'statefulset-force-boot', 'force-load-file', 'definitions-reimport', 'parallel-restart'];
 
@@ -20,12 +21,14 @@ function usageError(argv: string[]): UsageError {
 describe('parseScenarioArgs', () => {
   it('defaults to the local platform, 3 nodes, OrderedReady and every method of the scenario', () => {
     const args = parseScenarioArgs(['full-shutdown'], SCENARIOS);
-    expect(args.scenario).toBe(SCENARIOS.get('full-shutdown'));
+    expect(args.runs).toHaveLength(1);
+    expect(args.runs[0]!.scenario).toBe(SCENARIOS.get('full-shutdown'));
+    expect(args.runs[0]!.methods).toEqual(ALL_METHODS);
     expect(args).toMatchObject({
+      all: false,
       platform: 'local',
       nodes: 3,
       startPolicy: 'OrderedReady',
-      methods: ALL_METHODS,
       keep: false,
       reportDir: undefined,
       messagesPerQueue: 100,
@@ -36,7 +39,7 @@ describe('parseScenarioArgs', () => {
 
   it('takes a subset of methods, in the order given, ignoring blanks', () => {
     const args = parseScenarioArgs(['full-shutdown', '--methods', 'parallel-restart, chart-force-boot,'], SCENARIOS);
-    expect(args.methods).toEqual(['parallel-restart', 'chart-force-boot']);
+    expect(args.runs.map((run) => run.methods)).toEqual([['parallel-restart', 'chart-force-boot']]);
   });
 
   it('reads every option', () => {
@@ -71,10 +74,18 @@ describe('parseScenarioArgs', () => {
     const error = usageError(['full-shotdown']);
     expect(error.message).toContain('unknown scenario "full-shotdown"');
     for (const name of SCENARIOS.keys()) expect(error.message).toContain(name);
+    expect(error.message).toMatch(/, all$/);
+  });
+
+  it('picks a variant with --rollout', () => {
+    const rolling = SCENARIOS.get('mismatched-cookie')!.variants!.rolling!;
+    expect(parseScenarioArgs(['mismatched-cookie', '--rollout', 'rolling'], SCENARIOS).runs.map((run) => run.scenario)).toEqual([rolling]);
+    expect(parseScenarioArgs(['mismatched-cookie', '--rollout', 'reinstall'], SCENARIOS).runs[0]!.scenario).toBe(SCENARIOS.get('mismatched-cookie'));
+    expect(usageError(['full-shutdown', '--rollout', 'rolling']).message).toContain('full-shutdown has no rollout');
   });
 
   it('asks for exactly one scenario', () => {
-    expect(usageError([]).message).toContain('name one scenario (full-shutdown, delete-all-pods, mismatched-cookie)');
+    expect(usageError([]).message).toContain('name one scenario (full-shutdown, delete-all-pods, mismatched-cookie) or all');
     expect(usageError(['full-shutdown', 'full-shutdown']).message).toContain('name one scenario');
   });
 
@@ -113,5 +124,55 @@ describe('parseScenarioArgs', () => {
 
   it('rejects a table-wait timeout below one second', () => {
     expect(usageError(['full-shutdown', '--table-wait-timeout', '999']).message).toContain('--table-wait-timeout');
+  });
+});
+
+describe('parseScenarioArgs all', () => {
+  const rolling = SCENARIOS.get('mismatched-cookie')!.variants!.rolling!;
+  const labels = (args: ScenarioArgs) => args.runs.map((run) => scenarioLabel(run.scenario));
+
+  it('runs every scenario and each variant, in registry order, with all their methods', () => {
+    const args = parseScenarioArgs(['all'], SCENARIOS);
+    expect(args.all).toBe(true);
+    expect(labels(args)).toEqual(['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie --rollout rolling']);
+    expect(args.runs[3]!.scenario).toBe(rolling);
+    for (const run of args.runs) expect(run.methods).toEqual(run.scenario.methods.map((method) => method.recovery.name));
+  });
+
+  it('keeps the common options', () => {
+    expect(parseScenarioArgs(['all', '--nodes', '5', '--report-dir', '/tmp/fake-matrix'], SCENARIOS)).toMatchObject({ nodes: 5, reportDir: '/tmp/fake-matrix' });
+  });
+
+  it('--methods keeps, per scenario, the listed methods it has and skips scenarios that have none', () => {
+    const args = parseScenarioArgs(['all', '--methods', 'restore-credentials, none'], SCENARIOS);
+    expect(args.runs.map((run) => [scenarioLabel(run.scenario), run.methods])).toEqual([
+      ['full-shutdown', ['none']],
+      ['delete-all-pods', ['none']],
+      ['mismatched-cookie', ['restore-credentials', 'none']],
+      ['mismatched-cookie --rollout rolling', ['restore-credentials', 'none']],
+    ]);
+    expect(labels(parseScenarioArgs(['all', '--methods', 'restore-credentials'], SCENARIOS))).toEqual(['mismatched-cookie', 'mismatched-cookie --rollout rolling']);
+  });
+
+  it('rejects a method no scenario has and lists every valid method', () => {
+    const error = usageError(['all', '--methods', 'none,reboot']);
+    expect(error.message).toBe(`unknown method "reboot" for all; valid: ${[...ALL_METHODS, 'restore-credentials'].join(', ')}`);
+    expect(usageError(['all', '--methods', ' , ']).message).toContain('for all; valid: none,');
+  });
+
+  it('rejects --rollout: all runs every rollout', () => {
+    expect(usageError(['all', '--rollout', 'rolling']).message).toBe('--rollout does not apply to all: all runs every rollout');
+  });
+
+  it('means the matrix even when a scenario is named all', () => {
+    const shadow = { ...SCENARIOS.get('full-shutdown')!, name: 'all' };
+    const scenarios = new Map([['all', shadow], ...SCENARIOS]);
+    const args = parseScenarioArgs(['all'], scenarios);
+    expect(args.all).toBe(true);
+    expect(args.runs).toHaveLength(5);
+  });
+
+  it('has nothing to run in an empty registry', () => {
+    expect(() => parseScenarioArgs(['all'], new Map())).toThrow(/nothing to run/);
   });
 });

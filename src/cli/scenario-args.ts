@@ -2,11 +2,19 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../common/errors.js';
 import type { PlatformName, StartPolicy } from '../platforms/platform.js';
 import type { Rollout } from '../faults/mismatched-cookie-fault.js';
-import type { Scenario } from '../scenarios/scenario.js';
+import { withVariants, type Scenario } from '../scenarios/scenario.js';
 
-export interface ScenarioArgs {
+/** One scenario (or variant) to run, with the methods to drill, in the order given. */
+export interface ScenarioRun {
   scenario: Scenario;
   methods: string[];
+}
+
+export interface ScenarioArgs {
+  /** What to run, one after another: one entry for a named scenario, the whole matrix for `all`. */
+  runs: ScenarioRun[];
+  /** True for `all`: reports go under one matrix directory, with matrix.md and matrix.json. */
+  all: boolean;
   platform: PlatformName;
   nodes: number;
   startPolicy: StartPolicy;
@@ -20,9 +28,12 @@ export interface ScenarioArgs {
 const PLATFORMS: readonly PlatformName[] = ['local', 'docker', 'kind'];
 const POLICIES: readonly StartPolicy[] = ['OrderedReady', 'Parallel'];
 
+/** The positional that runs every scenario and variant; checked before the registry, so no scenario can shadow it. */
+export const ALL = 'all';
+
 export const SCENARIO_USAGE =
-  'usage: npm run scenario <name> -- [--platform local|docker|kind] [--methods a,b] [--nodes N] [--start-policy OrderedReady|Parallel] ' +
-  '[--report-dir DIR] [--keep] [--messages N] [--recovery-timeout SECONDS] [--table-wait-timeout MS] [--table-wait-retries N] [--rollout reinstall|rolling]';
+  'usage: npm run scenario <name>|all -- [--platform local|docker|kind] [--methods a,b] [--nodes N] [--start-policy OrderedReady|Parallel] ' +
+  '[--report-dir DIR] [--keep] [--messages N] [--recovery-timeout SECONDS] [--table-wait-timeout MS] [--table-wait-retries N] [--rollout reinstall|rolling (not with all)]';
 
 /** Parses and validates everything before anything is started: bad input is one line and exit 2. */
 export function parseScenarioArgs(argv: string[], scenarios: ReadonlyMap<string, Scenario>): ScenarioArgs {
@@ -51,25 +62,19 @@ export function parseScenarioArgs(argv: string[], scenarios: ReadonlyMap<string,
   }
   const { values, positionals } = parsed;
   const names = [...scenarios.keys()].join(', ');
-  if (positionals.length !== 1) throw new UsageError(`name one scenario (${names}); ${SCENARIO_USAGE}`);
-  const base = scenarios.get(positionals[0]!);
-  if (!base) throw new UsageError(`unknown scenario "${positionals[0]}"; valid: ${names}`);
-  const scenario = values.rollout === undefined ? base : variant(base, values.rollout);
+  if (positionals.length !== 1) throw new UsageError(`name one scenario (${names}) or ${ALL}; ${SCENARIO_USAGE}`);
+  const requested = values.methods === undefined ? undefined : methodList(values.methods);
+  const all = positionals[0] === ALL;
+  const runs = all ? matrixRuns(scenarios, values.rollout, requested) : [namedRun(positionals[0]!, scenarios, values.rollout, requested)];
 
-  const valid = scenario.methods.map((method) => method.recovery.name);
-  const methods = values.methods === undefined ? valid : values.methods.split(',').map((name) => name.trim()).filter(Boolean);
-  const unknown = methods.filter((name) => !valid.includes(name));
-  if (methods.length === 0 || unknown.length > 0) {
-    throw new UsageError(`unknown method${unknown.length === 1 ? '' : 's'} "${unknown.join(',')}" for ${scenario.name}; valid: ${valid.join(', ')}`);
-  }
   const platform = values.platform as PlatformName;
   if (!PLATFORMS.includes(platform)) throw new UsageError(`unknown platform "${values.platform}"; valid: ${PLATFORMS.join(', ')}`);
   const startPolicy = values['start-policy'] as StartPolicy;
   if (!POLICIES.includes(startPolicy)) throw new UsageError(`unknown start policy "${startPolicy}"; valid: ${POLICIES.join(', ')}`);
 
   return {
-    scenario,
-    methods,
+    runs,
+    all,
     platform,
     startPolicy,
     nodes: integer('--nodes', values.nodes, 1, 9),
@@ -82,6 +87,51 @@ export function parseScenarioArgs(argv: string[], scenarios: ReadonlyMap<string,
       retryLimit: integer('--table-wait-retries', values['table-wait-retries'], 1, 100),
     },
   };
+}
+
+function methodList(text: string): string[] {
+  return text.split(',').map((name) => name.trim()).filter(Boolean);
+}
+
+function namedRun(name: string, scenarios: ReadonlyMap<string, Scenario>, rollout: string | undefined, requested: string[] | undefined): ScenarioRun {
+  const base = scenarios.get(name);
+  if (!base) throw new UsageError(`unknown scenario "${name}"; valid: ${[...scenarios.keys(), ALL].join(', ')}`);
+  const scenario = rollout === undefined ? base : variant(base, rollout);
+  const valid = methodNames(scenario);
+  const methods = requested ?? valid;
+  checkMethods(methods, valid, scenario.name);
+  return { scenario, methods };
+}
+
+/**
+ * `all`: every scenario and each of its variants, in registry order. `--methods` keeps, per scenario, the
+ * listed methods it has; a name no scenario has is a typo, not a filter that happens to match nothing.
+ */
+function matrixRuns(scenarios: ReadonlyMap<string, Scenario>, rollout: string | undefined, requested: string[] | undefined): ScenarioRun[] {
+  if (rollout !== undefined) throw new UsageError(`--rollout does not apply to ${ALL}: ${ALL} runs every rollout`);
+  const everything = [...scenarios.values()].flatMap(withVariants);
+  const valid = [...new Set(everything.flatMap(methodNames))];
+  if (requested !== undefined) checkMethods(requested, valid, ALL);
+  const runs = everything.map((scenario) => ({ scenario, methods: keptMethods(scenario, requested) })).filter((run) => run.methods.length > 0);
+  if (runs.length === 0) throw new UsageError(`nothing to run: no scenario has a method to drill`);
+  return runs;
+}
+
+/** The scenario's methods, or those of `--methods` it has, in the order given (as for a named scenario). */
+function keptMethods(scenario: Scenario, requested: string[] | undefined): string[] {
+  const own = methodNames(scenario);
+  return requested === undefined ? own : requested.filter((name) => own.includes(name));
+}
+
+function methodNames(scenario: Scenario): string[] {
+  return scenario.methods.map((method) => method.recovery.name);
+}
+
+function checkMethods(methods: string[], valid: string[], what: string): void {
+  const unknown = methods.filter((name) => !valid.includes(name));
+  if (methods.length === 0 || unknown.length > 0) {
+    throw new UsageError(`unknown method${unknown.length === 1 ? '' : 's'} "${unknown.join(',')}" for ${what}; valid: ${valid.join(', ')}`);
+  }
 }
 
 /** `--rollout` picks a variant of a scenario that replaces the release (mismatched-cookie). */

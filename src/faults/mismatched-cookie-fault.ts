@@ -10,7 +10,8 @@ export const ROLLOUTS: readonly Rollout[] = ['reinstall', 'rolling'];
 /**
  * Field notes, "reinstall on old PVCs": the release is replaced without passing the old cookie and password,
  * so the chart generates a new Secret (both regenerated) while the volumes keep the old cluster's data.
- * - reinstall: `helm delete` terminates every pod at once (volumes kept), `helm install` starts them again.
+ * - reinstall: `helm del` (volumes kept) then `helm install`. Helm 2's delete scaled the StatefulSet to 0, so
+ *   the pods stop from the highest ordinal and pod-0 is the last (Helm 3 deletes them all at once: a race).
  * - rolling: `helm upgrade` without the old values; the StatefulSet replaces pods one by one from the highest
  *   ordinal, so a new-cookie pod tries to join old-cookie peers that are still running.
  */
@@ -32,8 +33,9 @@ export class MismatchedCookieFault implements Fault {
     const { cluster } = context;
     const regenerated = generateCredentials();
     if (this.rollout === 'reinstall') {
-      context.mark('helm delete: every pod terminated at once, volumes kept');
-      await cluster.uninstall({ volumes: 'keep' });
+      // The field notes' `helm del --purge` (Helm 2) scaled the StatefulSet to 0 first: pod-0 stops last.
+      context.mark('helm del: StatefulSet scaled to 0 (pod-0 stops last), volumes kept');
+      await cluster.uninstall({ volumes: 'keep', termination: 'scale-down' });
       context.mark('helm install with a regenerated Secret (new cookie, new password)');
       cluster.install({ credentials: regenerated });
       return irreversible;

@@ -49,6 +49,8 @@ export interface PodStatus {
   booted: boolean;
 }
 
+export type UninstallTermination = 'scale-down' | 'at-once';
+
 /** How force_boot gets into the pod: the chart's value (rendered as RABBITMQ_FORCE_BOOT) or an edited command. */
 export type ForceBootVia = 'chart-values' | 'statefulset-command';
 
@@ -119,8 +121,14 @@ export interface StartedCluster extends AsyncDisposable {
   upgrade(change: TemplateChange): void;
   /** The current pod template revision; pods created before a change carry an older one. */
   revision(): number;
-  /** `helm delete` (and `kubectl delete pvc` when volumes are deleted): every pod terminated at once, gracefully. */
-  uninstall(options: { volumes: 'keep' | 'delete' }): Promise<void>;
+  /**
+   * `helm delete` (and `kubectl delete pvc` when volumes are deleted). How the pods go:
+   * - 'scale-down': Helm 2's `helm del` (the field notes' era) scaled the StatefulSet to 0 first (kubectl's
+   *   StatefulSetReaper): under OrderedReady the highest ordinal stops first and pod-0 last, each fully down.
+   * - 'at-once': Helm 3's `helm uninstall` deletes the StatefulSet and the garbage collector deletes every pod
+   *   at once, so which node stops last (and may boot alone later) is a race.
+   */
+  uninstall(options: { volumes: 'keep' | 'delete'; termination: UninstallTermination }): Promise<void>;
   /** `helm install` on whatever volumes exist, with this Secret; pods start under the chart's start policy. */
   install(options: { credentials: Credentials }): void;
   /** What each force_boot run by the pod template printed (a container log, on Kubernetes). */

@@ -25,7 +25,8 @@ export class ForceLoadFileRecovery implements Recovery {
   readonly wipesData = false;
   readonly #relativePath: string;
   readonly #waitTimeoutMs: number;
-  readonly #written: number[] = [];
+  /** Per drill (keyed by run id): the pods that got the file. */
+  readonly #written = new Map<string, number[]>();
 
   constructor(options: ForceLoadFileOptions = {}) {
     this.#relativePath = options.relativePath ?? FORCE_LOAD_FILE;
@@ -44,22 +45,31 @@ export class ForceLoadFileRecovery implements Recovery {
   async apply(context: DrillContext): Promise<void> {
     const { cluster } = context;
     const waitingBefore = await Promise.all(cluster.nodes.map(async (node) => countMatches(await cluster.readLog(node.ordinal))));
-    // The file only matters to a node that is stuck waiting: find the pods that are, from their logs.
+    const written: number[] = [];
+    this.#written.set(context.runId, written);
+    // The file only matters to a node that is stuck waiting: find the pods that are, from their logs. If every
+    // pod there is has booted instead (it stopped last, and may refuse logins for other reasons), nothing waits.
     const waiting = await waitFor(
       'a pod waiting for Mnesia tables',
       async () => {
         const found: number[] = [];
-        for (const pod of cluster.status()) {
-          if (pod.phase === 'absent' || pod.phase === 'ready') continue;
+        const created = cluster.status().filter((pod) => pod.phase !== 'absent');
+        for (const pod of created) {
+          if (pod.phase === 'ready' || pod.booted) continue;
           if (countMatches(await cluster.readLog(pod.ordinal)) > waitingBefore[pod.ordinal]!) found.push(pod.ordinal);
         }
+        if (found.length === 0 && created.length > 0 && created.every((pod) => pod.booted)) return 'none';
         return found.length > 0 ? found : undefined;
       },
       { timeoutMs: this.#waitTimeoutMs, intervalMs: 250, signal: context.signal },
     );
+    if (waiting === 'none') {
+      context.mark('no pod waits for Mnesia tables: every pod has booted, there is nowhere to write force_load');
+      return;
+    }
     for (const ordinal of waiting) {
       await cluster.writeDataFile(ordinal, this.#relativePath, '');
-      this.#written.push(ordinal);
+      written.push(ordinal);
       context.mark(`pod ${ordinal} waits for tables: wrote ${this.#relativePath}`);
       context.addEvidence(`wrote ${cluster.dataDir(ordinal)}/${this.#relativePath} while pod ${ordinal} waited for Mnesia tables`);
       context.mark(`deleting pod ${ordinal}`);
@@ -67,8 +77,10 @@ export class ForceLoadFileRecovery implements Recovery {
     }
   }
 
-  async complete(context: DrillContext): Promise<CheckRecord[]> {
-    return [await forceLoadConsumed(context, this.#written, this.#relativePath)];
+  async evidence(context: DrillContext): Promise<CheckRecord[]> {
+    const written = this.#written.get(context.runId) ?? [];
+    this.#written.delete(context.runId);
+    return [await forceLoadConsumed(context, written, this.#relativePath)];
   }
 }
 

@@ -26,8 +26,8 @@ export class RestoreCredentialsRecovery implements Recovery {
     const everyPodOnCurrentRevision = running.every((pod) => pod.revision === cluster.revision());
     if (everyPodOnCurrentRevision) {
       // The whole release runs with the wrong Secret: delete it (keeping the volumes) and install it right.
-      context.mark('helm delete (volumes kept)');
-      await cluster.uninstall({ volumes: 'keep' });
+      context.mark('helm del (volumes kept)');
+      await cluster.uninstall({ volumes: 'keep', termination: 'scale-down' });
       context.mark('helm install with the original cookie and password');
       cluster.install({ credentials: original });
       return;

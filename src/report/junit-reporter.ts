@@ -161,7 +161,7 @@ function failureDetails(method: MethodReport): string {
     lines.push(`put/get failed on ${result.node} ${result.queueType} ${result.queue}: ${result.error ?? 'failed'}`);
   }
   for (const diagnosis of method.diagnoses) {
-    lines.push(`diagnosis ${diagnosis.signature} on ${diagnosis.node} (×${diagnosis.count}): ${diagnosis.evidence}`);
+    lines.push(`diagnosis ${diagnosis.signature} (${diagnosis.source}) on ${diagnosis.node} (×${diagnosis.count}): ${diagnosis.evidence}`);
   }
   return lines.join('\n');
 }

@@ -8,7 +8,7 @@ const NONE = '—';
 
 /** "recovered, messages kept" / "not recovered": how runbooks and the progress line name an expectation. */
 export function expectationText(expected: Expectation): string {
-  if (expected.outcome === 'not-recovered') return 'not recovered';
+  if (expected.outcome === 'not-recovered') return expected.diagnosis ? `not recovered (${expected.diagnosis})` : 'not recovered';
   return expected.messages === undefined ? 'recovered' : `recovered, messages ${expected.messages}`;
 }
 
@@ -153,8 +153,15 @@ function methodSection(method: MethodReport): string[] {
     out.push('### Diagnoses', '');
     out.push(
       ...table(
-        ['Signature', 'Meaning', 'Node', 'Count', 'Evidence'],
-        method.diagnoses.map((diagnosis) => [inline(diagnosis.signature), inline(diagnosis.meaning), diagnosis.node, String(diagnosis.count), codeSpan(diagnosis.evidence)]),
+        ['Signature', 'Meaning', 'Seen in', 'Where', 'Count', 'Evidence (first match)'],
+        method.diagnoses.map((diagnosis) => [
+          inline(diagnosis.signature),
+          inline(diagnosis.meaning),
+          diagnosis.source === 'log' ? 'node log' : diagnosis.source === 'client' ? 'client error' : 'cluster shape',
+          inline(diagnosis.node),
+          String(diagnosis.count),
+          codeSpan(diagnosis.evidence),
+        ]),
       ),
       '',
     );

@@ -256,7 +256,8 @@ async function waitForRecovery(context: DrillContext, baseline: PodStatus[]): Pr
     const verdict = check.evaluate(last);
     if (verdict.ok) return { recoveredAt: Date.now(), putGet: last, why: '' };
     const refused = refusals.observe(last);
-    if (refused) return { putGet: last, why: refused };
+    // Settled first: the shape the cluster ends in (a pod booting alone: a split cluster) is part of the finding.
+    if (refused && podsSettled(context.cluster.status(), baseline)) return { putGet: last, why: refused };
     lastReason = verdict.reason ?? 'put/get failed';
     const working = last.filter((result) => result.ok).length;
     const firstFailure = last.find((result) => !result.ok);
@@ -268,6 +269,16 @@ async function waitForRecovery(context: DrillContext, baseline: PodStatus[]): Pr
     await sleep(PROBE_INTERVAL_MS, context.signal);
   }
   return { putGet: last, why: `put/get still failing at the recovery deadline: ${lastReason}` };
+}
+
+/** Every pod there is has either booted or failed a boot since the method was applied: nothing is mid-boot. */
+function podsSettled(pods: PodStatus[], baseline: PodStatus[]): boolean {
+  return pods.every((pod) => {
+    if (pod.phase === 'absent') return true;
+    if (pod.phase === 'terminating') return false;
+    const before = baseline.find((b) => b.ordinal === pod.ordinal)?.bootFailures ?? 0;
+    return pod.booted || pod.bootFailures > before;
+  });
 }
 
 /** After a closing step that changed the pod template: every pod ready on the current revision, then put/get again. */

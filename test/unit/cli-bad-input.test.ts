@@ -1,5 +1,10 @@
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { runCli } from '../../src/cli/cli.js';
+import type { Fault } from '../../src/faults/fault.js';
+import type { Recovery } from '../../src/recoveries/recovery.js';
+import { Expect, method } from '../../src/scenarios/methods.js';
+import { defineScenario } from '../../src/scenarios/scenario.js';
 import { labelledProcesses, runDirectories } from '../support/leftovers.js';
 
 async function cli(...args: string[]) {
@@ -14,8 +19,10 @@ describe('bad input', () => {
     [['scenario', 'full-shutdown', '--nodes', '0'], /--nodes must be a whole number from 1 to 9, got "0"/],
     [['scenario', 'full-shutdown', '--frobnicate'], /Unknown option '--frobnicate'/],
     [['scenario', 'full-shutdown', '--platform', 'mars'], /unknown platform "mars"; valid: local, docker, kind/],
-    [['scenario'], /name one scenario \(full-shutdown, delete-all-pods, mismatched-cookie\)/],
-    [['explode'], /unknown command "explode"; valid: scenario <name>, list, cleanup/],
+    [['scenario'], /name one scenario \(full-shutdown, delete-all-pods, mismatched-cookie\) or all/],
+    [['scenario', 'all', '--rollout', 'rolling'], /--rollout does not apply to all: all runs every rollout/],
+    [['scenario', 'all', '--methods', 'none,bogus'], /unknown method "bogus" for all; valid: none, .*restore-credentials/],
+    [['explode'], /unknown command "explode"; valid: scenario <name>\|all, list, cleanup/],
   ])('%j → exit 2 with one line', async (args, message) => {
     const before = await runDirectories();
     const processesBefore = await labelledProcesses();
@@ -43,5 +50,58 @@ describe('bad input', () => {
     expect(result.stdout).toMatch(/full-shutdown/);
     expect(result.stdout).toMatch(/none\s+expected not-recovered/);
     expect(result.stdout).toMatch(/force-load-file\s+expected recovered, messages kept/);
+    expect(result.stdout).toMatch(/mismatched-cookie --rollout rolling: /);
+    expect(result.stdout).toMatch(/chart-force-boot\s+expected not-recovered \(diagnosis split-cluster\)/);
   }, 20_000);
+});
+
+/** `list` in-process, on a fake registry: what an operator reads before choosing a run. */
+describe('list', () => {
+  const recovery = (name: string) => ({ name, description: `${name} (fake)` }) as unknown as Recovery;
+  const fault = (name: string) => ({ name, description: 'fake fault' }) as unknown as Fault;
+  const rolling = defineScenario({
+    name: 'fake-outage',
+    rollout: 'rolling',
+    description: 'fake outage, replaced pod by pod',
+    fault: fault('fake-outage (rolling)'),
+    methods: [method(recovery('none'), Expect.staysDown('split-cluster')), method(recovery('fake-long-method-name'), Expect.recoversMessagesLost())],
+  });
+  const scenarios = new Map([
+    ['fake-outage', defineScenario({
+      name: 'fake-outage',
+      rollout: 'reinstall',
+      description: 'fake outage, reinstalled',
+      fault: fault('fake-outage'),
+      methods: [method(recovery('none'), Expect.staysDown()), method(recovery('fake-fix'), Expect.recovers())],
+      variants: { rolling },
+    })],
+  ]);
+
+  async function listed(): Promise<string[]> {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    expect(await runCli(['list'], scenarios)).toBe(0);
+    return log.mock.calls.map((call) => call.join(' '));
+  }
+
+  it('shows every scenario and variant with its fault and each method, aligned, with its expectation', async () => {
+    const lines = await listed();
+    expect(lines.slice(0, 4)).toEqual([
+      'fake-outage: fake outage, reinstalled',
+      '  fault: fake-outage',
+      '  none                   expected not-recovered',
+      '  fake-fix               expected recovered, messages kept',
+    ]);
+    expect(lines.slice(5, 9)).toEqual([
+      'fake-outage --rollout rolling: fake outage, replaced pod by pod',
+      '  fault: fake-outage (rolling)',
+      '  none                   expected not-recovered (diagnosis split-cluster)',
+      '  fake-long-method-name  expected recovered, messages lost',
+    ]);
+  });
+
+  it('ends by telling how to run one scenario and the whole matrix', async () => {
+    const lines = await listed();
+    expect(lines.at(-2)).toContain('npm run scenario <name> -- [--methods a,b] [--rollout rolling]');
+    expect(lines.at(-1)).toContain('npm run scenario all');
+  });
 });

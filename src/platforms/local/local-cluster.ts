@@ -16,6 +16,7 @@ import type {
   StartedCluster,
   StartPolicy,
   TemplateChange,
+  UninstallTermination,
 } from '../platform.js';
 import type { Epmd } from './epmd.js';
 import { RABBITMQ_BIN, rabbitmqConf, type NodeLayout } from './node-layout.js';
@@ -163,10 +164,15 @@ export class LocalCluster implements StartedCluster {
     return this.#controller.revision;
   }
 
-  async uninstall(options: { volumes: 'keep' | 'delete' }): Promise<void> {
-    this.options.log.info(`uninstall: every pod terminated at once; volumes ${options.volumes === 'keep' ? 'kept' : 'deleted'}`);
+  async uninstall(options: { volumes: 'keep' | 'delete'; termination: UninstallTermination }): Promise<void> {
+    const ordered = options.termination === 'scale-down' && this.#controller.startPolicy === 'OrderedReady';
+    this.options.log.info(`uninstall: pods terminated ${ordered ? 'one by one from the highest ordinal' : 'all at once'}; volumes ${options.volumes === 'keep' ? 'kept' : 'deleted'}`);
     this.#controller.scale(0);
-    await Promise.all(this.nodes.map((node) => this.#controller.deletePod(node.ordinal, 'graceful')));
+    if (ordered) {
+      for (const node of [...this.nodes].reverse()) await this.#controller.deletePod(node.ordinal, 'graceful');
+    } else {
+      await Promise.all(this.nodes.map((node) => this.#controller.deletePod(node.ordinal, 'graceful')));
+    }
     if (options.volumes === 'delete') {
       for (const layout of this.options.layouts) {
         await rm(layout.volume, { recursive: true, force: true });

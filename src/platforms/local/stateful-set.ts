@@ -93,7 +93,8 @@ export class StatefulSetController<P extends ControlledPod = ControlledPod> {
     for (let ordinal = this.#replicas - 1; ordinal >= 0; ordinal--) {
       const pod = this.#pods[ordinal];
       if (!pod) return;
-      if (pod.revision !== this.#revision) {
+      // A pod already on its way out is not deleted twice (Kubernetes skips terminating pods too).
+      if (pod.revision !== this.#revision && pod.phase !== 'terminating') {
         this.#replacing = ordinal;
         void this.deletePod(ordinal, 'graceful').finally(() => {
           this.#replacing = undefined;
