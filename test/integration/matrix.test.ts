@@ -1,0 +1,111 @@
+import { execa } from 'execa';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MethodReport, RunReport } from '../../src/run/journal.js';
+import { labelledProcesses, runDirectories } from '../support/leftovers.js';
+
+const NODES = ['rabbit-0@localhost', 'rabbit-1@localhost', 'rabbit-2@localhost'];
+const CONFIRMED = 400; // 100 messages in each of 3 classic queues and 1 quorum queue
+
+/**
+ * The whole matrix of design §3 through the real CLI (`npm run scenario all`) on real RabbitMQ nodes: every
+ * scenario and rollout, every method, each checked against its expectation. One run, many assertions.
+ */
+describe.sequential('npm run scenario all (local platform, 3 real nodes per drill)', () => {
+  let reportDir = '';
+  let exit: { code: number | undefined; output: string } = { code: undefined, output: '' };
+  const reports = new Map<string, RunReport>();
+
+  beforeAll(async () => {
+    reportDir = await mkdtemp(join(tmpdir(), 'warren-test-matrix-'));
+    const result = await execa('npx', ['tsx', 'src/cli/main.ts', 'scenario', 'all', '--report-dir', reportDir], { reject: false, all: true });
+    exit = { code: result.exitCode, output: String(result.all) };
+    for (const slug of ['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie-rollout-rolling']) {
+      reports.set(slug, JSON.parse(await readFile(join(reportDir, slug, 'report.json'), 'utf8')) as RunReport);
+    }
+  }, 45 * 60_000);
+  afterAll(async () => rm(reportDir, { recursive: true, force: true }));
+
+  const method = (slug: string, name: string): MethodReport => {
+    const found = reports.get(slug)?.methods.find((m) => m.method === name);
+    if (!found) throw new Error(`${slug}: no method ${name}`);
+    return found;
+  };
+
+  it('exits 0: every method of every scenario met its expectation', () => {
+    const missed = [...reports].flatMap(([slug, report]) => report.methods.filter((m) => !m.passed).map((m) => `${slug}/${m.method}: ${m.reason}`));
+    expect(missed).toEqual([]);
+    expect(exit.code, exit.output.slice(-3_000)).toBe(0);
+    for (const report of reports.values()) {
+      expect(report).toMatchObject({ platform: 'local', nodes: 3, outcome: 'passed' });
+      expect(report.rabbitmq).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), metadataStore: 'mnesia' });
+    }
+  });
+
+  it('writes the matrix: one row per scenario and rollout', async () => {
+    const matrix = JSON.parse(await readFile(join(reportDir, 'matrix.json'), 'utf8')) as { outcome: string; scenarios: { scenario: string; rollout: string | null }[] };
+    expect(matrix.outcome).toBe('passed');
+    expect(matrix.scenarios.map((s) => `${s.scenario}:${s.rollout}`)).toEqual(['full-shutdown:null', 'delete-all-pods:null', 'mismatched-cookie:reinstall', 'mismatched-cookie:rolling']);
+    expect(await readFile(join(reportDir, 'matrix.md'), 'utf8')).toMatch(/restore-credentials/);
+  });
+
+  it.each(['full-shutdown', 'delete-all-pods'])('%s: none stays down; every force-boot, force_load and parallel method recovers every message', (slug) => {
+    const none = method(slug, 'none');
+    expect(none).toMatchObject({ outcome: 'not-recovered', passed: true, timeToRecoverMs: null });
+    expect(none.reason).toMatch(/deadlock under OrderedReady/);
+    expect(none.diagnoses.map((d) => d.signature)).toContain('timeout-waiting-for-tables');
+    for (const name of ['chart-force-boot', 'statefulset-force-boot', 'force-load-file', 'parallel-restart']) {
+      const m = method(slug, name);
+      expect(m, name).toMatchObject({ outcome: 'recovered', passed: true });
+      expect(m.timeToRecoverMs, name).toBeGreaterThan(0);
+      expect(m.putGet.filter((p) => p.ok).map((p) => `${p.node}:${p.queueType}`).sort(), name).toEqual(NODES.flatMap((n) => [`${n}:classic`, `${n}:quorum`]));
+      expect(m.messages, name).toMatchObject({ confirmed: CONFIRMED, recovered: CONFIRMED, lost: 0, duplicated: 0 });
+      expect(m.checks.every((check) => check.ok), `${name}: ${JSON.stringify(m.checks)}`).toBe(true);
+    }
+    // On local both force-boot methods share one mechanism, and the report says so.
+    expect(method(slug, 'chart-force-boot').mechanism).toMatch(/share one mechanism/);
+    expect(method(slug, 'statefulset-force-boot').timeline.map((t) => t.event)).toContain('force boot taken out again: rolling restart');
+  });
+
+  it.each(['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie-rollout-rolling'])(
+    '%s: definitions-reimport recovers with every quorum queue on 3 nodes and reports exactly how many messages were lost',
+    (slug) => {
+      const m = method(slug, 'definitions-reimport');
+      expect(m).toMatchObject({ outcome: 'recovered', passed: true });
+      expect(m.messages).toMatchObject({ confirmed: CONFIRMED, recovered: 0, lost: CONFIRMED, duplicated: 0 });
+      expect(m.checks.find((c) => c.name === 'quorum-members')).toMatchObject({ ok: true });
+      expect(m.checks.find((c) => c.name === 'definitions-imported')).toMatchObject({ ok: true });
+    },
+  );
+
+  it.each(['mismatched-cookie', 'mismatched-cookie-rollout-rolling'])('%s: restore-credentials recovers with 0 messages lost', (slug) => {
+    const m = method(slug, 'restore-credentials');
+    expect(m).toMatchObject({ outcome: 'recovered', passed: true });
+    expect(m.messages).toMatchObject({ confirmed: CONFIRMED, recovered: CONFIRMED, lost: 0, duplicated: 0 });
+  });
+
+  it.each(['mismatched-cookie', 'mismatched-cookie-rollout-rolling'])('%s: the force-boot methods do not recover, naming the failing check and the diagnosis', (slug) => {
+    for (const name of ['chart-force-boot', 'statefulset-force-boot', 'force-load-file']) {
+      const m = method(slug, name);
+      expect(m, name).toMatchObject({ outcome: 'not-recovered', passed: true, timeToRecoverMs: null });
+      const failing = m.checks.filter((c) => !c.ok).map((c) => c.name);
+      expect(failing, name).toContain('put-get');
+      expect(m.reason, name).toMatch(/put-get: credentials refused/);
+      expect(m.diagnoses.map((d) => d.signature), name).toContain(m.expected.diagnosis);
+    }
+    if (slug === 'mismatched-cookie-rollout-rolling') {
+      const split = method(slug, 'chart-force-boot').diagnoses.find((d) => d.signature === 'split-cluster');
+      expect(split?.evidence).toMatch(/rabbit-2@localhost sees \[rabbit-2@localhost\]/);
+      expect(method(slug, 'chart-force-boot').diagnoses.map((d) => d.signature)).toContain('invalid-challenge-reply');
+    }
+  });
+
+  it('leaves nothing running and no run directory behind', async () => {
+    for (const report of reports.values()) {
+      expect(await labelledProcesses(report.runId)).toEqual([]);
+      expect(await runDirectories(report.runId)).toEqual([]);
+    }
+  });
+});
