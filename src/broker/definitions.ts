@@ -1,4 +1,5 @@
 import { ClusterCommandError } from '../common/errors.js';
+import { decodeErlangStrings } from './erlang-terms.js';
 import type { StartedCluster } from '../platforms/platform.js';
 
 /** A definitions export (`rabbitmqctl export_definitions`): the topology, not the messages. */
@@ -38,7 +39,8 @@ export function withoutUsers(definitions: Definitions, names: readonly string[])
 export async function importDefinitions(cluster: StartedCluster, ordinal: number, definitions: Definitions): Promise<{ exitCode: number; output: string }> {
   // No path: the definitions come on stdin (3.10 takes "-" for a file name).
   const result = await cluster.exec(ordinal, 'rabbitmqctl', ['import_definitions', '--format', 'json'], { timeoutMs: 60_000, input: JSON.stringify(definitions) });
-  return { exitCode: result.exitCode, output: `${result.stdout}\n${result.stderr}`.trim() };
+  // Import errors carry Erlang terms with char lists ([67,97,110,...] = "Can..."): shown decoded.
+  return { exitCode: result.exitCode, output: decodeErlangStrings(`${result.stdout}\n${result.stderr}`.trim()) };
 }
 
 export async function listQueues(cluster: StartedCluster, ordinal: number): Promise<QueueRow[]> {

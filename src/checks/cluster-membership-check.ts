@@ -1,4 +1,5 @@
 import { firstLine } from '../broker/definitions.js';
+import { decodeErlangStrings } from '../broker/erlang-terms.js';
 import { errorMessage } from '../common/errors.js';
 import type { DrillContext } from '../run/drill-context.js';
 import type { Diagnosis } from '../run/journal.js';
@@ -55,10 +56,14 @@ export class ClusterMembershipCheck implements Check<MembershipView[]> {
   }
 }
 
-/** The CLI's first line, plus its cookie verdict when it gave one (further down, among the diagnostics). */
+/**
+ * The CLI's first line, plus its cookie verdict when the node gave one (further down, among the diagnostics).
+ * Only the node's own rejection counts: the generic hint about cookies is printed for any unreachable node.
+ */
 function cliError(text: string): string {
-  const cookie = text.split('\n').find((line) => /Authentication failed|Erlang cookie/.test(line));
-  return cookie ? `${firstLine(text)} ${cookie.trim()}` : firstLine(text);
+  const decoded = decodeErlangStrings(text);
+  const rejected = decoded.split('\n').find((line) => /Authentication failed/.test(line));
+  return rejected ? `${firstLine(decoded)} ${rejected.trim()}` : firstLine(decoded);
 }
 
 /**

@@ -101,7 +101,7 @@ export class DefinitionsReimportRecovery implements Recovery {
     return [
       complete
         ? { name: 'definitions-imported', ok: true, observation: { attempts: attempts.length, retried: retried.length }, ...(retried.length > 0 ? { reason: `complete after ${retried.length} retr${retried.length === 1 ? 'y' : 'ies'}` } : {}) }
-        : { name: 'definitions-imported', ok: false, reason: last ? `queues still missing after ${attempts.length} attempts: ${last.missingQueues.join(', ')}` : 'the import never ran', observation: attempts },
+        : { name: 'definitions-imported', ok: false, reason: importFailure(attempts), observation: attempts },
     ];
   }
 
@@ -170,4 +170,13 @@ function remaining(context: DrillContext): number {
 
 function countNotFormed(log: string): number {
   return log.match(/cluster_not_formed/g)?.length ?? 0;
+}
+
+/** Why the import did not complete, from its last attempt: the exit and the broker's words, or what is missing. */
+function importFailure(attempts: ImportAttempt[]): string {
+  const last = attempts.at(-1);
+  if (!last) return 'the import never ran';
+  const tries = `${attempts.length} attempt${attempts.length === 1 ? '' : 's'}`;
+  if (last.exitCode !== 0) return `import exited ${last.exitCode} on attempt ${last.attempt} of ${tries}: ${last.reason ?? 'no reason given'}`;
+  return `queue${last.missingQueues.length === 1 ? '' : 's'} still missing after ${tries}: ${last.missingQueues.join(', ')}`;
 }

@@ -16,3 +16,13 @@ export function orderedReadyDeadlock(policy: StartPolicy, now: PodStatus[], base
   const failing = created.map((pod) => `pod ${pod.ordinal} failed to boot ${pod.bootFailures}× (restarts ${pod.restarts})`).join(', ');
   return `deadlock under OrderedReady: ${failing}; pods ${absent.map((pod) => pod.ordinal).join(', ')} are never started while no pod is ready`;
 }
+
+/** Every pod there is has either booted or failed a boot since the method was applied: nothing is mid-boot. */
+export function podsSettled(pods: PodStatus[], baseline: PodStatus[]): boolean {
+  return pods.every((pod) => {
+    if (pod.phase === 'absent') return true;
+    if (pod.phase === 'terminating') return false;
+    const before = baseline.find((b) => b.ordinal === pod.ordinal)?.bootFailures ?? 0;
+    return pod.booted || pod.bootFailures > before;
+  });
+}

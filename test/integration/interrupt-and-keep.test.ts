@@ -15,7 +15,7 @@ describe.sequential('cleanup: Ctrl-C in the middle of a drill, and --keep', () =
     const reportDir = await mkdtemp(join(tmpdir(), 'warren-test-report-'));
     dirs.push(reportDir);
     // node with tsx's loader, so the signal reaches warren itself (npx would not relay it).
-    const child = execa(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'scenario', 'full-shutdown', '--methods', 'force-boot', '--report-dir', reportDir], {
+    const child = execa(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'scenario', 'full-shutdown', '--methods', 'chart-force-boot', '--report-dir', reportDir], {
       reject: false,
       cancelSignal: signal,
       all: true,
@@ -34,7 +34,7 @@ describe.sequential('cleanup: Ctrl-C in the middle of a drill, and --keep', () =
 
     const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as RunReport;
     expect(report.outcome).toBe('interrupted');
-    expect(report.methods[0]).toMatchObject({ method: 'force-boot', outcome: 'error', reason: 'interrupted' });
+    expect(report.methods[0]).toMatchObject({ method: 'chart-force-boot', outcome: 'error', reason: 'interrupted' });
     expect(await labelledProcesses(report.runId)).toEqual([]);
     expect(await runDirectories(report.runId)).toEqual([]);
   });

@@ -5,7 +5,7 @@ import type { Fault } from '../../src/faults/fault.js';
 import type { Recovery } from '../../src/recoveries/recovery.js';
 import { Expect, method } from '../../src/scenarios/methods.js';
 import { defineScenario } from '../../src/scenarios/scenario.js';
-import { labelledProcesses, runDirectories } from '../support/leftovers.js';
+import { labelledRuns, runDirectories } from '../support/leftovers.js';
 
 async function cli(...args: string[]) {
   return execa('npx', ['tsx', 'src/cli/main.ts', ...args], { reject: false });
@@ -24,17 +24,17 @@ describe('bad input', () => {
     [['scenario', 'all', '--methods', 'none,bogus'], /unknown method "bogus" for all; valid: none, .*restore-credentials/],
     [['explode'], /unknown command "explode"; valid: scenario <name>\|all, list, cleanup/],
   ])('%j → exit 2 with one line', async (args, message) => {
+    // Compared by what is new, so that another warren run on the machine (its pods restart) is not counted.
     const before = await runDirectories();
-    const processesBefore = await labelledProcesses();
+    const runsBefore = await labelledRuns();
     const result = await cli(...args);
     expect(result.exitCode).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(result.stdout).toBe('');
-    expect(await runDirectories()).toEqual(before);
-    const started = (await labelledProcesses()).filter((pid) => !processesBefore.includes(pid));
-    expect(started).toEqual([]);
+    expect((await runDirectories()).filter((dir) => !before.includes(dir))).toEqual([]);
+    expect([...(await labelledRuns())].filter((run) => !runsBefore.has(run))).toEqual([]);
   }, 20_000);
 
   it('--platform kind without Docker/kind: one line naming what is missing, exit 3', async () => {
