@@ -109,6 +109,11 @@ export interface StartedCluster extends AsyncDisposable {
   shutdown(options: { mode: 'graceful'; order: number[] } | { mode: 'kill' }): Promise<void>;
   /** Let the StatefulSet controller bring the pods back, honouring the start policy. Returns at once. */
   startUp(): void;
+  /**
+   * `kubectl scale statefulset --replicas=N`: scaling down terminates the highest ordinals (one by one under
+   * OrderedReady, each fully down first) and resolves once they are gone; scaling up returns at once.
+   */
+  scale(replicas: number): Promise<void>;
   /** `kubectl delete pod`: terminate (grace period, then kill) and let the controller recreate it. */
   deletePod(ordinal: number): Promise<void>;
   /** Recreate the StatefulSet with another podManagementPolicy, keeping its pods and volumes. */

@@ -74,16 +74,22 @@ export class DefinitionsReimportRecovery implements Recovery {
     await waitFor('pod 0 ready after the fresh install', async () => cluster.status()[0]?.phase === 'ready', wait);
     context.mark('pod 0 ready');
 
+    let afterFirstAttempt: (() => Promise<void>) | undefined;
     if (this.#options.importWhile === 'majority-down') {
+      // The new cluster forms, then every pod but pod-0 is taken down (still members): the first import runs
+      // against a cluster whose majority is down, and the pods only come back after it.
       await waitFor('every pod ready', async () => cluster.status().every((pod) => pod.phase === 'ready'), { ...wait, timeoutMs: remaining(context) });
-      const others = cluster.nodes.slice(1).map((node) => node.ordinal);
-      context.mark(`deleting pods ${others.join(', ')}: a majority is down during the import`);
-      await Promise.all(others.map((ordinal) => cluster.deletePod(ordinal)));
+      context.mark(`StatefulSet scaled to 1: pods ${cluster.nodes.slice(1).map((node) => node.ordinal).join(', ')} down during the import`);
+      await cluster.scale(1);
+      afterFirstAttempt = async () => {
+        context.mark(`StatefulSet scaled back to ${cluster.nodes.length}`);
+        await cluster.scale(cluster.nodes.length);
+      };
     }
 
     const owned = [cluster.credentials.username];
     context.addEvidence(`import leaves out user ${owned.join(', ')}: the current Secret owns it (the exported password hash would undo it)`);
-    await this.#importUntilComplete(context, state, withoutUsers(state.backup, owned));
+    await this.#importUntilComplete(context, state, withoutUsers(state.backup, owned), afterFirstAttempt);
     await this.#growQuorumQueues(context, state);
   }
 
@@ -105,7 +111,7 @@ export class DefinitionsReimportRecovery implements Recovery {
     ];
   }
 
-  async #importUntilComplete(context: DrillContext, state: DrillState, definitions: Definitions): Promise<void> {
+  async #importUntilComplete(context: DrillContext, state: DrillState, definitions: Definitions, afterFirstAttempt?: () => Promise<void>): Promise<void> {
     const { cluster } = context;
     const expected = (definitions.queues ?? []).map((queue) => queue.name);
     let delayMs = this.#options.firstRetryMs;
@@ -122,8 +128,9 @@ export class DefinitionsReimportRecovery implements Recovery {
         output = errorMessage(error);
       }
       const logged = countNotFormed(await cluster.readLog(0)) > logBefore;
-      const reason = /cluster_not_formed/.test(output) || logged ? 'cluster_not_formed' : exitCode !== 0 ? firstLine(output) : missingQueues.length > 0 ? 'skipped without an error' : undefined;
+      const reason = countNotFormed(output) > 0 || logged ? 'cluster_not_formed' : exitCode !== 0 ? firstLine(output) : missingQueues.length > 0 ? 'skipped without an error' : undefined;
       state.attempts.push({ attempt, exitCode, missingQueues, ...(reason ? { reason } : {}) });
+      if (attempt === 1) await afterFirstAttempt?.();
       if (exitCode === 0 && missingQueues.length === 0) {
         context.mark(`definitions imported (attempt ${attempt}): ${expected.length} queues`);
         return;
@@ -168,8 +175,11 @@ function remaining(context: DrillContext): number {
   return Math.max(1_000, context.recoveryDeadline - Date.now());
 }
 
+/** The broker's words for it: `cluster_not_formed` to the client, `ra: failed to form new cluster` in its log. */
+const NOT_FORMED = /cluster_not_formed|failed to form new cluster/g;
+
 function countNotFormed(log: string): number {
-  return log.match(/cluster_not_formed/g)?.length ?? 0;
+  return log.match(NOT_FORMED)?.length ?? 0;
 }
 
 /** Why the import did not complete, from its last attempt: the exit and the broker's words, or what is missing. */

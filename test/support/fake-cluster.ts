@@ -52,6 +52,7 @@ export type ClusterCall =
   | { op: 'deletePod'; ordinal: number }
   | { op: 'shutdown'; options: { mode: 'graceful'; order: number[] } | { mode: 'kill' } }
   | { op: 'startUp' }
+  | { op: 'scale'; replicas: number }
   | { op: 'setStartPolicy'; policy: StartPolicy }
   | ({ op: 'exec' } & ExecCall)
   | { op: 'writeDataFile'; ordinal: number; name: string; content: string }
@@ -260,6 +261,12 @@ export class FakeCluster implements StartedCluster {
 
   startUp(): void {
     void this.#record({ op: 'startUp' });
+  }
+
+  /** Scaling down leaves the surplus pods absent; scaling up is the controller's business (scripted by tests). */
+  async scale(replicas: number): Promise<void> {
+    for (const node of this.nodes) if (node.ordinal >= replicas) this.#absent(node.ordinal);
+    await this.#record({ op: 'scale', replicas });
   }
 
   async deletePod(ordinal: number): Promise<void> {

@@ -133,6 +133,18 @@ export class LocalCluster implements StartedCluster {
     this.#controller.scale(this.spec.nodes);
   }
 
+  async scale(replicas: number): Promise<void> {
+    if (!Number.isInteger(replicas) || replicas < 0 || replicas > this.spec.nodes) throw new RangeError(`replicas must be 0..${this.spec.nodes}, got ${replicas}`);
+    this.options.log.info(`StatefulSet scaled to ${replicas}`);
+    this.#controller.scale(replicas);
+    const surplus = this.nodes.filter((node) => node.ordinal >= replicas).reverse();
+    if (this.#controller.startPolicy === 'OrderedReady') {
+      for (const node of surplus) await this.#controller.deletePod(node.ordinal, 'graceful');
+    } else {
+      await Promise.all(surplus.map((node) => this.#controller.deletePod(node.ordinal, 'graceful')));
+    }
+  }
+
   deletePod(ordinal: number): Promise<void> {
     return this.#controller.deletePod(ordinal, 'graceful');
   }
