@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects, split by what they need: `unit` runs anywhere in seconds; `integration` starts real
- * rabbitmq-server nodes on loopback (run one file at a time: 3 nodes already fill 2 cores). No retries:
- * in a resilience harness a retry hides exactly the flakiness we are looking for.
+ * Three projects, split by what they need: `unit` runs anywhere in seconds; `integration` starts real
+ * rabbitmq-server nodes on loopback (run one file at a time: 3 nodes already fill 2 cores); `e2e` drives real
+ * kind clusters and skips, naming what is missing, where Docker, kind, kubectl or helm are not there (the nightly
+ * workflow runs it where they are). No retries: in a resilience harness a retry hides exactly the flakiness we
+ * are looking for.
  */
 export default defineConfig({
   test: {
@@ -27,6 +29,17 @@ export default defineConfig({
           fileParallelism: false,
           // After the unit project, never beside it: integration tests need both cores.
           sequence: { concurrent: false, groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 1_800_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { errorMessage, toErrorRecord, UsageError } from '../common/errors.js';
 import { Redactor } from '../common/secrets.js';
+import { execaRunner } from '../platforms/kind/command-runner.js';
+import { KindCli } from '../platforms/kind/kind-cli.js';
+import { sweepKindClusters } from '../platforms/kind/kind-sweeper.js';
 import { sweepLeftovers } from '../platforms/local/leftover-sweeper.js';
 import { createPlatform } from '../platforms/platforms.js';
 import { matrixRun, renderMatrixJson, scenarioSlug, writeMatrix, type MatrixRun } from '../report/matrix-reporter.js';
@@ -19,7 +22,7 @@ import type { Expectation, RunOutcome, RunReport } from '../run/journal.js';
 /** Exit codes (design §4): CI tells a finding in RabbitMQ apart from a broken harness. */
 export const EXIT = { passed: 0, finding: 1, usage: 2, harness: 3, interrupted: 130 } as const;
 
-const COMMANDS = 'scenario <name>|all, list, cleanup [--run ID | --all]';
+const COMMANDS = 'scenario <name>|all, list, cleanup [--platform local|kind] [--run ID | --all]';
 
 /** The whole CLI as a function (tests call it with their own scenario registry); resolves with the exit code. */
 export async function runCli(argv: string[], scenarios: ReadonlyMap<string, Scenario> = SCENARIOS): Promise<number> {
@@ -49,7 +52,8 @@ async function dispatch(argv: string[], scenarios: ReadonlyMap<string, Scenario>
 async function scenarioCommand(argv: string[], scenarios: ReadonlyMap<string, Scenario>): Promise<number> {
   const args = parseScenarioArgs(argv, scenarios);
   const redactor = new Redactor();
-  const platform = createPlatform(args.platform, { redactor });
+  const runId = newRunId();
+  const platform = createPlatform(args.platform, { redactor, runId, kind: args.kind });
   await platform.preflight();
 
   const controller = new AbortController();
@@ -71,8 +75,9 @@ async function scenarioCommand(argv: string[], scenarios: ReadonlyMap<string, Sc
   process.on('SIGTERM', onSignal);
   try {
     const env = { platform, signal: controller.signal, redactor };
-    return args.all ? await runMatrix(args, env) : await runAndReport(args, env);
+    return args.all ? await runMatrix(args, env) : await runAndReport(args, env, runId);
   } finally {
+    await platform.close?.().catch((error) => process.stderr.write(`warren: closing the ${platform.name} platform: ${errorMessage(error)}\n`));
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
@@ -86,10 +91,10 @@ interface RunEnvironment {
 }
 
 /** A named scenario: reports in --report-dir or reports/<stamp>-<name>. */
-async function runAndReport(args: ScenarioArgs, env: RunEnvironment): Promise<number> {
+async function runAndReport(args: ScenarioArgs, env: RunEnvironment, runId: string): Promise<number> {
   const run = args.runs[0]!; // a named scenario is exactly one run
   const reportDir = resolve(args.reportDir ?? join('reports', `${timestamp()}-${run.scenario.name}`));
-  const report = await runOne(args, run, env, { reportDir });
+  const report = await runOne(args, run, env, { runId, reportDir });
   return exitCodeForOutcome(report.outcome);
 }
 
@@ -219,11 +224,24 @@ function expectationText(expected: Expectation): string {
 }
 
 async function cleanupCommand(argv: string[]): Promise<number> {
-  const [flag, value] = argv;
+  const usage = 'usage: npm run warren -- cleanup [--platform local|kind] --run <run id> | --all';
+  let platform = 'local';
+  let rest = argv;
+  if (argv[0] === '--platform') {
+    platform = argv[1] ?? '';
+    rest = argv.slice(2);
+  }
+  const [flag, value] = rest;
   let target: string;
   if (flag === '--all' && value === undefined) target = 'all';
   else if (flag === '--run' && value && /^[\w-]+$/.test(value)) target = value;
-  else throw new UsageError('usage: npm run warren -- cleanup --run <run id> | --all');
+  else throw new UsageError(usage);
+  if (platform === 'kind') {
+    const deleted = await sweepKindClusters(new KindCli(execaRunner), target);
+    console.log(`deleted ${deleted.length} kind cluster(s)${deleted.length > 0 ? `: ${deleted.join(', ')}` : ''}`);
+    return EXIT.passed;
+  }
+  if (platform !== 'local') throw new UsageError(usage);
   const swept = await sweepLeftovers(target);
   console.log(`killed ${swept.processes.length} process(es), removed ${swept.directories.length} run director${swept.directories.length === 1 ? 'y' : 'ies'}`);
   return EXIT.passed;

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../common/errors.js';
 import type { PlatformName, StartPolicy } from '../platforms/platform.js';
 import type { Rollout } from '../faults/mismatched-cookie-fault.js';
+import { assertContextAllowed } from '../platforms/kind/context-guard.js';
+import type { KindOptions } from '../platforms/kind/kind-platform.js';
 import { withVariants, type Scenario } from '../scenarios/scenario.js';
 
 /** One scenario (or variant) to run, with the methods to drill, in the order given. */
@@ -23,7 +25,12 @@ export interface ScenarioArgs {
   messagesPerQueue: number;
   recoveryTimeoutMs: number;
   tableWait: { retryTimeoutMs: number; retryLimit: number };
+  /** Only for --platform kind (each unset unless given). */
+  kind: Partial<KindOptions>;
 }
+
+const INSTALLERS: readonly KindOptions['installer'][] = ['manifests', 'helm'];
+const KIND_FLAGS = ['installer', 'image', 'reuse-cluster', 'context', 'allow-context', 'chart-version'] as const;
 
 const PLATFORMS: readonly PlatformName[] = ['local', 'docker', 'kind'];
 const POLICIES: readonly StartPolicy[] = ['OrderedReady', 'Parallel'];
@@ -33,7 +40,8 @@ export const ALL = 'all';
 
 export const SCENARIO_USAGE =
   'usage: npm run scenario <name>|all -- [--platform local|docker|kind] [--methods a,b] [--nodes N] [--start-policy OrderedReady|Parallel] ' +
-  '[--report-dir DIR] [--keep] [--messages N] [--recovery-timeout SECONDS] [--table-wait-timeout MS] [--table-wait-retries N] [--rollout reinstall|rolling (not with all)]';
+  '[--report-dir DIR] [--keep] [--messages N] [--recovery-timeout SECONDS] [--table-wait-timeout MS] [--table-wait-retries N] [--rollout reinstall|rolling (not with all)] ' +
+  '[--installer manifests|helm] [--image REF] [--reuse-cluster] [--context X --allow-context X] [--chart-version V] (kind only)';
 
 /** Parses and validates everything before anything is started: bad input is one line and exit 2. */
 export function parseScenarioArgs(argv: string[], scenarios: ReadonlyMap<string, Scenario>): ScenarioArgs {
@@ -55,6 +63,12 @@ export function parseScenarioArgs(argv: string[], scenarios: ReadonlyMap<string,
         'table-wait-timeout': { type: 'string', default: '3000' },
         'table-wait-retries': { type: 'string', default: '2' },
         rollout: { type: 'string' },
+        installer: { type: 'string' },
+        image: { type: 'string' },
+        'reuse-cluster': { type: 'boolean' },
+        context: { type: 'string' },
+        'allow-context': { type: 'string' },
+        'chart-version': { type: 'string' },
       },
     });
   } catch (error) {
@@ -72,10 +86,17 @@ export function parseScenarioArgs(argv: string[], scenarios: ReadonlyMap<string,
   const startPolicy = values['start-policy'] as StartPolicy;
   if (!POLICIES.includes(startPolicy)) throw new UsageError(`unknown start policy "${startPolicy}"; valid: ${POLICIES.join(', ')}`);
 
+  const kind = kindOptions(values);
+  if (platform !== 'kind' && Object.keys(kind).length > 0) {
+    throw new UsageError(`--${KIND_FLAGS.filter((flag) => values[flag] !== undefined).join(', --')} appl${KIND_FLAGS.filter((flag) => values[flag] !== undefined).length === 1 ? 'ies' : 'y'} to --platform kind only`);
+  }
+  if (platform === 'kind') assertContextAllowed(kind);
+
   return {
     runs,
     all,
     platform,
+    kind,
     startPolicy,
     nodes: integer('--nodes', values.nodes, 1, 9),
     reportDir: values['report-dir'],
@@ -87,6 +108,26 @@ export function parseScenarioArgs(argv: string[], scenarios: ReadonlyMap<string,
       retryLimit: integer('--table-wait-retries', values['table-wait-retries'], 1, 100),
     },
   };
+}
+
+function kindOptions(values: Record<string, string | boolean | undefined>): Partial<KindOptions> {
+  const options: Partial<KindOptions> = {};
+  if (values.installer !== undefined) {
+    const installer = values.installer as KindOptions['installer'];
+    if (!INSTALLERS.includes(installer)) throw new UsageError(`unknown installer "${String(values.installer)}"; valid: ${INSTALLERS.join(', ')}`);
+    options.installer = installer;
+  }
+  if (values.image !== undefined) {
+    const image = String(values.image);
+    // name[:tag][@digest], as Docker spells references: nothing that could smuggle an option or a shell word.
+    if (!/^[a-z0-9][a-z0-9._/:@-]*$/.test(image)) throw new UsageError(`--image "${image}" is not an image reference`);
+    options.image = image;
+  }
+  if (values['reuse-cluster'] !== undefined) options.reuseCluster = Boolean(values['reuse-cluster']);
+  if (values.context !== undefined) options.context = String(values.context);
+  if (values['allow-context'] !== undefined) options.allowContext = String(values['allow-context']);
+  if (values['chart-version'] !== undefined) options.chartVersion = String(values['chart-version']);
+  return options;
 }
 
 function methodList(text: string): string[] {

@@ -37,12 +37,12 @@ export class MismatchedCookieFault implements Fault {
       context.mark('helm del: StatefulSet scaled to 0 (pod-0 stops last), volumes kept');
       await cluster.uninstall({ volumes: 'keep', termination: 'scale-down' });
       context.mark('helm install with a regenerated Secret (new cookie, new password)');
-      cluster.install({ credentials: regenerated });
+      await cluster.install({ credentials: regenerated });
       return irreversible;
     }
     const last = cluster.nodes.length - 1;
     context.mark('helm upgrade without the old values: regenerated Secret, rolling update');
-    cluster.upgrade({ credentials: regenerated });
+    await cluster.upgrade({ credentials: regenerated });
     // The fault has struck once the first pod runs with the new Secret (the rollout replaces the highest first).
     await waitFor(
       `pod ${last} recreated with the new Secret`,

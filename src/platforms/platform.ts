@@ -116,14 +116,15 @@ export interface StartedCluster extends AsyncDisposable {
   scale(replicas: number): Promise<void>;
   /** `kubectl delete pod`: terminate (grace period, then kill) and let the controller recreate it. */
   deletePod(ordinal: number): Promise<void>;
-  /** Recreate the StatefulSet with another podManagementPolicy, keeping its pods and volumes. */
-  setStartPolicy(policy: StartPolicy): void;
+  /** Recreate the StatefulSet with another podManagementPolicy, keeping its pods and volumes. Resolves once applied. */
+  setStartPolicy(policy: StartPolicy): Promise<void>;
   /**
    * `helm upgrade` / `kubectl edit statefulset`: a new pod template revision. The StatefulSet rolls it out as
    * Kubernetes does (RollingUpdate: highest ordinal first, the next only once the others are ready; under
-   * OrderedReady an unready pod blocks the rollout until someone deletes it). Returns at once.
+   * OrderedReady an unready pod blocks the rollout until someone deletes it). Resolves once the new template is
+   * applied (not once the pods have rolled): deleting a pod after that recreates it from the new template.
    */
-  upgrade(change: TemplateChange): void;
+  upgrade(change: TemplateChange): Promise<void>;
   /** The current pod template revision; pods created before a change carry an older one. */
   revision(): number;
   /**
@@ -135,9 +136,11 @@ export interface StartedCluster extends AsyncDisposable {
    */
   uninstall(options: { volumes: 'keep' | 'delete'; termination: UninstallTermination }): Promise<void>;
   /** `helm install` on whatever volumes exist, with this Secret; pods start under the chart's start policy. */
-  install(options: { credentials: Credentials }): void;
+  install(options: { credentials: Credentials }): Promise<void>;
+  /** What the applied pod template really runs at start (read back, not assumed): the chart's value, an edited command. */
+  appliedForceBoot(): Promise<{ chartValue: boolean; command: boolean }>;
   /** What each force_boot run by the pod template printed (a container log, on Kubernetes). */
-  forceBootRuns(): ForceBootRun[];
+  forceBootRuns(): Promise<ForceBootRun[]>;
 
   /** `kubectl exec`: a RabbitMQ CLI tool in the node's pod (for local: with the node's environment). */
   exec(ordinal: number, tool: CliTool, args: string[], options?: { timeoutMs?: number; input?: string }): Promise<ExecResult>;
@@ -167,4 +170,6 @@ export interface Platform {
   /** Fails fast (EnvironmentError) naming everything missing, before anything is created. */
   preflight(): Promise<void>;
   provision(spec: ClusterSpec, context: ProvisionContext): Promise<StartedCluster>;
+  /** After the last drill of a run: release what the platform shares between drills (a kind cluster). */
+  close?(): Promise<void>;
 }

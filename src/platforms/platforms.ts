@@ -1,10 +1,11 @@
 import { execa } from 'execa';
 import { EnvironmentError } from '../common/errors.js';
 import type { Redactor } from '../common/secrets.js';
+import { KindPlatform, type KindOptions } from './kind/kind-platform.js';
 import { LocalPlatform } from './local/local-platform.js';
 import type { Platform, PlatformName } from './platform.js';
 
-/** Container platforms need a Docker engine (and kind); say exactly which part is missing, before anything starts. */
+/** The docker platform needs a Docker engine; say exactly which part is missing, before anything starts. */
 async function missingContainerTools(tools: readonly ('docker' | 'kind')[]): Promise<string[]> {
   const missing: string[] = [];
   for (const tool of tools) {
@@ -38,13 +39,13 @@ class ContainerPlatform implements Platform {
   }
 }
 
-export function createPlatform(name: PlatformName, options: { redactor: Redactor }): Platform {
+export function createPlatform(name: PlatformName, options: { redactor: Redactor; runId?: string; kind?: Partial<KindOptions> }): Platform {
   switch (name) {
     case 'local':
       return new LocalPlatform({ redactor: options.redactor });
     case 'docker':
       return new ContainerPlatform('docker', ['docker']);
     case 'kind':
-      return new ContainerPlatform('kind', ['docker', 'kind']);
+      return new KindPlatform({ redactor: options.redactor, ...(options.runId ? { runId: options.runId } : {}), ...options.kind });
   }
 }

@@ -70,7 +70,7 @@ export class DefinitionsReimportRecovery implements Recovery {
     // The volumes go too, so how the pods stop does not matter: at once is fastest.
     await cluster.uninstall({ volumes: 'delete', termination: 'at-once' });
     context.mark('helm install on fresh volumes');
-    cluster.install({ credentials: cluster.credentials });
+    await cluster.install({ credentials: cluster.credentials });
     await waitFor('pod 0 ready after the fresh install', async () => cluster.status()[0]?.phase === 'ready', wait);
     context.mark('pod 0 ready');
 

@@ -23,6 +23,8 @@ export interface ForceBootRunbook {
 export class ForceBootRecovery implements Recovery {
   readonly requires: Recovery['requires'];
   readonly wipesData = false;
+  /** Per drill (run id): whether the applied template really runs force_boot, read back after the upgrade. */
+  readonly #rendered = new Map<string, boolean>();
 
   constructor(private readonly runbook: ForceBootRunbook) {
     this.requires = runbook.via === 'chart-values' ? ['force-boot-on-start', 'chart-values'] : ['force-boot-on-start'];
@@ -53,7 +55,10 @@ export class ForceBootRecovery implements Recovery {
   async apply(context: DrillContext): Promise<void> {
     const { cluster } = context;
     const { via, deletes } = this.runbook;
-    cluster.upgrade({ forceBoot: { enabled: true, via } });
+    await cluster.upgrade({ forceBoot: { enabled: true, via } });
+    // Helm's exit code says nothing about whether the chart rendered the value (an old key is silently ignored).
+    const applied = await cluster.appliedForceBoot();
+    this.#rendered.set(context.runId, via === 'chart-values' ? applied.chartValue : applied.command);
     context.mark(`force boot on (${via})`);
     const targets = cluster.status().filter((pod) => pod.phase !== 'absent' && (deletes === 'every' || pod.phase !== 'ready'));
     for (const pod of targets) {
@@ -67,18 +72,24 @@ export class ForceBootRecovery implements Recovery {
       context.addEvidence(`${this.runbook.via}: force boot left enabled, as the runbook leaves it: every later pod start runs force_boot`);
       return;
     }
-    context.cluster.upgrade({ forceBoot: { enabled: false, via: this.runbook.via } });
+    await context.cluster.upgrade({ forceBoot: { enabled: false, via: this.runbook.via } });
     context.mark('force boot taken out again: rolling restart');
   }
 
   async evidence(context: DrillContext): Promise<CheckRecord[]> {
-    const runs = context.cluster.forceBootRuns();
+    const runs = await context.cluster.forceBootRuns();
     for (const run of runs) context.addEvidence(`pod ${run.ordinal}: rabbitmqctl force_boot → exit ${run.exitCode}${run.output ? `: ${run.output}` : ''}`);
     const ran: CheckRecord =
       runs.length > 0 && runs.every((run) => run.exitCode === 0)
         ? { name: 'force-boot-ran', ok: true }
         : { name: 'force-boot-ran', ok: false, reason: runs.length === 0 ? 'no pod ran rabbitmqctl force_boot' : 'rabbitmqctl force_boot failed', observation: runs };
     const ordinals = [...new Set(runs.map((run) => run.ordinal))];
-    return [ran, await forceLoadConsumed(context, ordinals, FORCE_LOAD_FILE)];
+    const rendered = this.#rendered.get(context.runId);
+    this.#rendered.delete(context.runId);
+    const renderedCheck: CheckRecord[] =
+      rendered === undefined
+        ? []
+        : [rendered ? { name: 'force-boot-rendered', ok: true } : { name: 'force-boot-rendered', ok: false, reason: `the applied pod template does not run force_boot (${this.runbook.via}): the value was ignored` }];
+    return [...renderedCheck, ran, await forceLoadConsumed(context, ordinals, FORCE_LOAD_FILE)];
   }
 }

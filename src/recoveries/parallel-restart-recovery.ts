@@ -19,7 +19,7 @@ export class ParallelRestartRecovery implements Recovery {
   }
 
   async apply(context: DrillContext): Promise<void> {
-    context.cluster.setStartPolicy('Parallel');
+    await context.cluster.setStartPolicy('Parallel');
     context.mark('StatefulSet recreated with podManagementPolicy Parallel');
     context.addEvidence('podManagementPolicy: Parallel; pods created at once: ' + context.cluster.status().filter((p) => p.phase !== 'absent').map((p) => p.ordinal).join(', '));
   }

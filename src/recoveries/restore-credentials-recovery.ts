@@ -29,11 +29,11 @@ export class RestoreCredentialsRecovery implements Recovery {
       context.mark('helm del (volumes kept)');
       await cluster.uninstall({ volumes: 'keep', termination: 'scale-down' });
       context.mark('helm install with the original cookie and password');
-      cluster.install({ credentials: original });
+      await cluster.install({ credentials: original });
       return;
     }
     context.mark('helm upgrade with the original cookie and password');
-    cluster.upgrade({ credentials: original });
+    await cluster.upgrade({ credentials: original });
     const bad = cluster.status().filter((pod) => pod.phase !== 'absent' && pod.revision !== cluster.revision() && pod.phase !== 'ready');
     for (const pod of bad) {
       context.mark(`deleting pod ${pod.ordinal} (stuck on the bad revision)`);

@@ -274,18 +274,23 @@ export class FakeCluster implements StartedCluster {
     await this.#record({ op: 'deletePod', ordinal });
   }
 
-  setStartPolicy(policy: StartPolicy): void {
+  async setStartPolicy(policy: StartPolicy): Promise<void> {
     this.#policy = policy;
-    void this.#record({ op: 'setStartPolicy', policy });
+    await this.#record({ op: 'setStartPolicy', policy });
   }
 
-  upgrade(change: TemplateChange): void {
+  async upgrade(change: TemplateChange): Promise<void> {
     const current = this.#templates[this.#revision - 1]!;
     this.#revision = this.#applyTemplate({
       credentials: change.credentials ?? current.credentials,
       forceBoot: change.forceBoot?.enabled ?? current.forceBoot,
     });
-    void this.#record({ op: 'upgrade', change });
+    await this.#record({ op: 'upgrade', change });
+  }
+
+  async appliedForceBoot(): Promise<{ chartValue: boolean; command: boolean }> {
+    const on = this.#templates[this.#revision - 1]!.forceBoot;
+    return { chartValue: on, command: on };
   }
 
   revision(): number {
@@ -298,13 +303,13 @@ export class FakeCluster implements StartedCluster {
     await this.#record({ op: 'uninstall', options });
   }
 
-  install(options: { credentials: Credentials }): void {
+  async install(options: { credentials: Credentials }): Promise<void> {
     this.#policy = this.spec.startPolicy;
     this.#revision = this.#applyTemplate({ credentials: options.credentials, forceBoot: false });
-    void this.#record({ op: 'install', options });
+    await this.#record({ op: 'install', options });
   }
 
-  forceBootRuns(): ForceBootRun[] {
+  async forceBootRuns(): Promise<ForceBootRun[]> {
     return [...this.forceBootRunList];
   }
 

@@ -148,3 +148,26 @@ describe('force boot mechanism', () => {
     expect(statefulSet).not.toContain('share one mechanism');
   });
 });
+
+/** Helm's exit code says nothing about what the chart rendered: the applied template is read back. */
+describe('force-boot-rendered', () => {
+  it('is ok when the applied template runs force_boot, and fails naming the ignored value when it does not', async () => {
+    const rendered = new FakeCluster();
+    rendered.setPod(0, { phase: 'starting', booted: false });
+    const ok = new ChartForceBootRecovery();
+    const context = fakeContext(rendered);
+    await ok.apply(context);
+    expect((await ok.evidence(context)).find((check) => check.name === 'force-boot-rendered')).toEqual({ name: 'force-boot-rendered', ok: true });
+
+    const ignored = new FakeCluster();
+    ignored.setPod(0, { phase: 'starting', booted: false });
+    ignored.appliedForceBoot = async () => ({ chartValue: false, command: false });
+    const recovery = new ChartForceBootRecovery();
+    const ignoredContext = fakeContext(ignored);
+    await recovery.apply(ignoredContext);
+    expect((await recovery.evidence(ignoredContext)).find((check) => check.name === 'force-boot-rendered')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/does not run force_boot \(chart-values\): the value was ignored/),
+    });
+  });
+});

@@ -12,6 +12,7 @@ import type {
   ClusterSpec,
   ExecResult,
   ForceBootRun,
+  ForceBootVia,
   PodStatus,
   StartedCluster,
   StartPolicy,
@@ -52,6 +53,8 @@ const CAPABILITIES: ReadonlySet<Capability> = new Set([
 interface PodTemplate {
   credentials: Credentials;
   forceBoot: boolean;
+  /** How force boot got there; on local both ways render the same pre-start command. */
+  forceBootVia?: ForceBootVia;
 }
 
 /** A cluster of real rabbitmq-server processes on loopback, one "pod" per node, under one run directory. */
@@ -154,16 +157,17 @@ export class LocalCluster implements StartedCluster {
     this.#controller.setPolicy(this.spec.startPolicy);
   }
 
-  setStartPolicy(policy: StartPolicy): void {
+  async setStartPolicy(policy: StartPolicy): Promise<void> {
     this.options.log.info(`StatefulSet recreated with podManagementPolicy ${policy}`);
     this.#controller.setPolicy(policy);
   }
 
-  upgrade(change: TemplateChange): void {
+  async upgrade(change: TemplateChange): Promise<void> {
     if (change.credentials) this.options.redactor.add(change.credentials);
     const template = {
       credentials: change.credentials ?? this.#template.credentials,
       forceBoot: change.forceBoot?.enabled ?? this.#template.forceBoot,
+      forceBootVia: change.forceBoot?.via ?? this.#template.forceBootVia,
     };
     const what = [change.credentials ? 'new Secret' : '', change.forceBoot ? `force_boot ${change.forceBoot.enabled ? 'on' : 'off'} (${change.forceBoot.via})` : '']
       .filter(Boolean)
@@ -174,6 +178,11 @@ export class LocalCluster implements StartedCluster {
 
   revision(): number {
     return this.#controller.revision;
+  }
+
+  async appliedForceBoot(): Promise<{ chartValue: boolean; command: boolean }> {
+    const { forceBoot, forceBootVia } = this.#template;
+    return { chartValue: forceBoot && forceBootVia === 'chart-values', command: forceBoot && forceBootVia !== 'chart-values' };
   }
 
   async uninstall(options: { volumes: 'keep' | 'delete'; termination: UninstallTermination }): Promise<void> {
@@ -193,7 +202,7 @@ export class LocalCluster implements StartedCluster {
     }
   }
 
-  install(options: { credentials: Credentials }): void {
+  async install(options: { credentials: Credentials }): Promise<void> {
     this.options.redactor.add(options.credentials);
     this.#controller.setPolicy(this.spec.startPolicy);
     const revision = this.#applyTemplate({ credentials: options.credentials, forceBoot: false });
@@ -201,7 +210,7 @@ export class LocalCluster implements StartedCluster {
     this.#controller.scale(this.spec.nodes);
   }
 
-  forceBootRuns(): ForceBootRun[] {
+  async forceBootRuns(): Promise<ForceBootRun[]> {
     return [...this.#forceBootRuns];
   }
 

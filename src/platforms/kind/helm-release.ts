@@ -1,0 +1,114 @@
+import { waitFor } from '../../common/wait.js';
+import type { ClusterSpec, StartPolicy, UninstallTermination } from '../platform.js';
+import type { HelmCli, HelmValues } from './helm-cli.js';
+import type { KubeObjects } from './kube-objects.js';
+import { forceBootIn, rabbitMqContainer } from './manifests-release.js';
+import { REVISION_ANNOTATION, RUN_LABEL } from './manifests.js';
+import type { Release, ReleaseTemplate } from './release.js';
+
+/** The Bitnami chart names everything after a release called `rabbitmq`: pods rabbitmq-N, rabbitmq-headless. */
+export const RELEASE = 'rabbitmq';
+const BITNAMI_RUN = '/opt/bitnami/scripts/rabbitmq/entrypoint.sh /opt/bitnami/scripts/rabbitmq/run.sh';
+
+/**
+ * RabbitMQ from the Bitnami chart via the helm CLI, with the field notes' values (replicas, cookie, password,
+ * persistence). Force boot through the chart is `clustering.forceBoot` (chart ≥ 7; the old `forceBoot.enabled`
+ * is accepted and ignored): what the chart rendered is read back from the StatefulSet, never assumed.
+ */
+export class HelmRelease implements Release {
+  readonly installer = 'helm' as const;
+  readonly statefulSetName = RELEASE;
+  readonly container = 'rabbitmq';
+
+  constructor(
+    private readonly helm: HelmCli,
+    private readonly kube: KubeObjects,
+    private readonly spec: ClusterSpec,
+    private readonly options: { chartVersion?: string; image?: { repository: string; tag: string } },
+    private readonly signal: AbortSignal,
+  ) {}
+
+  mnesiaDir(ordinal: number): string {
+    return `/bitnami/rabbitmq/mnesia/${this.nodeName(ordinal)}`;
+  }
+
+  podName(ordinal: number): string {
+    return `${RELEASE}-${ordinal}`;
+  }
+
+  nodeName(ordinal: number): string {
+    return `rabbit@${this.podName(ordinal)}.${RELEASE}-headless.${this.kube.namespace}.svc.cluster.local`;
+  }
+
+  async install(template: ReleaseTemplate, policy: StartPolicy): Promise<void> {
+    await this.helm.install(RELEASE, { namespace: this.kube.namespace, values: this.#values(template, policy), ...this.#version() });
+    if (template.forceBoot.enabled && template.forceBoot.via === 'statefulset-command') await this.#patchCommand(true);
+  }
+
+  async upgrade(template: ReleaseTemplate): Promise<void> {
+    const current = await this.kube.readStatefulSet(this.statefulSetName);
+    const policy = current.spec?.podManagementPolicy === 'Parallel' ? 'Parallel' : 'OrderedReady';
+    await this.helm.upgrade(RELEASE, { namespace: this.kube.namespace, values: this.#values(template, policy), reuseValues: true, ...this.#version() });
+    // The StatefulSet edit is not a chart value: it is a patch on top of what helm rendered.
+    await this.#patchCommand(template.forceBoot.enabled && template.forceBoot.via === 'statefulset-command');
+  }
+
+  async uninstall(termination: UninstallTermination): Promise<void> {
+    if (termination === 'scale-down') {
+      await this.kube.scaleStatefulSet(this.statefulSetName, 0);
+      await this.#podsGone();
+    }
+    await this.helm.uninstall(RELEASE, this.kube.namespace);
+    await this.#podsGone();
+  }
+
+  async recreateWithPolicy(template: ReleaseTemplate, policy: StartPolicy): Promise<void> {
+    await this.kube.deleteStatefulSet(this.statefulSetName, 'Orphan');
+    await waitFor('the StatefulSet deleted (pods orphaned)', async () => !(await this.kube.readStatefulSet(this.statefulSetName).then(() => true, () => false)), {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      signal: this.signal,
+    });
+    await this.helm.upgrade(RELEASE, { namespace: this.kube.namespace, values: this.#values(template, policy), reuseValues: true, ...this.#version() });
+  }
+
+  async appliedForceBoot(): Promise<{ chartValue: boolean; command: boolean }> {
+    return forceBootIn(await this.kube.readStatefulSet(this.statefulSetName), this.container);
+  }
+
+  #values(template: ReleaseTemplate, policy: StartPolicy): HelmValues {
+    const values: HelmValues = {
+      replicaCount: this.spec.nodes,
+      podManagementPolicy: policy,
+      auth: { username: template.credentials.username, password: template.credentials.password, erlangCookie: template.credentials.erlangCookie },
+      clustering: { forceBoot: template.forceBoot.enabled && template.forceBoot.via === 'chart-values' },
+      persistence: { enabled: true, size: '1Gi' },
+      commonLabels: { [RUN_LABEL]: this.spec.runId },
+      podLabels: { [RUN_LABEL]: this.spec.runId },
+      podAnnotations: { [REVISION_ANNOTATION]: String(template.revision) },
+      extraConfiguration: [
+        `mnesia_table_loading_retry_timeout = ${this.spec.tableWait.retryTimeoutMs}`,
+        `mnesia_table_loading_retry_limit = ${this.spec.tableWait.retryLimit}`,
+      ].join('\n'),
+    };
+    if (this.options.image) values.image = { repository: this.options.image.repository, tag: this.options.image.tag };
+    return values;
+  }
+
+  #version(): { version?: string } {
+    return this.options.chartVersion ? { version: this.options.chartVersion } : {};
+  }
+
+  async #patchCommand(forceBoot: boolean): Promise<void> {
+    const statefulSet = await this.kube.readStatefulSet(this.statefulSetName);
+    const container = rabbitMqContainer(statefulSet, this.container);
+    const command = forceBoot ? ['/bin/bash', '-ec', `rabbitmqctl force_boot; exec ${BITNAMI_RUN}`] : null;
+    const hasCommand = (container.command ?? []).length > 0;
+    if (!forceBoot && !hasCommand) return;
+    await this.kube.patchStatefulSet(this.statefulSetName, { spec: { template: { spec: { containers: [{ ...container, command }] } } } });
+  }
+
+  async #podsGone(): Promise<void> {
+    await waitFor('every pod of the release gone', async () => (await this.kube.listPods()).length === 0, { timeoutMs: 300_000, intervalMs: 1_000, signal: this.signal });
+  }
+}

@@ -1,0 +1,223 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { EnvironmentError, errorMessage } from '../../common/errors.js';
+import { findFreePortBlock } from '../../common/ports.js';
+import type { Redactor } from '../../common/secrets.js';
+import { waitFor } from '../../common/wait.js';
+import type { ClusterSpec, Platform, ProvisionContext, StartedCluster } from '../platform.js';
+import { execaRunner, type CommandRunner } from './command-runner.js';
+import { assertContextAllowed, kindContext, WARREN_CLUSTER_PREFIX } from './context-guard.js';
+import { HelmCli } from './helm-cli.js';
+import { HelmRelease } from './helm-release.js';
+import { KindCli } from './kind-cli.js';
+import { KindCluster } from './kind-cluster.js';
+import { renderKindConfig } from './kind-config.js';
+import { KubeObjects } from './kube-objects.js';
+import { Kubectl } from './kubectl.js';
+import { ManifestsRelease } from './manifests-release.js';
+import { DEFAULT_IMAGE, namespaceObject, NODE_PORT_BASE, RUN_LABEL, SEED_AMQP_NODE_PORT } from './manifests.js';
+import type { Release } from './release.js';
+
+export interface KindOptions {
+  installer: 'manifests' | 'helm';
+  image: string;
+  /** Keep one warm cluster named `warren` across runs instead of a cluster per run. */
+  reuseCluster: boolean;
+  /** An existing kube context (only with allowContext naming it): no kind cluster is created or deleted. */
+  context?: string;
+  allowContext?: string;
+  chartVersion?: string;
+}
+
+export const DEFAULT_KIND_OPTIONS: KindOptions = { installer: 'manifests', image: DEFAULT_IMAGE, reuseCluster: false };
+
+export interface KindPlatformOptions extends Partial<KindOptions> {
+  redactor: Redactor;
+  /** The CLI run id: names the kind cluster, so warren only ever deletes its own. */
+  runId?: string;
+  run?: CommandRunner;
+  kindConfigPath?: string;
+  readyTimeoutMs?: number;
+  /** How often pods are polled through the API (default 1 s; contract tests against a fake API use less). */
+  pollIntervalMs?: number;
+}
+
+interface KindTarget {
+  kubeConfig: KubeConfig;
+  context: string;
+  /** 127.0.0.1 port per pod ordinal. */
+  hostPorts: number[];
+  /** The kind cluster warren created for this run (deleted at close), if any. */
+  created?: string;
+}
+
+/**
+ * The kind platform: a real Kubernetes cluster (kind, via its CLI), RabbitMQ from warren's manifests or the
+ * Bitnami chart, objects through @kubernetes/client-node. One kind cluster per warren run (drills get a
+ * namespace each), created on the first drill and deleted at close unless --reuse-cluster or --keep.
+ */
+export class KindPlatform implements Platform {
+  readonly name = 'kind' as const;
+  readonly #options: KindOptions;
+  readonly #run: CommandRunner;
+  readonly #kind: KindCli;
+  #target: Promise<KindTarget> | undefined;
+  #keep = false;
+
+  constructor(private readonly platform: KindPlatformOptions) {
+    this.#options = {
+      installer: platform.installer ?? DEFAULT_KIND_OPTIONS.installer,
+      image: platform.image ?? DEFAULT_KIND_OPTIONS.image,
+      reuseCluster: platform.reuseCluster ?? DEFAULT_KIND_OPTIONS.reuseCluster,
+      ...(platform.context === undefined ? {} : { context: platform.context }),
+      ...(platform.allowContext === undefined ? {} : { allowContext: platform.allowContext }),
+      ...(platform.chartVersion === undefined ? {} : { chartVersion: platform.chartVersion }),
+    };
+    this.#run = platform.run ?? execaRunner;
+    this.#kind = new KindCli(this.#run);
+  }
+
+  get options(): KindOptions {
+    return this.#options;
+  }
+
+  /** Names everything missing in one line: docker (a running engine), kind, kubectl, and helm for the chart. */
+  async preflight(): Promise<void> {
+    assertContextAllowed(this.#options);
+    const tools = ['docker', 'kind', 'kubectl', ...(this.#options.installer === 'helm' ? ['helm'] : [])];
+    const missing: string[] = [];
+    for (const tool of tools) {
+      const found = await this.#run('sh', ['-c', `command -v ${tool}`], { timeoutMs: 10_000 });
+      if (found.exitCode !== 0) {
+        missing.push(`${tool} (not on PATH)`);
+      } else if (tool === 'docker') {
+        const info = await this.#run('docker', ['info', '--format', '{{.ServerVersion}}'], { timeoutMs: 15_000 });
+        if (info.exitCode !== 0) missing.push('a running Docker engine (`docker info` failed)');
+      }
+    }
+    if (missing.length > 0) throw new EnvironmentError(`kind platform: missing ${missing.join(', ')}`);
+  }
+
+  async provision(spec: ClusterSpec, context: ProvisionContext): Promise<StartedCluster> {
+    this.#keep ||= context.keep;
+    const log = context.log.child('kind');
+    const target = await (this.#target ??= this.#prepareTarget(spec, context));
+    const namespace = namespaceFor(spec.runId);
+    const kube = new KubeObjects(target.kubeConfig, namespace, `${RUN_LABEL}=${spec.runId}`);
+    const kubectl = new Kubectl(this.#run, target.context, namespace);
+    const release = this.#release(kube, spec, context.signal, target.context);
+    const cluster = new KindCluster({
+      spec,
+      release,
+      kube,
+      kubectl,
+      amqpHostPorts: target.hostPorts.slice(0, spec.nodes),
+      log,
+      redactor: this.platform.redactor,
+      signal: context.signal,
+      ...(context.onPodChange ? { onPodChange: context.onPodChange } : {}),
+      ...(this.platform.pollIntervalMs === undefined ? {} : { pollIntervalMs: this.platform.pollIntervalMs }),
+    });
+    try {
+      log.info(`namespace ${namespace} on ${target.context}; installer ${release.installer}; image ${this.#options.image}`);
+      await kube.createNamespace(namespaceObject(spec.runId, namespace));
+      await release.install(cluster.template, 'Parallel');
+      cluster.startWatching();
+      await waitFor('every pod ready after install', async () => cluster.status().every((pod) => pod.phase === 'ready'), {
+        timeoutMs: this.platform.readyTimeoutMs ?? 600_000,
+        intervalMs: this.platform.pollIntervalMs ?? 1_000,
+        signal: context.signal,
+      });
+      if (spec.startPolicy !== 'Parallel') await release.recreateWithPolicy(cluster.template, spec.startPolicy);
+      return cluster;
+    } catch (error) {
+      await this.#exportLogs(spec.runId, log);
+      await cluster.teardown({ keep: false }).catch((undo) => log.warn(`teardown after failed provision: ${errorMessage(undo)}`));
+      throw error;
+    }
+  }
+
+  /** After the last drill: the run's kind cluster goes, unless it is reused or kept. */
+  async close(): Promise<void> {
+    const target = await this.#target?.catch(() => undefined);
+    if (target?.created && !this.#keep && !this.#options.reuseCluster) await this.#kind.deleteCluster(target.created);
+  }
+
+  #release(kube: KubeObjects, spec: ClusterSpec, signal: AbortSignal, context: string): Release {
+    if (this.#options.installer === 'manifests') return new ManifestsRelease(kube, spec, this.#options.image, signal);
+    return new HelmRelease(new HelmCli(this.#run, context), kube, spec, { ...(this.#options.chartVersion ? { chartVersion: this.#options.chartVersion } : {}) }, signal);
+  }
+
+  async #prepareTarget(spec: ClusterSpec, context: ProvisionContext): Promise<KindTarget> {
+    if (this.#options.context) {
+      const kubeConfig = new KubeConfig();
+      kubeConfig.loadFromDefault();
+      kubeConfig.setCurrentContext(this.#options.context);
+      // Someone else's cluster: warren maps no ports there; pods are reached through `kubectl port-forward` by the operator.
+      throw new EnvironmentError(`kind platform: --context ${this.#options.context} is allowed, but reaching pods of a cluster warren did not create is not supported yet`);
+    }
+    const name = this.#options.reuseCluster ? WARREN_CLUSTER_PREFIX : `${WARREN_CLUSTER_PREFIX}-${(this.platform.runId ?? spec.runId.split('-')[0]!).toLowerCase()}`;
+    const existing = await this.#kind.clusters();
+    let hostPorts: number[];
+    let created: string | undefined;
+    if (existing.includes(name)) {
+      if (!this.#options.reuseCluster) throw new EnvironmentError(`kind platform: a cluster named ${name} exists already; remove it with: kind delete cluster --name ${name}`);
+      hostPorts = await this.#mappedHostPorts(name);
+    } else {
+      const ports = await findFreePortBlock(1 + spec.nodes);
+      hostPorts = ports.slice(1);
+      const mappings = new Map<number, number>([[SEED_AMQP_NODE_PORT, ports[0]!], ...hostPorts.map((port, i) => [NODE_PORT_BASE + i, port] as [number, number])]);
+      const base = await readFile(this.platform.kindConfigPath ?? resolve('kind-config.yaml'), 'utf8');
+      const dir = await mkdtemp(join(tmpdir(), `warren-kind-${name}-`));
+      const configPath = join(dir, 'kind-config.yaml');
+      await writeFile(configPath, renderKindConfig(base, { name, hostPorts: mappings, workers: spec.nodes }));
+      context.log.info(`creating kind cluster ${name} (${spec.nodes} workers); AMQP per pod on 127.0.0.1:${hostPorts.join(', ')}`);
+      try {
+        await this.#kind.createCluster({ name, configPath, signal: context.signal });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+      created = name;
+    }
+    if (await this.#imageIsLocal()) await this.#kind.loadImage(this.#options.image, name);
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(await this.#kind.kubeconfig(name));
+    kubeConfig.setCurrentContext(kindContext(name));
+    return { kubeConfig, context: kindContext(name), hostPorts, ...(created ? { created } : {}) };
+  }
+
+  /** A reused cluster keeps the host ports it was created with: read them back from its control-plane container. */
+  async #mappedHostPorts(name: string): Promise<number[]> {
+    const result = await this.#run('docker', ['port', `${name}-control-plane`]);
+    const ports: number[] = [];
+    for (const line of result.stdout.split('\n')) {
+      const match = /^(\d+)\/tcp -> 127\.0\.0\.1:(\d+)/.exec(line.trim());
+      if (match && Number(match[1]) >= NODE_PORT_BASE) ports[Number(match[1]) - NODE_PORT_BASE] = Number(match[2]);
+    }
+    if (ports.length === 0) throw new EnvironmentError(`kind platform: cluster ${name} maps no AMQP NodePorts to 127.0.0.1; recreate it`);
+    return ports;
+  }
+
+  /** An image already in the local Docker engine is loaded into kind (no registry needed); otherwise kind pulls it. */
+  async #imageIsLocal(): Promise<boolean> {
+    return (await this.#run('docker', ['image', 'inspect', this.#options.image], { timeoutMs: 30_000 })).exitCode === 0;
+  }
+
+  async #exportLogs(runId: string, log: ProvisionContext['log']): Promise<void> {
+    const target = await this.#target?.catch(() => undefined);
+    const name = target?.context.replace(/^kind-/, '');
+    if (!name) return;
+    const dir = join(tmpdir(), `warren-kind-logs-${runId}`);
+    await this.#kind.exportLogs(name, dir).then(
+      () => log.warn(`provision failed; kind logs in ${dir}`),
+      (error) => log.warn(`kind export logs failed: ${errorMessage(error)}`),
+    );
+  }
+}
+
+/** A DNS-1123 label from the drill's run id: `warren-<run>-<method>`, at most 63 characters. */
+export function namespaceFor(runId: string): string {
+  return `warren-${runId}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63).replace(/-+$/, '');
+}

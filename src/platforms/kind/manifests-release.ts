@@ -1,0 +1,122 @@
+import type { V1Container, V1StatefulSet } from '@kubernetes/client-node';
+import { waitFor } from '../../common/wait.js';
+import type { ClusterSpec, StartPolicy, UninstallTermination } from '../platform.js';
+import type { KubeObjects } from './kube-objects.js';
+import { containerScript, mnesiaDir, nodeName, podName, rabbitMqObjects } from './manifests.js';
+import type { Release, ReleaseTemplate } from './release.js';
+
+/** The env var our container script (like the Bitnami entrypoint) turns into `rabbitmqctl force_boot`. */
+export const FORCE_BOOT_ENV = 'RABBITMQ_FORCE_BOOT';
+
+/**
+ * RabbitMQ from warren's own manifests (fixtures/kind/rabbitmq.yaml), applied through the Kubernetes API.
+ * The chart's force boot has an equivalent here: env RABBITMQ_FORCE_BOOT=yes, which the container script
+ * honours as the Bitnami entrypoint does; the StatefulSet edit is a `rabbitmqctl force_boot` in the command.
+ */
+export class ManifestsRelease implements Release {
+  readonly installer = 'manifests' as const;
+  readonly statefulSetName = 'rabbitmq';
+  readonly container = 'rabbitmq';
+
+  constructor(
+    private readonly kube: KubeObjects,
+    private readonly spec: ClusterSpec,
+    private readonly image: string,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  mnesiaDir(ordinal: number): string {
+    return mnesiaDir(ordinal, this.kube.namespace);
+  }
+
+  podName(ordinal: number): string {
+    return podName(ordinal);
+  }
+
+  nodeName(ordinal: number): string {
+    return nodeName(ordinal, this.kube.namespace);
+  }
+
+  async install(template: ReleaseTemplate, policy: StartPolicy): Promise<void> {
+    const objects = this.#render(template, policy);
+    await this.kube.createSecret(objects.secret);
+    await this.kube.createConfigMap(objects.configMap);
+    for (const service of [objects.headlessService, objects.amqpService, ...objects.podServices]) await this.kube.createService(service);
+    await this.kube.createStatefulSet(objects.statefulSet);
+  }
+
+  async upgrade(template: ReleaseTemplate): Promise<void> {
+    const current = await this.kube.readStatefulSet(this.statefulSetName);
+    const objects = this.#render(template, current.spec?.podManagementPolicy === 'Parallel' ? 'Parallel' : 'OrderedReady');
+    await this.kube.replaceSecret(objects.secret);
+    // A merge patch replaces the template's arrays whole: exactly the rendered template, nothing stale left.
+    await this.kube.patchStatefulSet(this.statefulSetName, { spec: { template: objects.statefulSet.spec!.template } });
+  }
+
+  async uninstall(termination: UninstallTermination): Promise<void> {
+    if (termination === 'scale-down') {
+      await this.kube.scaleStatefulSet(this.statefulSetName, 0);
+      await this.#podsGone();
+    }
+    await this.kube.deleteStatefulSet(this.statefulSetName, 'Background');
+    const objects = this.#render(undefined, 'OrderedReady');
+    for (const service of [objects.headlessService, objects.amqpService, ...objects.podServices]) await this.kube.deleteService(service.metadata!.name!);
+    await this.kube.deleteConfigMap(objects.configMap.metadata!.name!);
+    await this.kube.deleteSecret(objects.secret.metadata!.name!);
+    await this.#podsGone();
+  }
+
+  async recreateWithPolicy(template: ReleaseTemplate, policy: StartPolicy): Promise<void> {
+    await this.kube.deleteStatefulSet(this.statefulSetName, 'Orphan');
+    await waitFor('the StatefulSet deleted (pods orphaned)', async () => !(await this.kube.readStatefulSet(this.statefulSetName).then(() => true, () => false)), {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      signal: this.signal,
+    });
+    await this.kube.createStatefulSet(this.#render(template, policy).statefulSet);
+  }
+
+  async appliedForceBoot(): Promise<{ chartValue: boolean; command: boolean }> {
+    return forceBootIn(await this.kube.readStatefulSet(this.statefulSetName), this.container);
+  }
+
+  #render(template: ReleaseTemplate | undefined, policy: StartPolicy) {
+    const objects = rabbitMqObjects({
+      runId: this.spec.runId,
+      namespace: this.kube.namespace,
+      replicas: this.spec.nodes,
+      startPolicy: policy,
+      image: this.image,
+      credentials: template?.credentials ?? this.spec.credentials,
+      tableWait: this.spec.tableWait,
+      forceBoot: template?.forceBoot.enabled === true && template.forceBoot.via === 'statefulset-command',
+      templateRevision: template?.revision ?? 1,
+    });
+    if (template?.forceBoot.enabled && template.forceBoot.via === 'chart-values') {
+      const container = rabbitMqContainer(objects.statefulSet, this.container);
+      container.env = [...(container.env ?? []), { name: FORCE_BOOT_ENV, value: 'yes' }];
+    }
+    return objects;
+  }
+
+  async #podsGone(): Promise<void> {
+    await waitFor('every pod of the release gone', async () => (await this.kube.listPods()).length === 0, { timeoutMs: 300_000, intervalMs: 1_000, signal: this.signal });
+  }
+}
+
+export function rabbitMqContainer(statefulSet: V1StatefulSet, name: string): V1Container {
+  const container = statefulSet.spec?.template.spec?.containers.find((candidate) => candidate.name === name);
+  if (!container) throw new Error(`StatefulSet ${statefulSet.metadata?.name} has no container ${name}`);
+  return container;
+}
+
+/** What the applied StatefulSet really does at start: the chart-style env, a force_boot in the command, or neither. */
+export function forceBootIn(statefulSet: V1StatefulSet, containerName: string): { chartValue: boolean; command: boolean } {
+  const container = rabbitMqContainer(statefulSet, containerName);
+  const chartValue = (container.env ?? []).some((env) => env.name === FORCE_BOOT_ENV && env.value === 'yes');
+  // A line that starts with it: the script's env-guarded line (`if [ "$RABBITMQ_FORCE_BOOT" = yes ]…`) is not the edit.
+  const command = [...(container.command ?? []), ...(container.args ?? [])].some((part) => part.split('\n').some((line) => /^\s*rabbitmqctl\s+force_boot\b/.test(line)));
+  return { chartValue, command };
+}
+
+export { containerScript };
