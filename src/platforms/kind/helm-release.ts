@@ -3,7 +3,8 @@ import type { ClusterSpec, StartPolicy, UninstallTermination } from '../platform
 import type { HelmCli, HelmValues } from './helm-cli.js';
 import type { KubeObjects } from './kube-objects.js';
 import { forceBootIn, rabbitMqContainer } from './manifests-release.js';
-import { REVISION_ANNOTATION, RUN_LABEL } from './manifests.js';
+import { rabbitMqObjects, REVISION_ANNOTATION, RUN_LABEL } from './manifests.js';
+import { exposed, type Exposure } from './exposure.js';
 import type { Release, ReleaseTemplate } from './release.js';
 
 /** The Bitnami chart names everything after a release called `rabbitmq`: pods rabbitmq-N, rabbitmq-headless. */
@@ -26,6 +27,7 @@ export class HelmRelease implements Release {
     private readonly spec: ClusterSpec,
     private readonly options: { chartVersion?: string; image?: { repository: string; tag: string } },
     private readonly signal: AbortSignal,
+    private readonly exposure: Exposure = 'node-ports',
   ) {}
 
   mnesiaDir(ordinal: number): string {
@@ -42,6 +44,8 @@ export class HelmRelease implements Release {
 
   async install(template: ReleaseTemplate, policy: StartPolicy): Promise<void> {
     await this.helm.install(RELEASE, { namespace: this.kube.namespace, values: this.#values(template, policy), ...this.#version() });
+    // The chart has no Service per pod; warren's checks put/get through EVERY node, so it adds its own.
+    for (const service of this.#podServices()) await this.kube.createService(service);
     if (template.forceBoot.enabled && template.forceBoot.via === 'statefulset-command') await this.#patchCommand(true);
   }
 
@@ -59,6 +63,7 @@ export class HelmRelease implements Release {
       await this.#podsGone();
     }
     await this.helm.uninstall(RELEASE, this.kube.namespace);
+    for (const service of this.#podServices()) await this.kube.deleteService(service.metadata!.name!);
     await this.#podsGone();
   }
 
@@ -93,6 +98,23 @@ export class HelmRelease implements Release {
     };
     if (this.options.image) values.image = { repository: this.options.image.repository, tag: this.options.image.tag };
     return values;
+  }
+
+  #podServices() {
+    return exposed(
+      rabbitMqObjects({
+        runId: this.spec.runId,
+        namespace: this.kube.namespace,
+        replicas: this.spec.nodes,
+        startPolicy: 'OrderedReady',
+        image: 'unused',
+        credentials: this.spec.credentials,
+        tableWait: this.spec.tableWait,
+        forceBoot: false,
+        templateRevision: 1,
+      }).podServices,
+      this.exposure,
+    );
   }
 
   #version(): { version?: string } {

@@ -394,11 +394,12 @@ export class KindCluster implements StartedCluster {
   }
 
   async #waitFor(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
-    await waitFor(what, async () => condition(), { timeoutMs, intervalMs: 500, signal: this.options.signal });
+    // The condition reads the cache the poller fills: checking it more often than it is filled is pointless.
+    await waitFor(what, async () => condition(), { timeoutMs, intervalMs: this.options.pollIntervalMs ?? 500, signal: this.options.signal });
   }
 
   async #waitForAsync(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-    await waitFor(what, condition, { timeoutMs, intervalMs: 1_000, signal: this.options.signal });
+    await waitFor(what, condition, { timeoutMs, intervalMs: this.options.pollIntervalMs ?? 1_000, signal: this.options.signal });
   }
 }
 

@@ -18,6 +18,8 @@ import { KubeObjects } from './kube-objects.js';
 import { Kubectl } from './kubectl.js';
 import { ManifestsRelease } from './manifests-release.js';
 import { DEFAULT_IMAGE, namespaceObject, NODE_PORT_BASE, RUN_LABEL, SEED_AMQP_NODE_PORT } from './manifests.js';
+import type { Exposure } from './exposure.js';
+import { PortForwards } from './port-forwards.js';
 import type { Release } from './release.js';
 
 export interface KindOptions {
@@ -51,6 +53,8 @@ interface KindTarget {
   hostPorts: number[];
   /** The kind cluster warren created for this run (deleted at close), if any. */
   created?: string;
+  /** NodePorts mapped by kind, or port-forwards on a cluster warren did not create. */
+  exposure: Exposure;
 }
 
 /**
@@ -107,7 +111,8 @@ export class KindPlatform implements Platform {
     const namespace = namespaceFor(spec.runId);
     const kube = new KubeObjects(target.kubeConfig, namespace, `${RUN_LABEL}=${spec.runId}`);
     const kubectl = new Kubectl(this.#run, target.context, namespace);
-    const release = this.#release(kube, spec, context.signal, target.context);
+    const release = this.#release(kube, spec, context.signal, target.context, target.exposure);
+    const forwards = target.exposure === 'port-forward' ? new PortForwards({ context: target.context, namespace, podName: (i) => release.podName(i), log }) : undefined;
     const cluster = new KindCluster({
       spec,
       release,
@@ -119,11 +124,13 @@ export class KindPlatform implements Platform {
       signal: context.signal,
       ...(context.onPodChange ? { onPodChange: context.onPodChange } : {}),
       ...(this.platform.pollIntervalMs === undefined ? {} : { pollIntervalMs: this.platform.pollIntervalMs }),
+      ...(forwards ? { onTeardown: () => forwards.stop() } : {}),
     });
     try {
       log.info(`namespace ${namespace} on ${target.context}; installer ${release.installer}; image ${this.#options.image}`);
       await kube.createNamespace(namespaceObject(spec.runId, namespace));
       await release.install(cluster.template, 'Parallel');
+      forwards?.start(target.hostPorts.slice(0, spec.nodes));
       cluster.startWatching();
       await waitFor('every pod ready after install', async () => cluster.status().every((pod) => pod.phase === 'ready'), {
         timeoutMs: this.platform.readyTimeoutMs ?? 600_000,
@@ -145,18 +152,22 @@ export class KindPlatform implements Platform {
     if (target?.created && !this.#keep && !this.#options.reuseCluster) await this.#kind.deleteCluster(target.created);
   }
 
-  #release(kube: KubeObjects, spec: ClusterSpec, signal: AbortSignal, context: string): Release {
-    if (this.#options.installer === 'manifests') return new ManifestsRelease(kube, spec, this.#options.image, signal);
-    return new HelmRelease(new HelmCli(this.#run, context), kube, spec, { ...(this.#options.chartVersion ? { chartVersion: this.#options.chartVersion } : {}) }, signal);
+  #release(kube: KubeObjects, spec: ClusterSpec, signal: AbortSignal, context: string, exposure: Exposure): Release {
+    if (this.#options.installer === 'manifests') return new ManifestsRelease(kube, spec, this.#options.image, signal, exposure);
+    return new HelmRelease(new HelmCli(this.#run, context), kube, spec, { ...(this.#options.chartVersion ? { chartVersion: this.#options.chartVersion } : {}) }, signal, exposure);
   }
 
   async #prepareTarget(spec: ClusterSpec, context: ProvisionContext): Promise<KindTarget> {
     if (this.#options.context) {
+      // A cluster warren did not create, explicitly allowed: nothing is created or deleted there but the run's
+      // namespaces, and pods are reached through port-forwards instead of fixed NodePorts.
       const kubeConfig = new KubeConfig();
       kubeConfig.loadFromDefault();
+      if (!kubeConfig.getContexts().some((candidate) => candidate.name === this.#options.context)) {
+        throw new EnvironmentError(`kind platform: no kube context "${this.#options.context}" in the kubeconfig`);
+      }
       kubeConfig.setCurrentContext(this.#options.context);
-      // Someone else's cluster: warren maps no ports there; pods are reached through `kubectl port-forward` by the operator.
-      throw new EnvironmentError(`kind platform: --context ${this.#options.context} is allowed, but reaching pods of a cluster warren did not create is not supported yet`);
+      return { kubeConfig, context: this.#options.context, hostPorts: await findFreePortBlock(spec.nodes), exposure: 'port-forward' };
     }
     const name = this.#options.reuseCluster ? WARREN_CLUSTER_PREFIX : `${WARREN_CLUSTER_PREFIX}-${(this.platform.runId ?? spec.runId.split('-')[0]!).toLowerCase()}`;
     const existing = await this.#kind.clusters();
@@ -185,7 +196,7 @@ export class KindPlatform implements Platform {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(await this.#kind.kubeconfig(name));
     kubeConfig.setCurrentContext(kindContext(name));
-    return { kubeConfig, context: kindContext(name), hostPorts, ...(created ? { created } : {}) };
+    return { kubeConfig, context: kindContext(name), hostPorts, exposure: 'node-ports', ...(created ? { created } : {}) };
   }
 
   /** A reused cluster keeps the host ports it was created with: read them back from its control-plane container. */

@@ -3,6 +3,7 @@ import { waitFor } from '../../common/wait.js';
 import type { ClusterSpec, StartPolicy, UninstallTermination } from '../platform.js';
 import type { KubeObjects } from './kube-objects.js';
 import { containerScript, mnesiaDir, nodeName, podName, rabbitMqObjects } from './manifests.js';
+import { exposed, type Exposure } from './exposure.js';
 import type { Release, ReleaseTemplate } from './release.js';
 
 /** The env var our container script (like the Bitnami entrypoint) turns into `rabbitmqctl force_boot`. */
@@ -23,6 +24,7 @@ export class ManifestsRelease implements Release {
     private readonly spec: ClusterSpec,
     private readonly image: string,
     private readonly signal: AbortSignal,
+    private readonly exposure: Exposure = 'node-ports',
   ) {}
 
   mnesiaDir(ordinal: number): string {
@@ -92,6 +94,8 @@ export class ManifestsRelease implements Release {
       forceBoot: template?.forceBoot.enabled === true && template.forceBoot.via === 'statefulset-command',
       templateRevision: template?.revision ?? 1,
     });
+    objects.amqpService = exposed([objects.amqpService], this.exposure)[0]!;
+    objects.podServices = exposed(objects.podServices, this.exposure);
     if (template?.forceBoot.enabled && template.forceBoot.via === 'chart-values') {
       const container = rabbitMqContainer(objects.statefulSet, this.container);
       container.env = [...(container.env ?? []), { name: FORCE_BOOT_ENV, value: 'yes' }];
