@@ -8,7 +8,8 @@ export function kindContext(clusterName: string): string {
 }
 
 export function isWarrenContext(context: string): boolean {
-  return context.startsWith(kindContext(WARREN_CLUSTER_PREFIX));
+  const warren = kindContext(WARREN_CLUSTER_PREFIX);
+  return context === warren || context.startsWith(`${warren}-`);
 }
 
 /**

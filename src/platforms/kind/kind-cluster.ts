@@ -141,8 +141,9 @@ export class KindCluster implements StartedCluster {
   async shutdown(options: { mode: 'graceful'; order: number[] } | { mode: 'kill' }): Promise<void> {
     const { kube, release } = this.options;
     if (options.mode === 'kill') {
-      await kube.scaleStatefulSet(release.statefulSetName, 0);
+      // Logs first: between the scale-down and the force delete, the controller starts graceful stops.
       await this.#archiveLogs(this.nodes.map((node) => node.ordinal));
+      await kube.scaleStatefulSet(release.statefulSetName, 0);
       await kube.deleteAllPods(0);
     } else {
       for (const ordinal of options.order) {

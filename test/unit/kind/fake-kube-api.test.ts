@@ -1,0 +1,117 @@
+import { ApiException, AppsV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KubeObjects } from '../../../src/platforms/kind/kube-objects.js';
+import { FakeKubeApi, matchesSelector, mergePatch } from '../../support/fake-kube-api.js';
+
+/** The fake API server the kind contract tests rely on: it must refuse what a real one refuses. */
+
+let api: FakeKubeApi | undefined;
+
+afterEach(async () => {
+  await api?.close();
+  api = undefined;
+});
+
+function statefulSet(name: string, replicas: number) {
+  return {
+    metadata: { name, labels: { run: 'r1' } },
+    spec: {
+      replicas,
+      podManagementPolicy: 'Parallel' as const,
+      serviceName: 'svc',
+      selector: { matchLabels: { app: name, run: 'r1' } },
+      template: { metadata: { labels: { app: name, run: 'r1' } }, spec: { containers: [{ name: 'rabbitmq', image: 'x' }] } },
+      volumeClaimTemplates: [{ metadata: { name: 'data', labels: { run: 'r1' } }, spec: {} }],
+    },
+  };
+}
+
+describe('FakeKubeApi', () => {
+  it('refuses a request without the kubeconfig token (401)', async () => {
+    api = await FakeKubeApi.start({ token: 'right' });
+    const wrong = new KubeConfig();
+    wrong.loadFromOptions({
+      clusters: [{ name: 'c', server: api.server, skipTLSVerify: true }],
+      users: [{ name: 'u', token: 'wrong' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    await expect(new KubeObjects(wrong, 'ns', 'run=r1').listPods()).rejects.toSatisfy((error) => error instanceof ApiException && error.code === 401);
+    expect(api.requests.at(-1)!.status).toBe(401);
+    // The fake's own kubeconfig carries the right token.
+    await expect(new KubeObjects(api.kubeConfig(), 'ns', 'run=r1').listPods()).resolves.toEqual([]);
+  });
+
+  it('creates only into an existing namespace, runs pods and PVCs for a StatefulSet, and lists by label', async () => {
+    api = await FakeKubeApi.start();
+    const kube = new KubeObjects(api.kubeConfig(), 'ns', 'run=r1');
+    await expect(kube.createStatefulSet(statefulSet('rabbitmq', 2))).rejects.toSatisfy((error) => error instanceof ApiException && error.code === 404);
+    await kube.createNamespace({ metadata: { name: 'ns' } });
+    await kube.createStatefulSet(statefulSet('rabbitmq', 2));
+    expect((await kube.listPods()).map((pod) => pod.metadata!.name)).toEqual(['rabbitmq-0', 'rabbitmq-1']);
+    expect(await kube.listPersistentVolumeClaimNames()).toEqual(['data-rabbitmq-0', 'data-rabbitmq-1']);
+    expect(await new KubeObjects(api.kubeConfig(), 'ns', 'run=other').listPods()).toEqual([]);
+    await kube.scaleStatefulSet('rabbitmq', 0);
+    expect(await kube.listPods()).toEqual([]);
+    // Volumes stay on scale-down (Retain) and go on a collection delete by label.
+    expect(await kube.listPersistentVolumeClaimNames()).toHaveLength(2);
+    await kube.deletePersistentVolumeClaims();
+    expect(await kube.listPersistentVolumeClaimNames()).toEqual([]);
+  });
+
+  it('serves merge patches only: a JSON patch (the client default) is refused with 415', async () => {
+    api = await FakeKubeApi.start();
+    const kube = new KubeObjects(api.kubeConfig(), 'ns', 'run=r1');
+    await kube.createNamespace({ metadata: { name: 'ns' } });
+    await kube.createStatefulSet(statefulSet('rabbitmq', 1));
+    const apps = api.kubeConfig().makeApiClient(AppsV1Api);
+    await expect(apps.patchNamespacedStatefulSet({ name: 'rabbitmq', namespace: 'ns', body: [{ op: 'replace', path: '/spec/replicas', value: 2 }] })).rejects.toSatisfy(
+      (error) => error instanceof ApiException && error.code === 415,
+    );
+    await apps.patchNamespacedStatefulSet({ name: 'rabbitmq', namespace: 'ns', body: { spec: { replicas: 2 } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    expect(api.get('statefulsets', 'ns', 'rabbitmq')!.spec.replicas).toBe(2);
+    // podManagementPolicy is immutable, as on a real API server.
+    await expect(kube.patchStatefulSet('rabbitmq', { spec: { podManagementPolicy: 'OrderedReady' } })).rejects.toSatisfy((error) => error instanceof ApiException && error.code === 422);
+  });
+
+  it('folds a Secret’s stringData into base64 data, as the API server does', async () => {
+    api = await FakeKubeApi.start();
+    const kube = new KubeObjects(api.kubeConfig(), 'ns', 'run=r1');
+    await kube.createNamespace({ metadata: { name: 'ns' } });
+    await kube.createSecret({ metadata: { name: 's' }, stringData: { key: 'value' } });
+    expect(api.get('secrets', 'ns', 's')!.data).toEqual({ key: Buffer.from('value').toString('base64') });
+    expect(api.get('secrets', 'ns', 's')!.stringData).toBeUndefined();
+  });
+});
+
+describe('mergePatch (RFC 7386)', () => {
+  it('follows the RFC’s examples', () => {
+    expect(mergePatch({ a: 'b' }, { a: 'c' })).toEqual({ a: 'c' });
+    expect(mergePatch({ a: 'b' }, { b: 'c' })).toEqual({ a: 'b', b: 'c' });
+    expect(mergePatch({ a: 'b' }, { a: null })).toEqual({});
+    expect(mergePatch({ a: 'b', b: 'c' }, { a: null })).toEqual({ b: 'c' });
+    expect(mergePatch({ a: ['b'] }, { a: 'c' })).toEqual({ a: 'c' });
+    expect(mergePatch({ a: 'c' }, { a: ['b'] })).toEqual({ a: ['b'] });
+    expect(mergePatch({ a: { b: 'c' } }, { a: { b: 'd', c: null } })).toEqual({ a: { b: 'd' } });
+    expect(mergePatch({ a: [{ b: 'c' }] }, { a: [1] })).toEqual({ a: [1] });
+    expect(mergePatch(['a', 'b'], ['c', 'd'])).toEqual(['c', 'd']);
+    expect(mergePatch({ a: 'b' }, ['c'])).toEqual(['c']);
+    expect(mergePatch({ a: 'foo' }, null)).toBeNull();
+    expect(mergePatch({ e: null }, { a: 1 })).toEqual({ e: null, a: 1 });
+    expect(mergePatch({}, { a: { bb: { ccc: null } } })).toEqual({ a: { bb: {} } });
+  });
+});
+
+describe('matchesSelector', () => {
+  it('matches equality-based selectors', () => {
+    const labels = { 'warren.dev/run-id': 'r1', app: 'rabbitmq' };
+    expect(matchesSelector(labels, 'warren.dev/run-id=r1')).toBe(true);
+    expect(matchesSelector(labels, 'warren.dev/run-id==r1,app=rabbitmq')).toBe(true);
+    expect(matchesSelector(labels, 'warren.dev/run-id=r2')).toBe(false);
+    expect(matchesSelector(labels, 'app!=rabbitmq')).toBe(false);
+    expect(matchesSelector(labels, 'app')).toBe(true);
+    expect(matchesSelector(labels, '!app')).toBe(false);
+    expect(matchesSelector(undefined, 'app=rabbitmq')).toBe(false);
+    expect(matchesSelector(labels, undefined)).toBe(true);
+  });
+});

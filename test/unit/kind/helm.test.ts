@@ -1,0 +1,209 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MismatchedCookieFault } from '../../../src/faults/mismatched-cookie-fault.js';
+import { BITNAMI_CHART } from '../../../src/platforms/kind/helm-cli.js';
+import { ChartForceBootRecovery } from '../../../src/recoveries/chart-force-boot-recovery.js';
+import { StatefulSetForceBootRecovery } from '../../../src/recoveries/statefulset-force-boot-recovery.js';
+import type { KubeDoc, PodInfo } from '../../support/fake-kube-api.js';
+import { KindHarness, KUBE_CONTEXT, RUN_LABEL, seesPods, stuckAfterFullShutdown, until, type StuckCluster } from '../../support/kind-harness.js';
+import type { HelmCall } from '../../support/recording-runner.js';
+
+/**
+ * Contract tests of the helm installer: the helm command lines (values on stdin, never in args), what the Bitnami
+ * chart (a fake: test/support/fake-bitnami-chart.ts) rendered, and what HelmRelease reads back from the API.
+ */
+
+const REVISION = 'warren.dev/template-revision';
+
+let harness: KindHarness | undefined;
+
+afterEach(async () => {
+  await harness?.dispose();
+  harness = undefined;
+});
+
+function keep<T extends { h: KindHarness }>(value: T): T {
+  harness = value.h;
+  return value;
+}
+
+function container(template: KubeDoc): KubeDoc {
+  return (template.spec.containers as KubeDoc[]).find((c) => c.name === 'rabbitmq')!;
+}
+
+function hasForceBootEnv(pod: PodInfo): boolean {
+  return ((container(pod.template).env ?? []) as KubeDoc[]).some((env) => env.name === 'RABBITMQ_FORCE_BOOT' && env.value === 'yes');
+}
+
+function helmCalls(h: KindHarness, from = 0): HelmCall[] {
+  return h.runner.helmCalls().slice(from);
+}
+
+function noSecretsInCommandLines(s: Pick<StuckCluster, 'h' | 'p'>, ...extra: { password: string; erlangCookie: string }[]): void {
+  const secrets = [s.p.spec.credentials, ...extra].flatMap((c) => [c.password, c.erlangCookie]);
+  for (const line of s.h.runner.commandLines()) for (const secret of secrets) expect(line).not.toContain(secret);
+}
+
+describe('HelmRelease install (provision with --installer helm)', () => {
+  it('runs `helm install rabbitmq <chart> … -f -` with the values on stdin, then upgrades to OrderedReady with --reuse-values', async () => {
+    const h = (harness = await KindHarness.start({ installer: 'helm' }));
+    const p = await h.provision('helm');
+    const [install, recreate, ...more] = helmCalls(h);
+    expect(more).toEqual([]);
+    expect(install!.args).toEqual(['install', 'rabbitmq', 'oci://registry-1.docker.io/bitnamicharts/rabbitmq', '--namespace', p.namespace, '--kube-context', KUBE_CONTEXT, '-f', '-']);
+    expect(BITNAMI_CHART).toBe('oci://registry-1.docker.io/bitnamicharts/rabbitmq');
+    expect(install!.values).toEqual({
+      replicaCount: 3,
+      podManagementPolicy: 'Parallel',
+      auth: { username: 'warren', password: p.spec.credentials.password, erlangCookie: p.spec.credentials.erlangCookie },
+      clustering: { forceBoot: false },
+      persistence: { enabled: true, size: '1Gi' },
+      commonLabels: { [RUN_LABEL]: p.spec.runId },
+      podLabels: { [RUN_LABEL]: p.spec.runId },
+      podAnnotations: { [REVISION]: '1' },
+      extraConfiguration: 'mnesia_table_loading_retry_timeout = 3000\nmnesia_table_loading_retry_limit = 2',
+    });
+    // The namespace exists before helm installs into it; then warren adds a NodePort Service per pod (the chart has none).
+    const journal = h.journal.filter((line) => !line.startsWith('GET'));
+    const core = `/api/v1/namespaces/${p.namespace}`;
+    const installAt = journal.findIndex((line) => line.startsWith('$ helm install'));
+    expect(journal.slice(journal.indexOf('POST /api/v1/namespaces'), installAt + 4)).toEqual(['POST /api/v1/namespaces', expect.stringMatching(/^\$ helm install /), `POST ${core}/services`, `POST ${core}/services`, `POST ${core}/services`]);
+    const podServices = h.api.requests.filter((r) => r.method === 'POST' && r.path === `${core}/services`).map((r) => r.body as KubeDoc);
+    expect(podServices.map((service) => [service.metadata.name, service.metadata.labels[RUN_LABEL], service.spec.type, service.spec.selector, service.spec.ports[0].nodePort])).toEqual(
+      [0, 1, 2].map((i) => [`rabbitmq-${i}-amqp`, p.spec.runId, 'NodePort', { 'statefulset.kubernetes.io/pod-name': `rabbitmq-${i}` }, 30672 + i]),
+    );
+
+    // OrderedReady: the StatefulSet is deleted orphaning its pods, then helm recreates it with the new policy.
+    const sts = `/apis/apps/v1/namespaces/${p.namespace}/statefulsets`;
+    const deleteAt = journal.indexOf(`DELETE ${sts}/rabbitmq?propagationPolicy=Orphan`);
+    expect(deleteAt).toBeGreaterThan(0);
+    expect(journal[deleteAt + 1]).toMatch(/^\$ helm upgrade /);
+    expect(recreate!.args).toEqual(['upgrade', 'rabbitmq', BITNAMI_CHART, '--namespace', p.namespace, '--kube-context', KUBE_CONTEXT, '--reuse-values', '-f', '-']);
+    expect(recreate!.values).toMatchObject({ podManagementPolicy: 'OrderedReady', replicaCount: 3, clustering: { forceBoot: false } });
+    expect(h.api.get('statefulsets', p.namespace, 'rabbitmq')!.spec.podManagementPolicy).toBe('OrderedReady');
+    // The pods were kept through the recreate.
+    expect(h.api.podEvents.filter((e) => e.event === 'deleted')).toEqual([]);
+    expect(p.cluster.status().map((pod) => pod.phase)).toEqual(['ready', 'ready', 'ready']);
+
+    // The cookie and password went on stdin only.
+    noSecretsInCommandLines({ h, p });
+    expect(install!.values).toMatchObject({ auth: { password: p.spec.credentials.password } });
+    expect(h.runner.calls.find((call) => call.file === 'helm')!.input).toContain(p.spec.credentials.erlangCookie);
+    // helm never falls back to the current context.
+    for (const call of helmCalls(h)) expect(call.kubeContext).toBe(KUBE_CONTEXT);
+    // Negative control: no --set anywhere.
+    expect(h.runner.commandLines().some((line) => line.includes('--set'))).toBe(false);
+    expect(await p.cluster.appliedForceBoot()).toEqual({ chartValue: false, command: false });
+  });
+
+  it('reinstall (MismatchedCookieFault): scales to 0, helm uninstall, helm install with NEW auth values on stdin', async () => {
+    const h = (harness = await KindHarness.start({ installer: 'helm' }));
+    const p = await h.provision('helm-reinstall');
+    const from = helmCalls(h).length;
+    const journalFrom = h.journal.length;
+    await new MismatchedCookieFault('reinstall').inject(h.context(p));
+    const [uninstall, install, ...more] = helmCalls(h, from);
+    expect(more).toEqual([]);
+    const sts = `/apis/apps/v1/namespaces/${p.namespace}/statefulsets`;
+    const core = `/api/v1/namespaces/${p.namespace}`;
+    const podServices = ['rabbitmq-0-amqp', 'rabbitmq-1-amqp', 'rabbitmq-2-amqp'];
+    expect(h.journal.slice(journalFrom).filter((line) => !line.startsWith('GET'))).toEqual([
+      `PATCH ${sts}/rabbitmq/scale`,
+      `$ helm uninstall rabbitmq --namespace ${p.namespace} --kube-context ${KUBE_CONTEXT} --wait`,
+      // warren's own per-pod Services (the chart has none) go with the release and come back with it.
+      ...podServices.map((name) => `DELETE ${core}/services/${name}`),
+      expect.stringMatching(/^\$ helm install rabbitmq /),
+      ...podServices.map(() => `POST ${core}/services`),
+    ]);
+    expect(uninstall!.args).toEqual(['uninstall', 'rabbitmq', '--namespace', p.namespace, '--kube-context', KUBE_CONTEXT, '--wait']);
+    const auth = (install!.values as KubeDoc).auth;
+    expect(auth.password).not.toBe(p.spec.credentials.password);
+    expect(auth.erlangCookie).not.toBe(p.spec.credentials.erlangCookie);
+    expect(auth).toEqual({ username: 'warren', password: p.cluster.credentials.password, erlangCookie: p.cluster.credentials.erlangCookie });
+    expect((install!.values as KubeDoc).podManagementPolicy).toBe('OrderedReady');
+    expect((install!.values as KubeDoc).podAnnotations).toEqual({ [REVISION]: '2' });
+    noSecretsInCommandLines({ h, p }, p.cluster.credentials);
+    // Volumes kept.
+    expect(h.api.requests.some((r) => r.path.includes('persistentvolumeclaims') && r.method === 'DELETE')).toBe(false);
+  });
+});
+
+describe('ChartForceBootRecovery with the helm installer', () => {
+  it('helm upgrade --reuse-values with clustering.forceBoot true, reads the StatefulSet back, deletes the stuck pod', async () => {
+    const s = keep(await stuckAfterFullShutdown('helm-chart-force-boot', { installer: 'helm', recovers: hasForceBootEnv }));
+    const { h, p, context } = s;
+    const from = helmCalls(h).length;
+    const journalFrom = h.journal.length;
+    const recovery = new ChartForceBootRecovery();
+    await recovery.apply(context);
+
+    const [upgrade, ...more] = helmCalls(h, from);
+    expect(more).toEqual([]);
+    expect(upgrade!.args).toEqual(['upgrade', 'rabbitmq', BITNAMI_CHART, '--namespace', p.namespace, '--kube-context', KUBE_CONTEXT, '--reuse-values', '-f', '-']);
+    expect((upgrade!.values as KubeDoc).clustering).toEqual({ forceBoot: true });
+    expect((upgrade!.values as KubeDoc).podManagementPolicy).toBe('OrderedReady');
+    const sts = `/apis/apps/v1/namespaces/${p.namespace}/statefulsets/rabbitmq`;
+    const journal = h.journal.slice(journalFrom);
+    const upgradeAt = journal.findIndex((line) => line.startsWith('$ helm upgrade'));
+    // Read back after the upgrade (what the chart rendered), before the delete; no patch of the command.
+    expect(journal.slice(upgradeAt + 1)).toEqual([`GET ${sts}`, `GET ${sts}`, `DELETE /api/v1/namespaces/${p.namespace}/pods/rabbitmq-0`]);
+    expect(journal.some((line) => line.startsWith('PATCH'))).toBe(false);
+    expect(await p.cluster.appliedForceBoot()).toEqual({ chartValue: true, command: false });
+    await until('every pod ready', () => p.cluster.status().every((pod) => pod.phase === 'ready'));
+    expect((await recovery.evidence(context))[0]).toEqual({ name: 'force-boot-rendered', ok: true });
+    noSecretsInCommandLines(s);
+  });
+
+  it('a chart that ignores the value: appliedForceBoot() says chartValue false, and the evidence says so', async () => {
+    const s = keep(await stuckAfterFullShutdown('helm-chart-ignored', { installer: 'helm', chart: { forceBootValue: 'ignored' }, recovers: hasForceBootEnv }));
+    const { h, p, context } = s;
+    const recovery = new ChartForceBootRecovery();
+    await recovery.apply(context);
+    // helm exited 0 and stored the value…
+    expect(h.chart!.releases.get(`${p.namespace}/rabbitmq`)).toMatchObject({ clustering: { forceBoot: true } });
+    // …but the StatefulSet has no RABBITMQ_FORCE_BOOT: read back, not assumed.
+    const applied = h.api.get('statefulsets', p.namespace, 'rabbitmq')!;
+    expect((container(applied.spec.template).env as KubeDoc[]).some((env) => env.name === 'RABBITMQ_FORCE_BOOT')).toBe(false);
+    expect(await p.cluster.appliedForceBoot()).toEqual({ chartValue: false, command: false });
+    const [rendered] = await recovery.evidence(context);
+    expect(rendered).toMatchObject({ name: 'force-boot-rendered', ok: false });
+    expect(rendered!.reason).toContain('ignored');
+    // The recreated pod is as stuck as before.
+    await until('pod 0 recreated and seen', () => seesPods(h, p));
+    expect(p.cluster.status()[0]!.phase).toBe('starting');
+  });
+});
+
+describe('StatefulSetForceBootRecovery with the helm installer', () => {
+  it('PATCHes a force_boot command over what the chart rendered, and finish() PATCHes it away (command: null)', async () => {
+    const runsForceBoot = (pod: PodInfo) => ((container(pod.template).command ?? []) as string[]).some((part) => /^rabbitmqctl force_boot;/.test(part));
+    const s = keep(await stuckAfterFullShutdown('helm-sts-force-boot', { installer: 'helm', startPolicy: 'Parallel', recovers: runsForceBoot }));
+    const { h, p, context } = s;
+    const requestsFrom = h.api.requests.length;
+    const recovery = new StatefulSetForceBootRecovery();
+    await recovery.apply(context);
+
+    const [upgrade] = helmCalls(h).slice(-1);
+    expect((upgrade!.values as KubeDoc).clustering).toEqual({ forceBoot: false });
+    const patches = h.api.requests.slice(requestsFrom).filter((r) => r.method === 'PATCH');
+    expect(patches).toHaveLength(1);
+    expect(patches[0]!.contentType).toBe('application/merge-patch+json');
+    const patched = container((patches[0]!.body as KubeDoc).spec.template);
+    expect(patched.command).toEqual(['/bin/bash', '-ec', 'rabbitmqctl force_boot; exec /opt/bitnami/scripts/rabbitmq/entrypoint.sh /opt/bitnami/scripts/rabbitmq/run.sh']);
+    // The rest of the chart's container is kept (a merge patch replaces the containers list whole).
+    expect(patched.image).toBe('docker.io/bitnami/rabbitmq:3.13.7');
+    const rendered = h.chart!.render('rabbitmq', p.namespace, h.chart!.releases.get(`${p.namespace}/rabbitmq`)!).find(([resource]) => resource === 'statefulsets')!;
+    expect(patched.env).toEqual(container(rendered[1].spec.template).env);
+    const deletes = h.api.requests.slice(requestsFrom).filter((r) => r.method === 'DELETE').map((r) => r.path.split('/').at(-1));
+    expect(deletes).toEqual(['rabbitmq-0', 'rabbitmq-1', 'rabbitmq-2']);
+    expect(await p.cluster.appliedForceBoot()).toEqual({ chartValue: false, command: true });
+    await until('every pod ready', () => p.cluster.status().every((pod) => pod.phase === 'ready'));
+
+    const finishFrom = h.api.requests.length;
+    await recovery.finish!(context);
+    const off = h.api.requests.slice(finishFrom).filter((r) => r.method === 'PATCH');
+    expect(off).toHaveLength(1);
+    expect(container((off[0]!.body as KubeDoc).spec.template).command).toBeNull();
+    expect(container(h.api.get('statefulsets', p.namespace, 'rabbitmq')!.spec.template).command).toBeUndefined();
+    expect(await p.cluster.appliedForceBoot()).toEqual({ chartValue: false, command: false });
+  });
+});
