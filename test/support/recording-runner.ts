@@ -123,6 +123,7 @@ export class RecordingRunner {
     if (args[0] === 'info') return this.#options.dockerInfoFails ? { exitCode: 1, stdout: '', stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock' } : { exitCode: 0, stdout: '27.3.1\n', stderr: '' };
     if (args[0] === 'image' && args[1] === 'inspect') return { exitCode: 1, stdout: '[]', stderr: `Error response from daemon: No such image: ${args[2]}` };
     if (args[0] === 'port') return { exitCode: 0, stdout: this.#options.dockerPort ?? '', stderr: '' };
+    if (args[0] === 'stop' || args[0] === 'start') return OK;
     return { exitCode: 127, stdout: '', stderr: `unexpected docker ${args.join(' ')}` };
   }
 
@@ -144,6 +145,8 @@ export class RecordingRunner {
         if (index >= 0) this.clusters.splice(index, 1);
         return OK;
       }
+      case 'get nodes':
+        return { exitCode: 0, stdout: ['control-plane', 'worker', 'worker2', 'worker3'].map((node) => `${name}-${node}`).join('\n') + '\n', stderr: '' };
       case 'get kubeconfig':
         if (!this.clusters.includes(name)) return { exitCode: 1, stdout: '', stderr: `ERROR: could not locate any control plane nodes for cluster named '${name}'` };
         return { exitCode: 0, stdout: this.#options.api.kubeConfig(`kind-${name}`).exportConfig(), stderr: '' };

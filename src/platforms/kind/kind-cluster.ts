@@ -35,6 +35,8 @@ export interface KindClusterOptions {
   redactor: Redactor;
   signal: AbortSignal;
   onPodChange?: (status: PodStatus) => void;
+  /** A whole Kubernetes restart (every kind node container stopped and started); only on a cluster warren created. */
+  restartKubernetes?: () => Promise<void>;
   /** Runs after teardown removed the namespace (the platform decides whether the kind cluster goes too). */
   onTeardown?: (keep: boolean) => Promise<void>;
   pollIntervalMs?: number;
@@ -160,6 +162,9 @@ export class KindCluster implements StartedCluster {
       await kube.scaleStatefulSet(release.statefulSetName, 0);
     }
     await this.#waitFor('every pod gone', () => this.status().every((pod) => pod.phase === 'absent'), 300_000);
+    // The field notes' whole-cluster outage was a full Kubernetes restart: the node containers go down and come
+    // back (their volumes with them) before the StatefulSet starts the pods again.
+    if (options.mode === 'graceful' && this.options.restartKubernetes) await this.options.restartKubernetes();
   }
 
   startUp(): void {

@@ -125,6 +125,7 @@ export class KindPlatform implements Platform {
       ...(context.onPodChange ? { onPodChange: context.onPodChange } : {}),
       ...(this.platform.pollIntervalMs === undefined ? {} : { pollIntervalMs: this.platform.pollIntervalMs }),
       ...(forwards ? { onTeardown: () => forwards.stop() } : {}),
+      ...(target.created || this.#options.reuseCluster ? { restartKubernetes: () => this.#restartKubernetes(target, kube, context) } : {}),
     });
     try {
       log.info(`namespace ${namespace} on ${target.context}; installer ${release.installer}; image ${this.#options.image}`);
@@ -197,6 +198,21 @@ export class KindPlatform implements Platform {
     kubeConfig.loadFromString(await this.#kind.kubeconfig(name));
     kubeConfig.setCurrentContext(kindContext(name));
     return { kubeConfig, context: kindContext(name), hostPorts, exposure: 'node-ports', ...(created ? { created } : {}) };
+  }
+
+  /**
+   * `docker stop` every node container of warren's kind cluster, then `docker start` them, and wait until the API
+   * server answers again: a full Kubernetes restart, with the nodes' disks (the PVCs) kept.
+   */
+  async #restartKubernetes(target: KindTarget, kube: KubeObjects, context: ProvisionContext): Promise<void> {
+    const name = target.context.replace(/^kind-/, '');
+    const nodes = await this.#kind.nodes(name);
+    context.log.info(`restarting Kubernetes: docker stop/start ${nodes.join(', ')}`);
+    for (const verb of ['stop', 'start'] as const) {
+      const result = await this.#run('docker', [verb, ...nodes], { timeoutMs: 300_000, signal: context.signal });
+      if (result.exitCode !== 0) throw new EnvironmentError(`kind platform: docker ${verb} of the kind nodes failed: ${result.stderr.trim().split('\n')[0]}`);
+    }
+    await waitFor('the Kubernetes API back after the restart', async () => kube.listPods().then(() => true, () => false), { timeoutMs: 300_000, intervalMs: 2_000, signal: context.signal });
   }
 
   /** A reused cluster keeps the host ports it was created with: read them back from its control-plane container. */

@@ -3,7 +3,7 @@ import { DeleteAllPodsFault } from '../../../src/faults/delete-all-pods-fault.js
 import { FullShutdownFault } from '../../../src/faults/full-shutdown-fault.js';
 import { MismatchedCookieFault } from '../../../src/faults/mismatched-cookie-fault.js';
 import type { KubeDoc, RecordedRequest } from '../../support/fake-kube-api.js';
-import { KindHarness, KUBE_CONTEXT, RUN_LABEL, summary, until, type HarnessOptions, type Provisioned } from '../../support/kind-harness.js';
+import { CLUSTER_NAME, KindHarness, KUBE_CONTEXT, RUN_LABEL, summary, until, type HarnessOptions, type Provisioned } from '../../support/kind-harness.js';
 
 /**
  * Contract tests: every fault of the matrix, run through the same DrillContext the drill builds, on a KindCluster
@@ -50,7 +50,18 @@ describe('FullShutdownFault on kind', () => {
     await until('pods back after startUp', () => p.cluster.status().every((pod) => pod.phase === 'ready'));
 
     const journal = h.journal.slice(from).filter((line) => !line.startsWith('GET'));
-    expect(journal).toEqual([stopApp(p, 0), stopApp(p, 1), stopApp(p, 2), `PATCH ${sts}/rabbitmq/scale`, `PATCH ${sts}/rabbitmq/scale`]);
+    // Then the whole Kubernetes restart of the field notes: every node container stopped and started again.
+    const nodes = ['control-plane', 'worker', 'worker2', 'worker3'].map((node) => `${CLUSTER_NAME}-${node}`).join(' ');
+    expect(journal).toEqual([
+      stopApp(p, 0),
+      stopApp(p, 1),
+      stopApp(p, 2),
+      `PATCH ${sts}/rabbitmq/scale`,
+      `$ kind get nodes --name ${CLUSTER_NAME}`,
+      `$ docker stop ${nodes}`,
+      `$ docker start ${nodes}`,
+      `PATCH ${sts}/rabbitmq/scale`,
+    ]);
     const requests = h.api.requests.slice(requestsFrom);
     expect(scaleBodies(requests)).toEqual([{ spec: { replicas: 0 } }, { spec: { replicas: 3 } }]);
     for (const scale of requests.filter((r) => r.path.endsWith('/scale'))) expect(scale.contentType).toBe(MERGE_PATCH);
