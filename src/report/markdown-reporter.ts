@@ -215,7 +215,8 @@ function metText(method: MethodReport): string {
   return method.passed ? '✅' : '❌';
 }
 
-function runOutcomeText(outcome: RunOutcome): string {
+/** A run's outcome with its sign, for a heading or a table cell. */
+export function runOutcomeText(outcome: RunOutcome): string {
   switch (outcome) {
     case 'passed':
       return '✅ passed';

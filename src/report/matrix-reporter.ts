@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { scenarioLabel, type Scenario } from '../scenarios/scenario.js';
 import type { Expectation, MethodReport, MessageLedger, MethodOutcome, RunOutcome, RunReport } from '../run/journal.js';
-import { seconds } from './markdown-reporter.js';
+import { runOutcomeText, seconds } from './markdown-reporter.js';
 
 /**
  * The matrix of `npm run scenario all`: one row per scenario (and variant), one column per method. Each run
@@ -96,7 +96,7 @@ export function renderMatrixMarkdown(runs: readonly MatrixRun[], options: Matrix
   const span = wallTime(runs);
   const platform = [...new Set(runs.map((run) => run.report.platform))].join(', ') || 'no platform';
   const methods = [...new Set(runs.flatMap((run) => run.report.methods.map((method) => method.method)))];
-  const out: string[] = [`# warren matrix on ${platform}: ${outcomeText(outcome)}`, ''];
+  const out: string[] = [`# warren matrix on ${platform}: ${runOutcomeText(outcome)}`, ''];
   out.push(
     `- **Scenarios:** ${runs.length}${tally(runs)}`,
     `- **Started:** ${dateText(span.startedAt)}`,
@@ -111,7 +111,7 @@ export function renderMatrixMarkdown(runs: readonly MatrixRun[], options: Matrix
   out.push(
     ...table(
       ['Scenario', 'Outcome', ...methods.map(text)],
-      runs.map((run) => [`[${text(run.label)}](${run.slug}/report.md)`, outcomeText(run.report.outcome), ...methods.map((name) => text(methodCell(run.report, name)))]),
+      runs.map((run) => [`[${text(run.label)}](${run.slug}/report.md)`, runOutcomeText(run.report.outcome), ...methods.map((name) => text(methodCell(run.report, name)))]),
     ),
     '',
     `✔ met its expectation · ✘ missed it · n/a not applicable · ${NOT_IN_SCENARIO} not run for this scenario · ` +
@@ -191,19 +191,6 @@ function wallTime(runs: readonly MatrixRun[]): { startedAt: string; durationMs: 
 function tally(runs: readonly MatrixRun[]): string {
   const passed = runs.filter((run) => run.report.outcome === 'passed').length;
   return runs.length === 0 ? '' : ` (${passed} passed)`;
-}
-
-function outcomeText(outcome: RunOutcome): string {
-  switch (outcome) {
-    case 'passed':
-      return '✅ passed';
-    case 'failed':
-      return '❌ failed';
-    case 'error':
-      return '⚠️ error (harness)';
-    case 'interrupted':
-      return '⏹️ interrupted';
-  }
 }
 
 function dateText(iso: string): string {

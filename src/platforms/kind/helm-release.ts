@@ -68,12 +68,7 @@ export class HelmRelease implements Release {
   }
 
   async recreateWithPolicy(template: ReleaseTemplate, policy: StartPolicy): Promise<void> {
-    await this.kube.deleteStatefulSet(this.statefulSetName, 'Orphan');
-    await waitFor('the StatefulSet deleted (pods orphaned)', async () => !(await this.kube.readStatefulSet(this.statefulSetName).then(() => true, () => false)), {
-      timeoutMs: 60_000,
-      intervalMs: 500,
-      signal: this.signal,
-    });
+    await this.kube.deleteStatefulSetOrphaningPods(this.statefulSetName, this.signal);
     await this.helm.upgrade(RELEASE, { namespace: this.kube.namespace, values: this.#values(template, policy), reuseValues: true, ...this.#version() });
   }
 

@@ -12,6 +12,7 @@ import {
   type V1Service,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
+import { waitFor } from '../../common/wait.js';
 
 /**
  * The Kubernetes objects of one run, through @kubernetes/client-node. Everything is namespaced to the run's
@@ -82,6 +83,12 @@ export class KubeObjects {
    */
   async deleteStatefulSet(name: string, propagationPolicy: 'Orphan' | 'Background'): Promise<void> {
     await ignoreNotFound(this.#apps.deleteNamespacedStatefulSet({ name, namespace: this.namespace, propagationPolicy }));
+  }
+
+  /** Deletes the StatefulSet keeping its pods, and waits until it is gone (to create it again with other immutable fields). */
+  async deleteStatefulSetOrphaningPods(name: string, signal: AbortSignal): Promise<void> {
+    await this.deleteStatefulSet(name, 'Orphan');
+    await waitFor('the StatefulSet deleted (pods orphaned)', async () => !(await this.readStatefulSet(name).then(() => true, () => false)), { timeoutMs: 60_000, intervalMs: 500, signal });
   }
 
   async deleteService(name: string): Promise<void> {

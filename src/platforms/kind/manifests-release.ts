@@ -69,12 +69,7 @@ export class ManifestsRelease implements Release {
   }
 
   async recreateWithPolicy(template: ReleaseTemplate, policy: StartPolicy): Promise<void> {
-    await this.kube.deleteStatefulSet(this.statefulSetName, 'Orphan');
-    await waitFor('the StatefulSet deleted (pods orphaned)', async () => !(await this.kube.readStatefulSet(this.statefulSetName).then(() => true, () => false)), {
-      timeoutMs: 60_000,
-      intervalMs: 500,
-      signal: this.signal,
-    });
+    await this.kube.deleteStatefulSetOrphaningPods(this.statefulSetName, this.signal);
     await this.kube.createStatefulSet(this.#render(template, policy).statefulSet);
   }
 
