@@ -21,15 +21,18 @@ export interface ClusterSpec {
 }
 
 /** Things a platform can or cannot do; a method needing a missing one is reported not-applicable. */
-export type Capability =
-  | 'ordered-graceful-shutdown' // stop pods one by one, each fully down before the next
-  | 'kill-all-pods' // kill -9 / delete with grace 0, all at once
-  | 'force-boot-on-start' // pod template runs `rabbitmqctl force_boot` before the server
-  | 'write-data-file' // put a file into a node's mnesia dir while it waits
-  | 'change-start-policy' // OrderedReady ⇄ Parallel
-  | 'reinstall' // helm delete + helm install on kept or deleted volumes, with any Secret
-  | 'rolling-upgrade' // helm upgrade: a new pod template rolled out pod by pod
-  | 'chart-values'; // a Helm release whose values render the pod (clustering.forceBoot)
+export const CAPABILITIES = [
+  'ordered-graceful-shutdown', // stop pods one by one, each fully down before the next
+  'kill-all-pods', // kill -9 / delete with grace 0, all at once
+  'force-boot-on-start', // pod template runs `rabbitmqctl force_boot` before the server
+  'write-data-file', // put a file into a node's mnesia dir while it waits
+  'change-start-policy', // OrderedReady ⇄ Parallel
+  'reinstall', // helm delete + helm install on kept or deleted volumes, with any Secret
+  'rolling-upgrade', // helm upgrade: a new pod template rolled out pod by pod
+  'chart-values', // force boot through the chart's value (RABBITMQ_FORCE_BOOT), not only an edited command
+] as const;
+
+export type Capability = (typeof CAPABILITIES)[number];
 
 export type PodPhase = 'absent' | 'starting' | 'ready' | 'back-off' | 'terminating';
 

@@ -16,6 +16,7 @@ import type {
   TemplateChange,
   UninstallTermination,
 } from '../../src/platforms/platform.js';
+import { CAPABILITIES } from '../../src/platforms/platform.js';
 
 /**
  * The fake cluster: an in-memory `StartedCluster` for unit-testing faults, recoveries and checks without a
@@ -89,16 +90,7 @@ interface Template {
   forceBoot: boolean;
 }
 
-const ALL_CAPABILITIES: Capability[] = [
-  'ordered-graceful-shutdown',
-  'kill-all-pods',
-  'force-boot-on-start',
-  'write-data-file',
-  'change-start-policy',
-  'reinstall',
-  'rolling-upgrade',
-  'chart-values',
-];
+const ALL_CAPABILITIES: Capability[] = [...CAPABILITIES];
 
 export class FakeCluster implements StartedCluster {
   readonly platform: PlatformName;

@@ -6,18 +6,19 @@ import { ClusterCommandError, errorMessage } from '../../common/errors.js';
 import type { Credentials, Redactor } from '../../common/secrets.js';
 import { sleep, waitFor } from '../../common/wait.js';
 import type { Logger } from '../../run/logger.js';
-import type {
-  Capability,
-  CliTool,
-  ClusterNode,
-  ClusterSpec,
-  ExecResult,
-  ForceBootRun,
-  PodStatus,
-  StartedCluster,
-  StartPolicy,
-  TemplateChange,
-  UninstallTermination,
+import {
+  CAPABILITIES,
+  type Capability,
+  type CliTool,
+  type ClusterNode,
+  type ClusterSpec,
+  type ExecResult,
+  type ForceBootRun,
+  type PodStatus,
+  type StartedCluster,
+  type StartPolicy,
+  type TemplateChange,
+  type UninstallTermination,
 } from '../platform.js';
 import type { KubeObjects } from './kube-objects.js';
 import type { Kubectl } from './kubectl.js';
@@ -42,16 +43,7 @@ export interface KindClusterOptions {
   pollIntervalMs?: number;
 }
 
-const CAPABILITIES: ReadonlySet<Capability> = new Set([
-  'ordered-graceful-shutdown',
-  'kill-all-pods',
-  'force-boot-on-start',
-  'write-data-file',
-  'change-start-policy',
-  'reinstall',
-  'rolling-upgrade',
-  'chart-values',
-]);
+const KIND_CAPABILITIES: ReadonlySet<Capability> = new Set(CAPABILITIES);
 
 /** Marker the container script prints around `rabbitmqctl force_boot`, so its outcome can be read from the log. */
 export const FORCE_BOOT_MARKER = /warren: force_boot exit code (\d+)/g;
@@ -69,7 +61,7 @@ interface PodTrack {
  */
 export class KindCluster implements StartedCluster {
   readonly platform = 'kind' as const;
-  readonly capabilities = CAPABILITIES;
+  readonly capabilities = KIND_CAPABILITIES;
   readonly nodes: ClusterNode[];
   readonly #templates: ReleaseTemplate[] = [];
   #current: ReleaseTemplate;

@@ -5,19 +5,20 @@ import { amqpProbe } from '../../broker/amqp-connection.js';
 import { ClusterCommandError, errorMessage } from '../../common/errors.js';
 import type { Credentials, Redactor } from '../../common/secrets.js';
 import type { Logger } from '../../run/logger.js';
-import type {
-  Capability,
-  CliTool,
-  ClusterNode,
-  ClusterSpec,
-  ExecResult,
-  ForceBootRun,
-  ForceBootVia,
-  PodStatus,
-  StartedCluster,
-  StartPolicy,
-  TemplateChange,
-  UninstallTermination,
+import {
+  CAPABILITIES,
+  type Capability,
+  type CliTool,
+  type ClusterNode,
+  type ClusterSpec,
+  type ExecResult,
+  type ForceBootRun,
+  type ForceBootVia,
+  type PodStatus,
+  type StartedCluster,
+  type StartPolicy,
+  type TemplateChange,
+  type UninstallTermination,
 } from '../platform.js';
 import type { Epmd } from './epmd.js';
 import { RABBITMQ_BIN, rabbitmqConf, type NodeLayout } from './node-layout.js';
@@ -37,17 +38,9 @@ export interface LocalClusterOptions {
   onPodChange?: (status: PodStatus) => void;
 }
 
-const CAPABILITIES: ReadonlySet<Capability> = new Set([
-  'ordered-graceful-shutdown',
-  'kill-all-pods',
-  'force-boot-on-start',
-  'write-data-file',
-  'change-start-policy',
-  'reinstall',
-  'rolling-upgrade',
-  // The emulated release renders the chart's force boot into the same pod command; methods say so.
-  'chart-values',
-]);
+// Every capability; the emulated release renders the chart's force boot into the same pre-start command as the
+// StatefulSet edit, and each method's mechanism says so.
+const LOCAL_CAPABILITIES: ReadonlySet<Capability> = new Set(CAPABILITIES);
 
 /** What a pod is created from: the Secret's values and the command (force_boot or not), per revision. */
 interface PodTemplate {
@@ -60,7 +53,7 @@ interface PodTemplate {
 /** A cluster of real rabbitmq-server processes on loopback, one "pod" per node, under one run directory. */
 export class LocalCluster implements StartedCluster {
   readonly platform = 'local' as const;
-  readonly capabilities = CAPABILITIES;
+  readonly capabilities = LOCAL_CAPABILITIES;
   readonly nodes: ClusterNode[];
   readonly #controller: StatefulSetController<Pod>;
   /** Every template this StatefulSet had; revision n is #templates[n - 1]. */
