@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { firstLine, withoutUsers, type Definitions } from './definitions.js';
+import { firstLine } from '../common/text.js';
+import { withoutUsers, type Definitions } from './definitions.js';
 
 /** An export as `rabbitmqctl export_definitions` gives it (trimmed), with the chart's user and an app user. */
 function exported(): Definitions {

@@ -1,4 +1,5 @@
 import { ClusterCommandError } from '../common/errors.js';
+import { firstLine } from '../common/text.js';
 import { decodeErlangStrings } from './erlang-terms.js';
 import type { StartedCluster } from '../platforms/platform.js';
 
@@ -48,8 +49,4 @@ export async function listQueues(cluster: StartedCluster, ordinal: number): Prom
   if (result.exitCode !== 0) throw new ClusterCommandError(`list_queues on node ${ordinal} failed: ${firstLine(result.stderr || result.stdout)}`);
   const rows = JSON.parse(result.stdout) as { name: string; type: string; members?: string[] | ''; leader?: string }[];
   return rows.map((row) => ({ name: row.name, type: row.type, members: Array.isArray(row.members) ? row.members : [], leader: row.leader ?? '' }));
-}
-
-export function firstLine(text: string): string {
-  return text.trim().split('\n').find((line) => line.trim() !== '') ?? 'no output';
 }

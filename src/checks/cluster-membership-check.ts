@@ -1,4 +1,4 @@
-import { firstLine } from '../broker/definitions.js';
+import { firstLine } from '../common/text.js';
 import { decodeErlangStrings } from '../broker/erlang-terms.js';
 import { errorMessage } from '../common/errors.js';
 import type { DrillContext } from '../run/drill-context.js';

@@ -1,5 +1,7 @@
-import { exportDefinitions, firstLine, importDefinitions, listQueues, withoutUsers, type Definitions } from '../broker/definitions.js';
+import { exportDefinitions, importDefinitions, listQueues, withoutUsers, type Definitions } from '../broker/definitions.js';
+import { LOG_SIGNATURES } from '../checks/log-signatures.js';
 import { errorMessage } from '../common/errors.js';
+import { firstLine } from '../common/text.js';
 import { sleep, waitFor } from '../common/wait.js';
 import type { PlatformName } from '../platforms/platform.js';
 import type { DrillContext } from '../run/drill-context.js';
@@ -175,8 +177,8 @@ function remaining(context: DrillContext): number {
   return Math.max(1_000, context.recoveryDeadline - Date.now());
 }
 
-/** The broker's words for it: `cluster_not_formed` to the client, `ra: failed to form new cluster` in its log. */
-const NOT_FORMED = /cluster_not_formed|failed to form new cluster/g;
+/** The broker's words for it, as the `cluster-not-formed` diagnosis knows them (client error and server log). */
+const NOT_FORMED = new RegExp(LOG_SIGNATURES.find((signature) => signature.name === 'cluster-not-formed')!.pattern.source, 'g');
 
 function countNotFormed(log: string): number {
   return log.match(NOT_FORMED)?.length ?? 0;

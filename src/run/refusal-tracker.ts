@@ -1,3 +1,4 @@
+import { isAccessRefused } from '../broker/amqp-connection.js';
 import type { PutGetResult } from '../broker/workload.js';
 
 /** Refusals in a row after which a node's answer counts as final (one refusal could race a boot). */
@@ -16,7 +17,7 @@ export class RefusalTracker {
 
   /** Feeds one probe round; returns why recovery is impossible once a node refused `threshold` rounds in a row. */
   observe(round: readonly PutGetResult[]): string | undefined {
-    const refusedNow = new Set(round.filter((result) => !result.ok && /ACCESS[-_]REFUSED/.test(result.error ?? '')).map((result) => result.node));
+    const refusedNow = new Set(round.filter((result) => !result.ok && isAccessRefused(result.error ?? '')).map((result) => result.node));
     for (const node of new Set(round.map((result) => result.node))) {
       this.#inARow.set(node, refusedNow.has(node) ? (this.#inARow.get(node) ?? 0) + 1 : 0);
     }

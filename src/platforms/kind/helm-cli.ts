@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { EnvironmentError } from '../../common/errors.js';
 import type { CommandRunner } from './command-runner.js';
-import { firstLine } from './kind-cli.js';
+import { firstLine } from '../../common/text.js';
 
 /** The Bitnami chart, as the field notes installed it (`helm install … --set …`). */
 export const BITNAMI_CHART = 'oci://registry-1.docker.io/bitnamicharts/rabbitmq';

@@ -1,4 +1,5 @@
 import { EnvironmentError } from '../../common/errors.js';
+import { firstLine } from '../../common/text.js';
 import type { CommandRunner } from './command-runner.js';
 
 /** The kind CLI (execa): clusters are named after the run, so warren only ever deletes what it created. */
@@ -47,8 +48,4 @@ export class KindCli {
     if (result.exitCode !== 0) throw new EnvironmentError(`kind: could not ${what}: ${firstLine(result.stderr || result.stdout)}`);
     return result;
   }
-}
-
-export function firstLine(text: string): string {
-  return text.trim().split('\n').find((line) => line.trim() !== '') ?? 'no output';
 }
