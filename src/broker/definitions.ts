@@ -22,7 +22,7 @@ export interface QueueRow {
 /** Exports from a running node (an export needs one: it is taken while healthy, as a backup would be). */
 export async function exportDefinitions(cluster: StartedCluster, ordinal: number): Promise<Definitions> {
   const result = await cluster.exec(ordinal, 'rabbitmqctl', ['export_definitions', '-', '--format', 'json'], { timeoutMs: 30_000 });
-  if (result.exitCode !== 0) throw new ClusterCommandError(`export_definitions on node ${ordinal} failed: ${firstLine(result.stderr || result.stdout)}`);
+  if (result.exitCode !== 0) throw new ClusterCommandError(`export_definitions on node ${ordinal} failed: ${firstLine(result.stderr || result.stdout)}`, { failure: 'exit-code' });
   return JSON.parse(result.stdout) as Definitions;
 }
 
@@ -46,7 +46,7 @@ export async function importDefinitions(cluster: StartedCluster, ordinal: number
 
 export async function listQueues(cluster: StartedCluster, ordinal: number): Promise<QueueRow[]> {
   const result = await cluster.exec(ordinal, 'rabbitmqctl', ['list_queues', 'name', 'type', 'members', 'leader', '--formatter', 'json'], { timeoutMs: 30_000 });
-  if (result.exitCode !== 0) throw new ClusterCommandError(`list_queues on node ${ordinal} failed: ${firstLine(result.stderr || result.stdout)}`);
+  if (result.exitCode !== 0) throw new ClusterCommandError(`list_queues on node ${ordinal} failed: ${firstLine(result.stderr || result.stdout)}`, { failure: 'exit-code' });
   const rows = JSON.parse(result.stdout) as { name: string; type: string; members?: string[] | ''; leader?: string }[];
   return rows.map((row) => ({ name: row.name, type: row.type, members: Array.isArray(row.members) ? row.members : [], leader: row.leader ?? '' }));
 }

@@ -1,5 +1,5 @@
 import type { ConfirmChannel } from 'amqplib';
-import { errorMessage } from '../common/errors.js';
+import { errorMessage, WaitTimeoutError } from '../common/errors.js';
 import type { Credentials } from '../common/secrets.js';
 import type { ClusterNode } from '../platforms/platform.js';
 import { withTimeout } from '../common/wait.js';
@@ -82,6 +82,7 @@ export async function publishConfirmed(
 
 export interface SeedResult {
   queue: string;
+  type: QueueType;
   published: string[];
   confirmed: string[];
 }
@@ -95,7 +96,7 @@ export async function seedMessages(nodes: readonly ClusterNode[], credentials: C
     const channel = await connection.confirmChannel();
     const published = Array.from({ length: perQueue }, (_, i) => `${runId}:${queue.name}:${i}`);
     const confirmed = await publishConfirmed(channel, connection, queue.name, published, runId);
-    results.push({ queue: queue.name, published, confirmed });
+    results.push({ queue: queue.name, type: queue.type, published, confirmed });
   }
   return results;
 }
@@ -138,49 +139,108 @@ export async function drainQueue(node: ClusterNode, credentials: Credentials, qu
   return ids;
 }
 
+/** How a probe reads its message back: `basic.get` (a poll) or `basic.consume` (a subscription, what real consumers do). */
+export type ReadMode = 'get' | 'consume';
+
 export interface PutGetResult {
   node: string;
   ordinal: number;
   queue: string;
   queueType: QueueType;
+  /** How the probe was read back. A quorum queue whose consumer side crashed still answers basic.get. */
+  mode: ReadMode;
   ok: boolean;
   latencyMs: number;
   error?: string;
 }
 
 /**
- * One put/get through one node: publish a probe with confirms, then basic.get it back and ack. Probes left
- * behind by earlier failed attempts are acked on the way, so only this probe's round trip counts.
+ * Put and get through one node, both ways a client reads: publish a probe with confirms and `basic.get` it back,
+ * then publish another and receive it through `basic.consume`. One connection, one after the other (the two
+ * must not steal each other's probe). Probes left behind by earlier failed attempts are acked on the way, so
+ * only this probe's round trip counts. Never throws: a failure is a result with `error`.
+ * @param probeId unique per call; `:get` / `:consume` are appended.
+ * @param timeoutMs bound for the connection, each AMQP call and each read back (ms).
  */
-export async function putGet(node: ClusterNode, credentials: Credentials, queue: QueueRef, probeId: string, timeoutMs = 3_000): Promise<PutGetResult> {
+export async function putGet(node: ClusterNode, credentials: Credentials, queue: QueueRef, probeId: string, timeoutMs = 3_000): Promise<PutGetResult[]> {
   const started = Date.now();
-  const result = (ok: boolean, error?: string): PutGetResult => ({
+  const result = (mode: ReadMode, since: number, ok: boolean, error?: string): PutGetResult => ({
     node: node.nodeName,
     ordinal: node.ordinal,
     queue: queue.name,
     queueType: queue.type,
+    mode,
     ok,
-    latencyMs: Date.now() - started,
+    latencyMs: Date.now() - since,
     ...(error === undefined ? {} : { error }),
   });
+  let connection: AmqpConnection;
   try {
-    await using connection = await AmqpConnection.open({ endpoint: node.amqp, credentials }, timeoutMs);
-    const channel = await connection.confirmChannel();
-    await connection.bounded(`check ${queue.name}`, channel.checkQueue(queue.name));
-    const confirmed = await publishConfirmed(channel, connection, queue.name, [probeId], 'probe');
-    if (confirmed.length === 0) return result(false, `publish to ${queue.name} was not confirmed (nack)`);
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const message = await connection.bounded(`get from ${queue.name}`, channel.get(queue.name, { noAck: false }));
-      if (message === false) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
+    connection = await AmqpConnection.open({ endpoint: node.amqp, credentials }, timeoutMs);
+  } catch (error) {
+    return [result('get', started, false, errorMessage(error)), result('consume', started, false, errorMessage(error))];
+  }
+  await using _ = connection;
+  const results: PutGetResult[] = [];
+  for (const mode of ['get', 'consume'] as const) {
+    const since = Date.now();
+    try {
+      const channel = await connection.confirmChannel();
+      await connection.bounded(`check ${queue.name}`, channel.checkQueue(queue.name));
+      const id = `${probeId}:${mode}`;
+      const confirmed = await publishConfirmed(channel, connection, queue.name, [id], 'probe');
+      if (confirmed.length === 0) {
+        results.push(result(mode, since, false, `publish to ${queue.name} was not confirmed (nack)`));
         continue;
       }
-      channel.ack(message);
-      if (message.properties.messageId === probeId) return result(true);
+      const read = mode === 'get' ? await readByGet(connection, channel, queue.name, id, timeoutMs) : await readByConsume(connection, channel, queue.name, id, timeoutMs);
+      results.push(read ? result(mode, since, true) : result(mode, since, false, `probe published to ${queue.name} but not read back by basic.${mode} within ${timeoutMs} ms`));
+      await channel.close().catch(() => undefined);
+    } catch (error) {
+      results.push(result(mode, since, false, errorMessage(error)));
     }
-    return result(false, `probe published to ${queue.name} but not read back within ${timeoutMs} ms`);
+  }
+  return results;
+}
+
+/** Polls with basic.get until the probe comes back (acking leftovers); false at the deadline. */
+async function readByGet(connection: AmqpConnection, channel: ConfirmChannel, queue: string, probeId: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const message = await connection.bounded(`get from ${queue}`, channel.get(queue, { noAck: false }));
+    if (message === false) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      continue;
+    }
+    channel.ack(message);
+    if (message.properties.messageId === probeId) return true;
+  }
+  return false;
+}
+
+/** Subscribes with basic.consume until the probe is delivered (acking leftovers), then cancels; false at the deadline. */
+async function readByConsume(connection: AmqpConnection, channel: ConfirmChannel, queue: string, probeId: string, timeoutMs: number): Promise<boolean> {
+  let delivered!: () => void;
+  const arrived = new Promise<void>((resolve) => (delivered = resolve));
+  const { consumerTag } = await connection.bounded(
+    `consume from ${queue}`,
+    channel.consume(
+      queue,
+      (message) => {
+        if (message === null) return; // cancelled by the broker (a queue whose leader went away)
+        channel.ack(message);
+        if (message.properties.messageId === probeId) delivered();
+      },
+      { noAck: false },
+    ),
+  );
+  try {
+    await withTimeout(`basic.consume delivery from ${queue}`, arrived, timeoutMs);
+    return true;
   } catch (error) {
-    return result(false, errorMessage(error));
+    if (error instanceof WaitTimeoutError) return false;
+    throw error;
+  } finally {
+    await connection.bounded(`cancel consumer on ${queue}`, channel.cancel(consumerTag)).catch(() => undefined);
   }
 }

@@ -1,6 +1,7 @@
 import { firstLine } from '../common/text.js';
 import { decodeErlangStrings } from '../broker/erlang-terms.js';
 import { errorMessage } from '../common/errors.js';
+import type { StartedCluster } from '../platforms/platform.js';
 import type { DrillContext } from '../run/drill-context.js';
 import type { Diagnosis } from '../run/journal.js';
 import type { Check, Verdict } from './check.js';
@@ -9,17 +10,23 @@ export interface MembershipView {
   node: string;
   /** The nodes this node sees running in its cluster, or the error that stopped us asking. */
   runningNodes: string[] | null;
+  /** Nodes this node reports a network partition with (`cluster_status`'s `partitions`); empty when none. */
+  partitions: string[];
   error?: string;
 }
 
 /**
- * Readiness is not membership: a force-booted node with another cookie reports ready while alone. Every
- * node must see the same cluster of all N nodes running.
+ * Readiness is not membership: a force-booted node with another cookie reports ready while alone. Every node
+ * asked must see exactly the cluster the baseline saw running (not an assumed N), and report no partition: a
+ * partitioned node can still list every peer as running.
  */
 export class ClusterMembershipCheck implements Check<MembershipView[]> {
   readonly name = 'cluster-membership';
 
-  /** `askOrdinals`: which nodes to ask (default: every node). */
+  /**
+   * @param expectedNodes the running nodes of the steady-state baseline (`cluster_status` before the fault).
+   * @param askOrdinals which nodes to ask (default: every node).
+   */
   constructor(
     private readonly expectedNodes: readonly string[],
     private readonly askOrdinals?: readonly number[],
@@ -28,18 +35,7 @@ export class ClusterMembershipCheck implements Check<MembershipView[]> {
   observe(context: DrillContext): Promise<MembershipView[]> {
     const { cluster } = context;
     const asked = cluster.nodes.filter((node) => this.askOrdinals?.includes(node.ordinal) ?? true);
-    return Promise.all(
-      asked.map(async (node): Promise<MembershipView> => {
-        try {
-          const result = await cluster.exec(node.ordinal, 'rabbitmqctl', ['cluster_status', '--formatter', 'json'], { timeoutMs: 20_000 });
-          if (result.exitCode !== 0) return { node: node.nodeName, runningNodes: null, error: cliError(result.stderr || result.stdout) };
-          const status = JSON.parse(result.stdout) as { running_nodes?: string[] };
-          return { node: node.nodeName, runningNodes: [...(status.running_nodes ?? [])].sort() };
-        } catch (error) {
-          return { node: node.nodeName, runningNodes: null, error: errorMessage(error) };
-        }
-      }),
-    );
+    return Promise.all(asked.map((node) => clusterStatus(cluster, node.ordinal, node.nodeName)));
   }
 
   evaluate(views: MembershipView[]): Verdict {
@@ -49,11 +45,36 @@ export class ClusterMembershipCheck implements Check<MembershipView[]> {
     for (const view of views) {
       if (view.runningNodes === null) problems.push(`${view.node}: ${view.error ?? 'no answer'}`);
       else if (view.runningNodes.join(',') !== expected.join(',')) {
-        problems.push(`${view.node} sees [${view.runningNodes.join(', ')}] running, expected all ${expected.length} nodes`);
+        problems.push(`${view.node} sees [${view.runningNodes.join(', ')}] running, expected the ${expected.length} nodes of the baseline`);
       }
+      if (view.partitions.length > 0) problems.push(`${view.node} reports a partition with [${view.partitions.join(', ')}]`);
     }
     return problems.length === 0 ? { ok: true } : { ok: false, reason: problems.join('; ') };
   }
+}
+
+/**
+ * One node's `rabbitmqctl cluster_status --formatter json`: running nodes and partitions. Never throws: an
+ * unreachable node is a view with `error`.
+ */
+export async function clusterStatus(cluster: StartedCluster, ordinal: number, nodeName: string): Promise<MembershipView> {
+  try {
+    const result = await cluster.exec(ordinal, 'rabbitmqctl', ['cluster_status', '--formatter', 'json'], { timeoutMs: 20_000 });
+    if (result.exitCode !== 0) return { node: nodeName, runningNodes: null, partitions: [], error: cliError(result.stderr || result.stdout) };
+    const status = JSON.parse(result.stdout) as { running_nodes?: string[]; partitions?: unknown };
+    return { node: nodeName, runningNodes: [...(status.running_nodes ?? [])].sort(), partitions: partitionedWith(status.partitions) };
+  } catch (error) {
+    return { node: nodeName, runningNodes: null, partitions: [], error: errorMessage(error) };
+  }
+}
+
+/** `partitions` is `{}`/`[]` when healthy; otherwise node → the nodes it lost contact with (a map or a list of pairs). */
+export function partitionedWith(partitions: unknown): string[] {
+  if (partitions === undefined || partitions === null) return [];
+  const values = Array.isArray(partitions) ? partitions : Object.entries(partitions as Record<string, unknown>);
+  const nodes = new Set<string>();
+  for (const entry of values.flat(2)) if (typeof entry === 'string') nodes.add(entry);
+  return [...nodes].sort();
 }
 
 /**

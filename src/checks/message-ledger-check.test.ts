@@ -11,8 +11,8 @@ function ids(queue: string, count: number): string[] {
 }
 
 const seeded: SeedResult[] = [
-  { queue: CLASSIC, published: ids(CLASSIC, 10), confirmed: ids(CLASSIC, 10) },
-  { queue: QUORUM, published: ids(QUORUM, 10), confirmed: ids(QUORUM, 10) },
+  { queue: CLASSIC, type: 'classic', published: ids(CLASSIC, 10), confirmed: ids(CLASSIC, 10) },
+  { queue: QUORUM, type: 'quorum', published: ids(QUORUM, 10), confirmed: ids(QUORUM, 10) },
 ];
 
 function check(expectation: 'kept' | 'lost'): MessageLedgerCheck {
@@ -22,20 +22,23 @@ function check(expectation: 'kept' | 'lost'): MessageLedgerCheck {
 type QueueRow = LedgerObservation['perQueue'][number];
 
 function observation(rows: QueueRow[]): LedgerObservation {
-  const ledger: MessageLedger = { published: 0, confirmed: 0, recovered: 0, lost: 0, duplicated: 0, unexpected: 0 };
+  const zero = () => ({ published: 0, confirmed: 0, recovered: 0, lost: 0, duplicated: 0, unexpected: 0 });
+  const ledger: MessageLedger = { ...zero(), byQueueType: { classic: zero(), quorum: zero() } };
   for (const row of rows) {
-    ledger.published += row.confirmed;
-    ledger.confirmed += row.confirmed;
-    ledger.recovered += row.confirmed - row.lost;
-    ledger.lost += row.lost;
-    ledger.duplicated += row.duplicated;
+    for (const counts of [ledger, ledger.byQueueType[row.type]]) {
+      counts.published += row.confirmed;
+      counts.confirmed += row.confirmed;
+      counts.recovered += row.confirmed - row.lost;
+      counts.lost += row.lost;
+      counts.duplicated += row.duplicated;
+    }
   }
   return { ledger, perQueue: rows };
 }
 
 const allRead: QueueRow[] = [
-  { queue: CLASSIC, confirmed: 10, read: 10, lost: 0, duplicated: 0 },
-  { queue: QUORUM, confirmed: 10, read: 10, lost: 0, duplicated: 0 },
+  { queue: CLASSIC, type: 'classic', confirmed: 10, read: 10, lost: 0, duplicated: 0 },
+  { queue: QUORUM, type: 'quorum', confirmed: 10, read: 10, lost: 0, duplicated: 0 },
 ];
 
 describe('MessageLedgerCheck.evaluate', () => {
@@ -45,27 +48,27 @@ describe('MessageLedgerCheck.evaluate', () => {
 
   it('is not ok when messages that had to be kept were lost, and names the queue', () => {
     const rows: QueueRow[] = [
-      { queue: CLASSIC, confirmed: 10, read: 7, lost: 3, duplicated: 0 },
-      { queue: QUORUM, confirmed: 10, read: 10, lost: 0, duplicated: 0 },
+      { queue: CLASSIC, type: 'classic', confirmed: 10, read: 7, lost: 3, duplicated: 0 },
+      { queue: QUORUM, type: 'quorum', confirmed: 10, read: 10, lost: 0, duplicated: 0 },
     ];
     const verdict = check('kept').evaluate(observation(rows));
     expect(verdict.ok).toBe(false);
-    expect(verdict.reason).toBe(`3 of 20 confirmed messages lost (${CLASSIC}: 3)`);
+    expect(verdict.reason).toBe(`3 of 20 confirmed messages lost (classic 3/10 lost, quorum 0/10 lost; ${CLASSIC}: 3)`);
     expect(verdict.reason).not.toContain(QUORUM);
   });
 
   it('is ok when a method that wipes data loses messages by design, and says how many', () => {
     const rows: QueueRow[] = [
-      { queue: CLASSIC, confirmed: 10, read: 0, lost: 10, duplicated: 0 },
-      { queue: QUORUM, confirmed: 10, read: 0, lost: 10, duplicated: 0 },
+      { queue: CLASSIC, type: 'classic', confirmed: 10, read: 0, lost: 10, duplicated: 0 },
+      { queue: QUORUM, type: 'quorum', confirmed: 10, read: 0, lost: 10, duplicated: 0 },
     ];
     expect(check('lost').evaluate(observation(rows))).toEqual({ ok: true, reason: '20 of 20 lost, as this method does by design' });
   });
 
   it('is not ok when a message was read more than once', () => {
     const rows: QueueRow[] = [
-      { queue: CLASSIC, confirmed: 10, read: 12, lost: 0, duplicated: 2 },
-      { queue: QUORUM, confirmed: 10, read: 10, lost: 0, duplicated: 0 },
+      { queue: CLASSIC, type: 'classic', confirmed: 10, read: 12, lost: 0, duplicated: 2 },
+      { queue: QUORUM, type: 'quorum', confirmed: 10, read: 10, lost: 0, duplicated: 0 },
     ];
     expect(check('kept').evaluate(observation(rows))).toEqual({ ok: false, reason: '2 messages read more than once' });
     expect(check('lost').evaluate(observation(rows)).ok).toBe(false);
@@ -73,8 +76,8 @@ describe('MessageLedgerCheck.evaluate', () => {
 
   it('is not ok when a queue could not be read, and says which and why', () => {
     const rows: QueueRow[] = [
-      { queue: CLASSIC, confirmed: 10, read: 10, lost: 0, duplicated: 0 },
-      { queue: QUORUM, confirmed: 10, read: 0, lost: 10, duplicated: 0, error: 'drain timed out' },
+      { queue: CLASSIC, type: 'classic', confirmed: 10, read: 10, lost: 0, duplicated: 0 },
+      { queue: QUORUM, type: 'quorum', confirmed: 10, read: 0, lost: 10, duplicated: 0, error: 'drain timed out' },
     ];
     const verdict = check('lost').evaluate(observation(rows));
     expect(verdict).toEqual({ ok: false, reason: `${QUORUM}: drain timed out` });
@@ -82,8 +85,8 @@ describe('MessageLedgerCheck.evaluate', () => {
 
   it('is not ok when nothing was confirmed before the fault', () => {
     const rows: QueueRow[] = [
-      { queue: CLASSIC, confirmed: 0, read: 0, lost: 0, duplicated: 0 },
-      { queue: QUORUM, confirmed: 0, read: 0, lost: 0, duplicated: 0 },
+      { queue: CLASSIC, type: 'classic', confirmed: 0, read: 0, lost: 0, duplicated: 0 },
+      { queue: QUORUM, type: 'quorum', confirmed: 0, read: 0, lost: 0, duplicated: 0 },
     ];
     const verdict = check('kept').evaluate(observation(rows));
     expect(verdict.ok).toBe(false);

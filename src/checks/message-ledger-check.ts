@@ -1,12 +1,12 @@
-import { drainQueue, type SeedResult } from '../broker/workload.js';
+import { drainQueue, type QueueType, type SeedResult } from '../broker/workload.js';
 import { errorMessage } from '../common/errors.js';
 import type { DrillContext } from '../run/drill-context.js';
-import type { MessageLedger } from '../run/journal.js';
+import type { MessageCounts, MessageLedger } from '../run/journal.js';
 import type { Check, Verdict } from './check.js';
 
 export interface LedgerObservation {
   ledger: MessageLedger;
-  perQueue: { queue: string; confirmed: number; read: number; lost: number; duplicated: number; error?: string }[];
+  perQueue: { queue: string; type: QueueType; confirmed: number; read: number; lost: number; duplicated: number; error?: string }[];
 }
 
 /**
@@ -25,7 +25,7 @@ export class MessageLedgerCheck implements Check<LedgerObservation> {
   async observe(context: DrillContext): Promise<LedgerObservation> {
     const { cluster } = context;
     const perQueue: LedgerObservation['perQueue'] = [];
-    const totals: MessageLedger = { published: 0, confirmed: 0, recovered: 0, lost: 0, duplicated: 0, unexpected: 0 };
+    const totals: MessageLedger = { ...noMessages(), byQueueType: { classic: noMessages(), quorum: noMessages() } };
     for (const seed of this.seeded) {
       let read: string[] = [];
       let error: string | undefined;
@@ -39,13 +39,15 @@ export class MessageLedgerCheck implements Check<LedgerObservation> {
       const recovered = seed.confirmed.filter((id) => counts.has(id)).length;
       const duplicated = [...counts.values()].reduce((sum, count) => sum + Math.max(0, count - 1), 0);
       const unexpected = [...counts.keys()].filter((id) => !confirmed.has(id)).length;
-      totals.published += seed.published.length;
-      totals.confirmed += seed.confirmed.length;
-      totals.recovered += recovered;
-      totals.lost += seed.confirmed.length - recovered;
-      totals.duplicated += duplicated;
-      totals.unexpected += unexpected;
-      perQueue.push({ queue: seed.queue, confirmed: seed.confirmed.length, read: read.length, lost: seed.confirmed.length - recovered, duplicated, ...(error ? { error } : {}) });
+      for (const counts of [totals, totals.byQueueType[seed.type]]) {
+        counts.published += seed.published.length;
+        counts.confirmed += seed.confirmed.length;
+        counts.recovered += recovered;
+        counts.lost += seed.confirmed.length - recovered;
+        counts.duplicated += duplicated;
+        counts.unexpected += unexpected;
+      }
+      perQueue.push({ queue: seed.queue, type: seed.type, confirmed: seed.confirmed.length, read: read.length, lost: seed.confirmed.length - recovered, duplicated, ...(error ? { error } : {}) });
     }
     return { ledger: totals, perQueue };
   }
@@ -57,10 +59,22 @@ export class MessageLedgerCheck implements Check<LedgerObservation> {
     if (ledger.duplicated > 0) return { ok: false, reason: `${ledger.duplicated} messages read more than once` };
     if (this.expectation === 'kept' && ledger.lost > 0) {
       const where = perQueue.filter((q) => q.lost > 0).map((q) => `${q.queue}: ${q.lost}`).join(', ');
-      return { ok: false, reason: `${ledger.lost} of ${ledger.confirmed} confirmed messages lost (${where})` };
+      return { ok: false, reason: `${ledger.lost} of ${ledger.confirmed} confirmed messages lost (${byType(ledger)}; ${where})` };
     }
     return { ok: true, ...(ledger.lost > 0 ? { reason: `${ledger.lost} of ${ledger.confirmed} lost, as this method does by design` } : {}) };
   }
+}
+
+function noMessages(): MessageCounts {
+  return { published: 0, confirmed: 0, recovered: 0, lost: 0, duplicated: 0, unexpected: 0 };
+}
+
+/** `classic 0/300 lost, quorum 100/100 lost`. */
+function byType(ledger: MessageLedger): string {
+  return Object.entries(ledger.byQueueType)
+    .filter(([, counts]) => counts.confirmed > 0)
+    .map(([type, counts]) => `${type} ${counts.lost}/${counts.confirmed} lost`)
+    .join(', ');
 }
 
 function tally(ids: string[]): Map<string, number> {

@@ -8,6 +8,7 @@ function result(node: number, queueType: 'classic' | 'quorum', ok: boolean, erro
     ordinal: node,
     queue: `warren.probe.${queueType}.${(node + 1) % 3}`,
     queueType,
+    mode: 'get',
     ok,
     latencyMs: 5,
     ...(error === undefined ? {} : { error }),
@@ -25,14 +26,14 @@ describe('PutGetCheck.evaluate', () => {
 
   it('is not ok when one probe failed, naming node, queue type and error', () => {
     const results = everyProbe.map((r) => (r.ordinal === 1 && r.queueType === 'quorum' ? result(1, 'quorum', false, 'timed out') : r));
-    expect(check.evaluate(results)).toEqual({ ok: false, reason: 'rabbit-1@localhost quorum: timed out' });
+    expect(check.evaluate(results)).toEqual({ ok: false, reason: 'rabbit-1@localhost quorum get: timed out' });
   });
 
   it('lists every failed probe and says "failed" when there is no error text', () => {
     const results = [result(0, 'classic', false, 'ACCESS_REFUSED'), result(0, 'quorum', true), result(2, 'classic', false)];
     expect(check.evaluate(results)).toEqual({
       ok: false,
-      reason: 'rabbit-0@localhost classic: ACCESS_REFUSED; rabbit-2@localhost classic: failed',
+      reason: 'rabbit-0@localhost classic get: ACCESS_REFUSED; rabbit-2@localhost classic get: failed',
     });
   });
 

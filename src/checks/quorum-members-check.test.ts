@@ -2,37 +2,45 @@ import { describe, expect, it } from 'vitest';
 import { QuorumMembersCheck, type QuorumStatus } from './quorum-members-check.js';
 
 const QUEUE = 'warren.ledger.quorum';
+const THREE = ['rabbit-0@localhost', 'rabbit-1@localhost', 'rabbit-2@localhost'];
 
 function members(...states: string[]): QuorumStatus['members'] {
   return states.map((state, i) => ({ node: `rabbit-${i}@localhost`, state }));
 }
 
-describe('QuorumMembersCheck.evaluate', () => {
-  const check = new QuorumMembersCheck([QUEUE], 3);
+function status(baselineMembers: number, current: QuorumStatus['members'], error?: string): QuorumStatus {
+  return { queue: QUEUE, baselineMembers, members: current, ...(error ? { error } : {}) };
+}
 
-  it('is ok with all 3 members and exactly one leader', () => {
-    expect(check.evaluate([{ queue: QUEUE, members: members('leader', 'follower', 'follower') }])).toEqual({ ok: true });
+describe('QuorumMembersCheck.evaluate', () => {
+  const check = new QuorumMembersCheck([{ name: QUEUE, type: 'quorum', members: THREE }]);
+
+  it('is ok with the baseline\'s 3 members and exactly one leader', () => {
+    expect(check.evaluate([status(3, members('leader', 'follower', 'follower'))])).toEqual({ ok: true });
   });
 
-  it('is not ok with 2 of 3 members, even with a leader', () => {
-    expect(check.evaluate([{ queue: QUEUE, members: members('leader', 'follower') }])).toEqual({
-      ok: false,
-      reason: `${QUEUE} has 2 of 3 members`,
-    });
+  it('is not ok with 2 members where the baseline had 3, even with a leader', () => {
+    expect(check.evaluate([status(3, members('leader', 'follower'))])).toEqual({ ok: false, reason: `${QUEUE} has 2 members, 3 before the fault` });
+  });
+
+  it('is ok on 5 nodes with the 3 members RabbitMQ placed before the fault (the baseline, not N)', () => {
+    expect(check.evaluate([status(3, members('leader', 'follower', 'follower'))])).toEqual({ ok: true });
+    expect(check.evaluate([status(3, members('leader', 'follower', 'follower', 'follower', 'follower'))])).toEqual({ ok: true });
   });
 
   it('is not ok without a leader', () => {
-    expect(check.evaluate([{ queue: QUEUE, members: members('candidate', 'follower', 'follower') }])).toEqual({
-      ok: false,
-      reason: `${QUEUE} has 0 leaders`,
-    });
+    expect(check.evaluate([status(3, members('candidate', 'follower', 'follower'))])).toEqual({ ok: false, reason: `${QUEUE} has 0 leaders` });
   });
 
   it('is not ok with two leaders', () => {
-    expect(check.evaluate([{ queue: QUEUE, members: members('leader', 'leader', 'follower') }]).reason).toBe(`${QUEUE} has 2 leaders`);
+    expect(check.evaluate([status(3, members('leader', 'leader', 'follower'))]).reason).toBe(`${QUEUE} has 2 leaders`);
   });
 
   it('is not ok when the status could not be read', () => {
-    expect(check.evaluate([{ queue: QUEUE, members: null, error: 'queue not found' }])).toEqual({ ok: false, reason: `${QUEUE}: queue not found` });
+    expect(check.evaluate([status(3, null, 'queue not found')])).toEqual({ ok: false, reason: `${QUEUE}: queue not found` });
+  });
+
+  it('is not ok when the baseline had no quorum queue to compare with', () => {
+    expect(check.evaluate([])).toEqual({ ok: false, reason: 'no quorum queue in the baseline to check' });
   });
 });

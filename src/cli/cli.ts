@@ -17,7 +17,7 @@ import { ProgressPrinter } from './progress-printer.js';
 import { parseScenarioArgs, type ScenarioArgs, type ScenarioRun } from './scenario-args.js';
 import { scenarioLabel, withVariants, type Scenario } from '../scenarios/scenario.js';
 import type { Platform } from '../platforms/platform.js';
-import type { Expectation, RunOutcome, RunReport } from '../run/journal.js';
+import { expectationText, type RunOutcome, type RunReport } from '../run/journal.js';
 
 /** Exit codes (design §4): CI tells a finding in RabbitMQ apart from a broken harness. */
 export const EXIT = { passed: 0, finding: 1, usage: 2, harness: 3, interrupted: 130 } as const;
@@ -193,7 +193,7 @@ export function exitCodeForOutcome(outcome: RunOutcome): number {
   switch (outcome) {
     case 'passed':
       return EXIT.passed;
-    case 'failed':
+    case 'deviated':
       return EXIT.finding;
     case 'interrupted':
       return EXIT.interrupted;
@@ -217,11 +217,6 @@ function listCommand(scenarios: ReadonlyMap<string, Scenario>): number {
   return EXIT.passed;
 }
 
-/** `recovered, messages kept` / `not-recovered (diagnosis split-cluster)`: the journal's words, for a terminal. */
-function expectationText(expected: Expectation): string {
-  if (expected.outcome === 'not-recovered') return expected.diagnosis === undefined ? 'not-recovered' : `not-recovered (diagnosis ${expected.diagnosis})`;
-  return expected.messages === undefined ? 'recovered' : `recovered, messages ${expected.messages}`;
-}
 
 async function cleanupCommand(argv: string[]): Promise<number> {
   const usage = 'usage: npm run warren -- cleanup [--platform local|kind] --run <run id> | --all';

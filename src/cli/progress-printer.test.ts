@@ -49,7 +49,7 @@ function drive(events: RunEvents, clock: { ms: number }): void {
       outcome: 'recovered',
       passed: true,
       timeToRecoverMs: 18_234,
-      messages: { published: 10, confirmed: 10, recovered: 10, lost: 0, duplicated: 0, unexpected: 0 },
+      messages: { published: 10, confirmed: 10, recovered: 10, lost: 0, duplicated: 0, unexpected: 0, byQueueType: { classic: { published: 10, confirmed: 10, recovered: 10, lost: 0, duplicated: 0, unexpected: 0 }, quorum: { published: 0, confirmed: 0, recovered: 0, lost: 0, duplicated: 0, unexpected: 0 } } },
     }),
   });
   events.emit('drillStarted', { method: 'none', index: 1, total: 2 });

@@ -1,7 +1,8 @@
 import type { PodStatus } from '../platforms/platform.js';
 import type { MethodReport } from '../run/journal.js';
 import type { RunEvents } from '../run/events.js';
-import { expectationText, outcomeText, seconds } from '../report/markdown-reporter.js';
+import { expectationText } from '../run/journal.js';
+import { outcomeText, seconds } from '../report/markdown-reporter.js';
 
 export interface ProgressPrinterOptions {
   stream: NodeJS.WriteStream | NodeJS.WritableStream;

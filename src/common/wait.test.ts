@@ -101,3 +101,20 @@ describe('sleep', () => {
     await expect(sleeping).rejects.toBeInstanceOf(RunInterruptedError);
   });
 });
+
+describe('waitFor and bugs in the probe', () => {
+  it('rethrows a TypeError at once instead of timing out as if the node never answered', async () => {
+    let calls = 0;
+    const probe = async (): Promise<boolean> => {
+      calls++;
+      const status = undefined as unknown as { phase: string };
+      return status.phase === 'ready';
+    };
+    const started = Date.now();
+    const error = await waitFor('pod 0 ready', probe, { timeoutMs: 5_000, intervalMs: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error).not.toBeInstanceOf(WaitTimeoutError);
+    expect(calls).toBe(1);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});

@@ -12,6 +12,8 @@ export interface WaitOptions {
  * The one wrapper around p-wait-for. A probe returns a value: truthy means done. A probe that throws
  * (connection refused while a node is down) counts as "not yet", and the last error is kept so a timeout
  * says WHAT never became true and why. Always bounded: p-wait-for's default timeout is Infinity.
+ * A probe that throws a programming error (TypeError, ReferenceError, SyntaxError) rejects at once with that error.
+ * @throws WaitTimeoutError when `timeoutMs` passes; RunInterruptedError when `signal` aborts.
  */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, options: WaitOptions): Promise<T> {
   const { timeoutMs, intervalMs = 250, signal } = options;
@@ -36,6 +38,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       return true;
     } catch (error) {
       if (waitSignal.aborted) throw waitSignal.reason;
+      // A bug in the probe is warren's, not a node that is still down: fail at once instead of timing out as if
+      // RabbitMQ never answered (a WaitTimeoutError after the fault is a verdict about RabbitMQ).
+      if (isProgrammingError(error)) throw new ProbeError(what, error);
       lastError = error;
       return false;
     }
@@ -43,11 +48,25 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   try {
     await pWaitFor(condition, { interval: intervalMs, signal: waitSignal, before: true });
   } catch (error) {
+    if (error instanceof ProbeError) throw error.cause;
     if (error instanceof RunInterruptedError || signal?.aborted) throw new RunInterruptedError(`interrupted while waiting for ${what}`);
     if (deadline.aborted) throw new WaitTimeoutError(what, timeoutMs, lastObservation, lastError);
     throw error;
   }
   return result as T;
+}
+
+/** Errors only a bug throws (a property of undefined, a wrong call): never a transient state of a node. */
+function isProgrammingError(error: unknown): boolean {
+  return error instanceof TypeError || error instanceof ReferenceError || error instanceof SyntaxError;
+}
+
+/** Carries a probe's programming error through p-wait-for, which would otherwise wrap or swallow it. */
+class ProbeError extends Error {
+  override name = 'ProbeError';
+  constructor(what: string, cause: unknown) {
+    super(`probe for ${what} failed`, { cause });
+  }
 }
 
 /** An abortable sleep: rejects with RunInterruptedError when the run is cancelled. */

@@ -2,15 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PutGetResult } from '../broker/workload.js';
 import type { ErrorRecord } from '../common/errors.js';
-import type { Expectation, MethodOutcome, MethodReport, RunOutcome, RunReport } from '../run/journal.js';
+import { expectationText, type MethodOutcome, type MethodReport, type RunOutcome, type RunReport } from '../run/journal.js';
 
 const NONE = '—';
 
-/** "recovered, messages kept" / "not recovered": how runbooks and the progress line name an expectation. */
-export function expectationText(expected: Expectation): string {
-  if (expected.outcome === 'not-recovered') return expected.diagnosis ? `not recovered (${expected.diagnosis})` : 'not recovered';
-  return expected.messages === undefined ? 'recovered' : `recovered, messages ${expected.messages}`;
-}
 
 export function outcomeText(outcome: MethodOutcome): string {
   switch (outcome) {
@@ -220,8 +215,8 @@ export function runOutcomeText(outcome: RunOutcome): string {
   switch (outcome) {
     case 'passed':
       return '✅ passed';
-    case 'failed':
-      return '❌ failed';
+    case 'deviated':
+      return '❌ deviated (a finding)';
     case 'error':
       return '⚠️ error (harness)';
     case 'interrupted':

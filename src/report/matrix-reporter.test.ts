@@ -33,14 +33,14 @@ const fakeDiagnosis = { meaning: 'fake', source: 'client' as const, node: 'fake-
 
 function fixture(): MatrixRun[] {
   const first = report('fake-outage', 'passed', '2001-01-01T00:00:00.000Z', '2001-01-01T00:01:00.000Z', [
-    method({ method: 'none', expected: { outcome: 'not-recovered' }, outcome: 'not-recovered', passed: true }),
+    method({ method: 'none', expected: { outcome: 'not-recovered', diagnoses: ['ordered-ready-deadlock'] }, outcome: 'not-recovered', passed: true }),
     method({ method: 'fake-restart', outcome: 'recovered', passed: true, timeToRecoverMs: 32_700 }),
     method({ method: 'fake-boot', outcome: 'not-applicable', passed: true }),
   ]);
-  const second = report('fake-outage', 'failed', '2001-01-01T00:01:05.000Z', '2001-01-01T00:03:05.000Z', [
+  const second = report('fake-outage', 'deviated', '2001-01-01T00:01:05.000Z', '2001-01-01T00:03:05.000Z', [
     method({
       method: 'none',
-      expected: { outcome: 'not-recovered', diagnosis: 'access-refused' },
+      expected: { outcome: 'not-recovered', diagnoses: ['access-refused'] },
       outcome: 'not-recovered',
       passed: true,
       diagnoses: [
@@ -50,7 +50,7 @@ function fixture(): MatrixRun[] {
       ],
     }),
     method({ method: 'fake-restart', outcome: 'not-recovered', passed: false }),
-    method({ method: 'fake-reimport', expected: { outcome: 'not-recovered', diagnosis: 'split-cluster' }, outcome: 'not-recovered', passed: false }),
+    method({ method: 'fake-reimport', expected: { outcome: 'not-recovered', diagnoses: ['split-cluster'] }, outcome: 'not-recovered', passed: false }),
   ]);
   return [
     { report: first, label: 'fake-outage', slug: 'fake-outage', rollout: 'reinstall' },
@@ -85,17 +85,17 @@ describe('writeMatrix', () => {
 
   it('has one row per scenario and one column per method, in first-seen order', async () => {
     const { markdown } = await written(fixture());
-    expect(markdown.split('\n')[0]).toBe('# warren matrix on local: ❌ failed');
+    expect(markdown.split('\n')[0]).toBe('# warren matrix on local: ❌ deviated (a finding)');
     expect(markdown).toContain('| Scenario | Outcome | none | fake-restart | fake-boot | fake-reimport |');
     expect(markdown).toContain('- **Wall time:** 185.0 s');
   });
 
   it('says in each cell whether the method met its expectation', async () => {
     const { markdown } = await written(fixture());
-    expect(row(markdown, 'fake-outage')).toEqual(['[fake-outage](fake-outage/report.md)', '✅ passed', '✔ not-recovered', '✔ recovered 32.7 s', 'n/a', '—']);
+    expect(row(markdown, 'fake-outage')).toEqual(['[fake-outage](fake-outage/report.md)', '✅ passed', '✔ not-recovered (ordered-ready-deadlock)', '✔ recovered 32.7 s', 'n/a', '—']);
     expect(row(markdown, 'fake-outage --rollout rolling')).toEqual([
       '[fake-outage --rollout rolling](fake-outage-rollout-rolling/report.md)',
-      '❌ failed',
+      '❌ deviated (a finding)',
       '✔ not-recovered (access-refused)',
       '✘ not-recovered, expected recovered, messages kept',
       '—',
@@ -105,10 +105,10 @@ describe('writeMatrix', () => {
 
   it('summarises each run in matrix.json with distinct diagnosis signatures and a path to its report', async () => {
     const { json } = await written(fixture());
-    expect(json).toMatchObject({ startedAt: '2001-01-01T00:00:00.000Z', durationMs: 185_000, outcome: 'failed', notRun: [] });
+    expect(json).toMatchObject({ startedAt: '2001-01-01T00:00:00.000Z', durationMs: 185_000, outcome: 'deviated', notRun: [] });
     expect(json.scenarios.map((scenario) => [scenario.scenario, scenario.rollout, scenario.outcome, scenario.report])).toEqual([
       ['fake-outage', 'reinstall', 'passed', 'fake-outage/report.json'],
-      ['fake-outage', 'rolling', 'failed', 'fake-outage-rollout-rolling/report.json'],
+      ['fake-outage', 'rolling', 'deviated', 'fake-outage-rollout-rolling/report.json'],
     ]);
     expect(json.scenarios[0]!.methods[1]).toEqual({
       method: 'fake-restart',
@@ -134,9 +134,9 @@ describe('writeMatrix', () => {
 describe('matrixOutcome', () => {
   it.each<[RunOutcome[], RunOutcome]>([
     [['passed', 'passed'], 'passed'],
-    [['passed', 'failed'], 'failed'],
-    [['failed', 'error', 'passed'], 'error'],
-    [['error', 'interrupted', 'failed'], 'interrupted'],
+    [['passed', 'deviated'], 'deviated'],
+    [['deviated', 'error', 'passed'], 'error'],
+    [['error', 'interrupted', 'deviated'], 'interrupted'],
     [[], 'passed'],
   ])('%j → %s', (outcomes, expected) => {
     expect(matrixOutcome(outcomes)).toBe(expected);

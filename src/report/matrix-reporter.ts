@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { scenarioLabel, type Scenario } from '../scenarios/scenario.js';
-import type { Expectation, MethodReport, MessageLedger, MethodOutcome, RunOutcome, RunReport } from '../run/journal.js';
+import { expectationText, type Expectation, type MethodReport, type MessageLedger, type MethodOutcome, type RunOutcome, type RunReport } from '../run/journal.js';
 import { runOutcomeText, seconds } from './markdown-reporter.js';
 
 /**
@@ -65,10 +65,10 @@ export function matrixRun(scenario: Scenario, report: RunReport): MatrixRun {
   return { report, label: scenarioLabel(scenario), slug: scenarioSlug(scenario), rollout: scenario.rollout ?? null };
 }
 
-/** The worst outcome wins: interrupted > error > failed > passed. An interrupted matrix is interrupted. */
+/** The worst outcome wins: interrupted > error > deviated > passed. An interrupted matrix is interrupted. */
 export function matrixOutcome(outcomes: readonly RunOutcome[], interrupted = false): RunOutcome {
   if (interrupted) return 'interrupted';
-  const worstFirst: RunOutcome[] = ['interrupted', 'error', 'failed'];
+  const worstFirst: RunOutcome[] = ['interrupted', 'error', 'deviated'];
   return worstFirst.find((outcome) => outcomes.includes(outcome)) ?? 'passed';
 }
 
@@ -140,7 +140,7 @@ export function methodCell(report: RunReport, name: string): string {
   if (method.outcome === 'not-applicable') return 'n/a';
   if (method.outcome === 'error') return '✘ error (harness)';
   const result = method.outcome === 'recovered' ? recoveredText(method) : notRecoveredText(method);
-  return method.passed ? `✔ ${result}` : `✘ ${result}, expected ${expectedText(method.expected)}`;
+  return method.passed ? `✔ ${result}` : `✘ ${result}, expected ${expectationText(method.expected)}`;
 }
 
 function recoveredText(method: MethodReport): string {
@@ -151,13 +151,8 @@ function recoveredText(method: MethodReport): string {
 
 /** A method that passed by staying down names the diagnosis that explains it; a failing one shows the expectation instead. */
 function notRecoveredText(method: MethodReport): string {
-  const diagnosis = method.passed ? method.expected.diagnosis : undefined;
-  return diagnosis === undefined ? 'not-recovered' : `not-recovered (${diagnosis})`;
-}
-
-function expectedText(expected: Expectation): string {
-  if (expected.outcome === 'not-recovered') return expected.diagnosis === undefined ? 'not-recovered' : `not-recovered (${expected.diagnosis})`;
-  return expected.messages === undefined ? 'recovered' : `recovered, messages ${expected.messages}`;
+  const { expected } = method;
+  return method.passed && expected.outcome === 'not-recovered' ? `not-recovered (${expected.diagnoses.join(', ')})` : 'not-recovered';
 }
 
 function methodJson(method: MethodReport): MatrixMethodJson {

@@ -36,7 +36,7 @@ function fixture(): RunReport {
     startedAt: '2025-01-02T03:04:05.000Z',
     endedAt: '2025-01-02T03:09:05.000Z',
     durationMs: 300_000,
-    outcome: 'failed',
+    outcome: 'deviated',
     methods: [
       method({
         method: 'parallel-restart',
@@ -44,13 +44,13 @@ function fixture(): RunReport {
         passed: true,
         timeToRecoverMs: 18_234,
         durationMs: 63_200,
-        messages: { published: 200, confirmed: 200, recovered: 200, lost: 0, duplicated: 0, unexpected: 0 },
+        messages: { published: 200, confirmed: 200, recovered: 200, lost: 0, duplicated: 0, unexpected: 0, byQueueType: { classic: { published: 200, confirmed: 200, recovered: 200, lost: 0, duplicated: 0, unexpected: 0 }, quorum: { published: 0, confirmed: 0, recovered: 0, lost: 0, duplicated: 0, unexpected: 0 } } },
         checks: [{ name: 'put-get', ok: true }],
         putGet: [
-          { node: 'rabbit-0@localhost', ordinal: 0, queue: 'warren.probe.classic', queueType: 'classic', ok: true, latencyMs: 12 },
-          { node: 'rabbit-0@localhost', ordinal: 0, queue: 'warren.probe.quorum', queueType: 'quorum', ok: true, latencyMs: 30 },
-          { node: 'rabbit-1@localhost', ordinal: 1, queue: 'warren.probe.classic', queueType: 'classic', ok: true, latencyMs: 11 },
-          { node: 'rabbit-1@localhost', ordinal: 1, queue: 'warren.probe.quorum', queueType: 'quorum', ok: false, latencyMs: 3_000, error: 'timeout | no reply' },
+          { node: 'rabbit-0@localhost', ordinal: 0, queue: 'warren.probe.classic', queueType: 'classic', mode: 'get', ok: true, latencyMs: 12 },
+          { node: 'rabbit-0@localhost', ordinal: 0, queue: 'warren.probe.quorum', queueType: 'quorum', mode: 'get', ok: true, latencyMs: 30 },
+          { node: 'rabbit-1@localhost', ordinal: 1, queue: 'warren.probe.classic', queueType: 'classic', mode: 'get', ok: true, latencyMs: 11 },
+          { node: 'rabbit-1@localhost', ordinal: 1, queue: 'warren.probe.quorum', queueType: 'quorum', mode: 'get', ok: false, latencyMs: 3_000, error: 'timeout | no reply' },
         ],
         timeline: [
           { atMs: 0, event: 'fault: stop nodes 0,1,2' },
@@ -61,7 +61,7 @@ function fixture(): RunReport {
       }),
       method({
         method: 'none',
-        expected: { outcome: 'not-recovered' },
+        expected: { outcome: 'not-recovered', diagnoses: ['ordered-ready-deadlock'] },
         outcome: 'not-recovered',
         passed: true,
         durationMs: 45_000,
@@ -82,7 +82,7 @@ function fixture(): RunReport {
         outcome: 'not-recovered',
         passed: false,
         reason: NASTY,
-        messages: { published: 200, confirmed: 198, recovered: 190, lost: 8, duplicated: 1, unexpected: 0 },
+        messages: { published: 200, confirmed: 198, recovered: 190, lost: 8, duplicated: 1, unexpected: 0, byQueueType: { classic: { published: 200, confirmed: 198, recovered: 190, lost: 8, duplicated: 1, unexpected: 0 }, quorum: { published: 0, confirmed: 0, recovered: 0, lost: 0, duplicated: 0, unexpected: 0 } } },
         checks: [
           { name: 'cluster-formed', ok: true },
           { name: 'put-get', ok: false, reason: 'node 2: connection refused' },
@@ -104,7 +104,7 @@ describe('renderMarkdown', () => {
   const markdown = renderMarkdown(fixture());
 
   it('titles the run with its scenario, platform, RabbitMQ, nodes, start policy, date and outcome', () => {
-    expect(markdown.split('\n')[0]).toBe('# full-shutdown on local: ❌ failed');
+    expect(markdown.split('\n')[0]).toBe('# full-shutdown on local: ❌ deviated (a finding)');
     expect(markdown).toContain('3.10.8, metadata store Mnesia');
     expect(markdown).toContain('- **Nodes:** 3, start policy OrderedReady');
     expect(markdown).toContain('2025-01-02 03:04:05 UTC');
@@ -120,7 +120,7 @@ describe('renderMarkdown', () => {
 
   it('has one summary row per method, with ❌ on the one that missed its expectation', () => {
     expect(markdown).toContain('| parallel-restart | recovered, messages kept | recovered | ✅ | 18.2 | 0 / 0 / 200 of 200 | 63.2 |');
-    expect(markdown).toContain('| none | not recovered | not recovered | ✅ | — | — | 45.0 |');
+    expect(markdown).toContain('| none | not-recovered (ordered-ready-deadlock) | not recovered | ✅ | — | — | 45.0 |');
     expect(markdown).toContain('| force-boot | recovered, messages kept | not recovered | ❌ | — | 8 / 1 / 190 of 198 | 60.0 |');
     expect(markdown).toContain('| force-load-file | recovered, messages kept | not applicable | ➖ | — | — | 0.0 |');
     expect(markdown).toContain('| definitions-reimport | recovered, messages kept | error (harness) | ❌ | — | — | 60.0 |');

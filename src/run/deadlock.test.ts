@@ -12,15 +12,16 @@ const baseline = [pod(0, 'starting', 1), pod(1, 'absent'), pod(2, 'absent')];
 describe('orderedReadyDeadlock', () => {
   it('names the failing pod and the pods that are never started once pod 0 failed again since the baseline', () => {
     const now = [pod(0, 'back-off', 2, 3), pod(1, 'absent'), pod(2, 'absent')];
-    const message = orderedReadyDeadlock('OrderedReady', now, baseline);
-    expect(message).toBe(
+    const found = orderedReadyDeadlock('OrderedReady', now, baseline);
+    expect(found).toMatchObject({ signature: 'ordered-ready-deadlock', source: 'cluster' });
+    expect(found?.evidence).toBe(
       'deadlock under OrderedReady: pod 0 failed to boot 2× (restarts 3); pods 1, 2 are never started while no pod is ready',
     );
   });
 
   it('is a deadlock when the baseline has no entry for a pod that has failed at least once', () => {
     const now = [pod(0, 'starting', 1), pod(1, 'absent'), pod(2, 'absent')];
-    expect(orderedReadyDeadlock('OrderedReady', now, [])).toContain('pod 0 failed to boot 1×');
+    expect(orderedReadyDeadlock('OrderedReady', now, [])?.evidence).toContain('pod 0 failed to boot 1×');
   });
 
   it('is not (yet) a deadlock while pod 0 has not failed another boot since the baseline', () => {
@@ -33,7 +34,7 @@ describe('orderedReadyDeadlock', () => {
     const onlyPod0 = [pod(0, 'back-off', 2), pod(1, 'starting', 1), pod(2, 'absent')];
     const both = [pod(0, 'back-off', 2), pod(1, 'back-off', 2), pod(2, 'absent')];
     expect(orderedReadyDeadlock('OrderedReady', onlyPod0, before)).toBeUndefined();
-    expect(orderedReadyDeadlock('OrderedReady', both, before)).toMatch(/pod 0 .*pod 1 .*pods 2 are never started/);
+    expect(orderedReadyDeadlock('OrderedReady', both, before)?.evidence).toMatch(/pod 0 .*pod 1 .*pods 2 are never started/);
   });
 
   it('never reports a deadlock under Parallel: a later boot can still succeed', () => {

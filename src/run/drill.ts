@@ -8,8 +8,10 @@ import { diagnose } from '../checks/log-signatures.js';
 import { MessageLedgerCheck } from '../checks/message-ledger-check.js';
 import { PutGetCheck } from '../checks/put-get-check.js';
 import { QuorumMembersCheck } from '../checks/quorum-members-check.js';
+import { DefinitionsCheck } from '../checks/definitions-check.js';
+import { observeDefinitions } from '../checks/steady-state-baseline.js';
 import { CleanupStack } from '../common/cleanup-stack.js';
-import { errorMessage, HarnessError, RunInterruptedError, toErrorRecord } from '../common/errors.js';
+import { errorMessage, HarnessError, isRabbitMqUnresponsive, RunInterruptedError, toErrorRecord } from '../common/errors.js';
 import { generateCredentials, type Redactor } from '../common/secrets.js';
 import { sleep } from '../common/wait.js';
 import type { Platform, PodStatus, StartedCluster, StartPolicy, TableWaitSettings } from '../platforms/platform.js';
@@ -19,7 +21,7 @@ import { orderedReadyDeadlock, podsSettled } from './deadlock.js';
 import { judge } from './judge.js';
 import type { DrillContext } from './drill-context.js';
 import type { RunEvents } from './events.js';
-import { newMethodReport, type CheckRecord, type Diagnosis, type DrillPhases, type MethodReport } from './journal.js';
+import { newMethodReport, type CheckRecord, type Diagnosis, type DrillPhases, type MethodReport, type SteadyStateBaseline } from './journal.js';
 import { RefusalTracker } from './refusal-tracker.js';
 import type { Logger } from './logger.js';
 
@@ -78,6 +80,7 @@ export async function runDrill(scenario: Scenario, method: ScenarioMethod, setti
   let cluster: StartedCluster | undefined;
   let rabbitmq: RabbitMqInfo | null = null;
   let interrupted = false;
+  let faultInjected = false;
   let keptAccess: string[] | undefined;
   let phaseStart = Date.now();
   const endPhase = (phase: keyof DrillPhases) => {
@@ -122,77 +125,96 @@ export async function runDrill(scenario: Scenario, method: ScenarioMethod, setti
     }
 
     const seeded = await seed(context, settings.messagesPerQueue);
-    await requireSteadyState(context);
-    mark(`seeded ${seeded.reduce((sum, s) => sum + s.confirmed.length, 0)} confirmed messages`);
+    const baseline = await steadyState(context);
+    report.baseline = baseline;
+    mark(`seeded ${seeded.reduce((sum, s) => sum + s.confirmed.length, 0)} confirmed messages; baseline: ${describeBaseline(baseline)}`);
     if (recovery.prepare) {
       await recovery.prepare(context);
       mark(`prepared while healthy: ${recovery.name}`);
     }
     endPhase('seedMs');
 
+    // Time to recover counts from the start of the fault; the recovery deadline only from its end, so a slow
+    // fault (a whole Kubernetes restart) cannot eat the time the method has.
     const faultAt = Date.now();
-    context.recoveryDeadline = faultAt + settings.recoveryTimeoutMs;
-    mark(`fault injected: ${scenario.fault.name}`);
+    mark(`injecting fault: ${scenario.fault.name}`);
     stack.use('revert fault', await scenario.fault.inject(context));
+    context.recoveryDeadline = Date.now() + settings.recoveryTimeoutMs;
+    faultInjected = true;
+    mark(`fault injected: ${scenario.fault.name}`);
     endPhase('faultMs');
 
+    // From here on, RabbitMQ not doing what a step waits for is the finding (not-recovered), not warren's error.
+    const baselinePods = cluster.status();
     mark(`applying method: ${recovery.name}`);
-    await recovery.apply(context);
-    let waited = await waitForRecovery(context, cluster.status());
+    const applyFailure = await withinDeadline(context, `method ${recovery.name}`, (bounded) => recovery.apply(bounded), context.recoveryDeadline);
+    if (applyFailure) mark(`method did not complete: ${applyFailure}`);
+    let waited = await waitForRecovery(context, baselinePods, applyFailure);
     if (waited.recoveredAt !== undefined) {
       report.timeToRecoverMs = waited.recoveredAt - faultAt;
       mark(`put/get works on every node (${(report.timeToRecoverMs / 1000).toFixed(1)} s after the fault)`);
       if (recovery.finish) {
-        await recovery.finish(context);
-        const settled = await waitForRollout(context, Date.now() + settings.recoveryTimeoutMs);
-        if (settled) waited = { putGet: waited.putGet, why: `after the runbook's closing step: ${settled}` };
+        const finishDeadline = Date.now() + settings.recoveryTimeoutMs;
+        const finishFailure = await withinDeadline(context, `closing step of ${recovery.name}`, (bounded) => recovery.finish!(bounded), finishDeadline);
+        const settled = finishFailure ?? (await waitForRollout(context, finishDeadline));
+        if (settled) waited = { putGet: waited.putGet, why: `after the runbook's closing step: ${settled}`, diagnoses: waited.diagnoses };
         else mark('closing step done: every pod ready on the current template');
       }
     }
     report.putGet = waited.putGet;
+    report.diagnoses.push(...waited.diagnoses);
     endPhase('recoveryMs');
 
     const recovered = waited.recoveredAt !== undefined && waited.why === '';
-    const nodeNames = cluster.nodes.map((node) => node.nodeName);
     // Independent observations, run together: CLI calls are CPU-bound, the drain is I/O-bound. Membership is
-    // asked even when put/get failed: it is how a split cluster shows.
-    const [membership, quorum, ledger] = await Promise.all([
-      runCheck(new ClusterMembershipCheck(nodeNames), context),
-      recovered ? runCheck(new QuorumMembersCheck(quorumQueues(settings.nodes), settings.nodes), context) : undefined,
+    // asked even when put/get failed: it is how a split cluster shows. Everything compares with the baseline.
+    const [membership, quorum, definitions, ledger] = await Promise.all([
+      runCheck(new ClusterMembershipCheck(baseline.runningNodes), context),
+      recovered ? runCheck(new QuorumMembersCheck(baseline.queues), context) : undefined,
+      recovered ? runCheck(new DefinitionsCheck(baseline), context) : undefined,
       recovered
         ? runCheck(
             // The hypothesis decides what counts: a method expected to keep messages that loses some fails.
-            new MessageLedgerCheck(seeded, expected.messages ?? (recovery.wipesData ? 'lost' : 'kept'), (queue) => ledgerQueues(settings.nodes).find((q) => q.name === queue)?.homeOrdinal ?? 0),
+            new MessageLedgerCheck(seeded, expected.outcome === 'recovered' ? expected.messages : recovery.wipesData ? 'lost' : 'kept', (queue) => ledgerQueues(settings.nodes).find((q) => q.name === queue)?.homeOrdinal ?? 0),
             context,
           )
         : undefined,
     ]);
     const proof: CheckRecord[] = (await recovery.evidence?.(context)) ?? [];
     report.checks.push({ name: 'put-get', ok: recovered, ...(recovered ? {} : { reason: waited.why }) }, membership.record);
-    if (quorum) report.checks.push(quorum.record);
+    for (const check of [quorum, definitions]) if (check) report.checks.push(check.record);
     if (ledger) {
       report.checks.push(ledger.record);
       report.messages = ledger.observation.ledger;
     }
     report.checks.push(...proof);
     const ready = cluster.status().filter((pod) => pod.phase === 'ready').map((pod) => pod.nodeName);
-    const split = splitCluster(membership.observation, ready, settings.nodes);
+    const split = splitCluster(membership.observation, ready, baseline.runningNodes.length);
     if (split) report.diagnoses.push(split);
     await diagnoseEverything(cluster, report);
 
-    const clusterOk = recovered && membership.record.ok && (quorum?.record.ok ?? false);
+    const clusterChecks = ['put-get', 'cluster-membership', 'quorum-members', 'definitions'];
+    const clusterOk = recovered && report.checks.filter((c) => clusterChecks.includes(c.name)).every((c) => c.ok) && quorum !== undefined;
     report.outcome = clusterOk ? 'recovered' : 'not-recovered';
-    if (!clusterOk) report.reason = report.checks.filter((c) => !c.ok && (c.name === 'put-get' || c.name === 'cluster-membership' || c.name === 'quorum-members')).map((c) => `${c.name}: ${c.reason}`).join('; ');
+    if (!clusterOk) report.reason = report.checks.filter((c) => !c.ok && clusterChecks.includes(c.name)).map((c) => `${c.name}: ${c.reason}`).join('; ');
     mark(`${clusterOk ? 'recovered' : 'not recovered'}: ${report.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'FAILED'}`).join(', ')}`);
     endPhase('verifyMs');
     judge(report);
   } catch (error) {
     interrupted = error instanceof RunInterruptedError || env.signal.aborted;
-    report.outcome = 'error';
     report.passed = false;
-    report.error = toErrorRecord(error);
     report.reason = interrupted ? 'interrupted' : errorMessage(error);
-    mark(interrupted ? 'interrupted' : `harness error: ${report.reason}`);
+    if (!interrupted && faultInjected && isRabbitMqUnresponsive(error)) {
+      // After the fault, RabbitMQ not answering is the finding, whatever step was waiting on it.
+      report.outcome = 'not-recovered';
+      mark(`not recovered: ${report.reason}`);
+      if (cluster) await diagnoseEverything(cluster, report).catch((e: unknown) => log.warn(`diagnosing failed: ${errorMessage(e)}`));
+      judge(report);
+    } else {
+      report.outcome = 'error';
+      report.error = toErrorRecord(error);
+      mark(interrupted ? 'interrupted' : `harness error: ${report.reason}`);
+    }
   } finally {
     if (cluster) {
       await collectEvidence(cluster, report, join(env.reportDir, recovery.name, 'logs'), env.reportDir).catch((error) =>
@@ -212,10 +234,6 @@ export async function runDrill(scenario: Scenario, method: ScenarioMethod, setti
   return { report, rabbitmq, interrupted, ...(keptAccess ? { keptAccess } : {}) };
 }
 
-function quorumQueues(nodes: number): string[] {
-  return [...ledgerQueues(nodes), ...probeQueues(nodes)].filter((queue) => queue.type === 'quorum').map((queue) => queue.name);
-}
-
 async function detect(cluster: StartedCluster): Promise<RabbitMqInfo> {
   await using connection = await AmqpConnection.open({ endpoint: cluster.nodes[0]!.amqp, credentials: cluster.credentials }, 10_000);
   return detectRabbitMq(cluster, connection.serverVersion);
@@ -233,44 +251,95 @@ async function seed(context: DrillContext, perQueue: number): Promise<SeedResult
   return seeded;
 }
 
-/** The hypothesis needs a healthy start: one cluster of N, put/get everywhere. Otherwise nothing is measured. */
-async function requireSteadyState(context: DrillContext): Promise<void> {
-  const nodeNames = context.cluster.nodes.map((node) => node.nodeName);
+/**
+ * The hypothesis needs a healthy start: one cluster of N with no partition, put/get (get and consume) everywhere.
+ * What RabbitMQ reports then is the baseline every later check compares with.
+ * @throws HarnessError when the cluster is not healthy before the fault (nothing could be measured).
+ */
+async function steadyState(context: DrillContext): Promise<SteadyStateBaseline> {
+  const { cluster } = context;
+  const nodeNames = cluster.nodes.map((node) => node.nodeName);
   // Node 0 seeing all N running proves one cluster at install time; after the fault every node is asked.
-  const [membership, putGet] = await Promise.all([
+  const [membership, putGet, definitions] = await Promise.all([
     runCheck(new ClusterMembershipCheck(nodeNames, [0]), context),
     runCheck(new PutGetCheck(), context),
+    observeDefinitions(cluster, 0).catch((error: unknown) => new HarnessError(`steady state: ${errorMessage(error)}`)),
   ]);
   const failed = [membership.record, putGet.record].filter((record) => !record.ok);
   if (failed.length > 0) throw new HarnessError(`steady state not reached before the fault: ${failed.map((r) => `${r.name}: ${r.reason}`).join('; ')}`);
+  if (definitions instanceof Error) throw definitions;
+  return { runningNodes: membership.observation[0]!.runningNodes ?? [], ...definitions };
 }
 
-async function waitForRecovery(context: DrillContext, baseline: PodStatus[]): Promise<{ recoveredAt?: number; putGet: PutGetResult[]; why: string }> {
+/** `3 nodes, 10 queues (4 quorum: 3 members each), 1 user, 1 vhost`. */
+function describeBaseline(baseline: SteadyStateBaseline): string {
+  const quorum = baseline.queues.filter((queue) => queue.type === 'quorum');
+  const sizes = [...new Set(quorum.map((queue) => queue.members.length))].sort();
+  return `${baseline.runningNodes.length} nodes, ${baseline.queues.length} queues (${quorum.length} quorum: ${sizes.join('/')} members each), ${baseline.users.length} user(s), ${baseline.vhosts.length} vhost(s)`;
+}
+
+/**
+ * Runs one step of a method (apply, the closing step) bounded by `deadline` (epoch ms): the step gets a context
+ * whose signal aborts at the deadline. Resolves with why the step did not complete when RabbitMQ is the reason
+ * (the deadline passed, a wait on RabbitMQ ran out, a CLI call was refused), undefined when it completed.
+ * @throws RunInterruptedError on Ctrl-C; any other error (warren's own) as it is.
+ */
+async function withinDeadline(context: DrillContext, what: string, step: (bounded: DrillContext) => Promise<void>, deadline: number): Promise<string | undefined> {
+  const timeoutMs = Math.max(0, deadline - Date.now());
+  const expired = AbortSignal.timeout(timeoutMs);
+  const signal = AbortSignal.any([context.signal, expired]);
+  const running = step({ ...context, signal });
+  running.catch(() => undefined); // a step that ignores the signal may settle after we stopped waiting for it
+  const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+  aborted.catch(() => undefined);
+  try {
+    await Promise.race([running, aborted]);
+    return undefined;
+  } catch (error) {
+    if (context.signal.aborted) throw new RunInterruptedError(`interrupted during ${what}`);
+    if (expired.aborted) return `${what} still running at the recovery deadline (${(timeoutMs / 1000).toFixed(0)} s)`;
+    if (isRabbitMqUnresponsive(error)) return `${what}: ${errorMessage(error)}`;
+    throw error;
+  }
+}
+
+/**
+ * Probes put/get until it works on every node, the deadline passes, or waiting is proven useless (an OrderedReady
+ * deadlock, credentials refused by settled pods). Always probes at least once, even past the deadline, so a
+ * verdict rests on an observation. `failure` (the method did not complete) is the verdict unless put/get works.
+ */
+async function waitForRecovery(
+  context: DrillContext,
+  baseline: PodStatus[],
+  failure: string | undefined,
+): Promise<{ recoveredAt?: number; putGet: PutGetResult[]; why: string; diagnoses: Diagnosis[] }> {
   const check = new PutGetCheck();
   const refusals = new RefusalTracker();
   let last: PutGetResult[] = [];
   let lastReason = 'no probe ran';
   let announced = '';
-  while (Date.now() < context.recoveryDeadline) {
+  do {
     const deadlock = orderedReadyDeadlock(context.cluster.startPolicy(), context.cluster.status(), baseline);
-    if (deadlock) return { putGet: last, why: deadlock };
     last = await check.observe(context);
     const verdict = check.evaluate(last);
-    if (verdict.ok) return { recoveredAt: Date.now(), putGet: last, why: '' };
+    if (verdict.ok) return failure ? { putGet: last, why: failure, diagnoses: [] } : { recoveredAt: Date.now(), putGet: last, why: '', diagnoses: [] };
+    if (failure) return { putGet: last, why: failure, diagnoses: [] };
+    if (deadlock) return { putGet: last, why: deadlock.evidence, diagnoses: [deadlock] };
     const refused = refusals.observe(last);
     // Settled first: the shape the cluster ends in (a pod booting alone: a split cluster) is part of the finding.
-    if (refused && podsSettled(context.cluster.status(), baseline)) return { putGet: last, why: refused };
+    if (refused && podsSettled(context.cluster.status(), baseline)) return { putGet: last, why: refused, diagnoses: [] };
     lastReason = verdict.reason ?? 'put/get failed';
     const working = last.filter((result) => result.ok).length;
     const firstFailure = last.find((result) => !result.ok);
-    const progress = `put/get ok ${working}/${last.length}${firstFailure ? ` (${firstFailure.node} ${firstFailure.queueType}: ${firstFailure.error})` : ''}`;
+    const progress = `put/get ok ${working}/${last.length}${firstFailure ? ` (${firstFailure.node} ${firstFailure.queueType} ${firstFailure.mode}: ${firstFailure.error})` : ''}`;
     if (progress !== announced) {
       context.mark(progress);
       announced = progress;
     }
+    if (Date.now() >= context.recoveryDeadline) break;
     await sleep(PROBE_INTERVAL_MS, context.signal);
-  }
-  return { putGet: last, why: `put/get still failing at the recovery deadline: ${lastReason}` };
+  } while (Date.now() < context.recoveryDeadline);
+  return { putGet: last, why: `put/get still failing at the recovery deadline: ${lastReason}`, diagnoses: [] };
 }
 
 /** After a closing step that changed the pod template: every pod ready on the current revision, then put/get again. */

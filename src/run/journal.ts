@@ -1,5 +1,5 @@
 import type { ErrorRecord } from '../common/errors.js';
-import type { PutGetResult } from '../broker/workload.js';
+import type { PutGetResult, QueueType } from '../broker/workload.js';
 import type { PlatformName, StartPolicy, TableWaitSettings } from '../platforms/platform.js';
 
 /**
@@ -7,14 +7,26 @@ import type { PlatformName, StartPolicy, TableWaitSettings } from '../platforms/
  * it should have is a finding (outcome not-recovered, passed false); `error` means warren itself broke.
  */
 export type MethodOutcome = 'recovered' | 'not-recovered' | 'not-applicable' | 'error';
-export type RunOutcome = 'passed' | 'failed' | 'error' | 'interrupted';
 
-export interface Expectation {
-  outcome: 'recovered' | 'not-recovered';
-  /** For a method that recovers: whether every confirmed message must survive. */
-  messages?: 'kept' | 'lost';
-  /** For a method that does not recover: the diagnosis that must explain why (e.g. access-refused, split-cluster). */
-  diagnosis?: string;
+/**
+ * A run's outcome, in Chaos Toolkit's words: `deviated` means RabbitMQ did not meet a method's expectation (the
+ * finding warren exists for, exit 1); `error` means warren or the machine broke (exit 3); `interrupted` is Ctrl-C
+ * or a termination signal.
+ */
+export type RunOutcome = 'passed' | 'deviated' | 'error' | 'interrupted';
+
+/**
+ * A method's hypothesis. A recovery says whether every confirmed message must survive. A negative control names
+ * every diagnosis that must explain the outage (all of them must be found): a cluster that stays down for another
+ * reason (a port clash, a crash of warren's own) does not meet it.
+ */
+export type Expectation =
+  | { outcome: 'recovered'; messages: 'kept' | 'lost' }
+  | { outcome: 'not-recovered'; diagnoses: readonly [string, ...string[]] };
+
+/** `recovered, messages kept` / `not-recovered (ordered-ready-deadlock, timeout-waiting-for-tables)`. */
+export function expectationText(expected: Expectation): string {
+  return expected.outcome === 'recovered' ? `recovered, messages ${expected.messages}` : `not-recovered (${expected.diagnoses.join(', ')})`;
 }
 
 export interface TimelineEntry {
@@ -39,7 +51,8 @@ export interface Diagnosis {
   evidence: string;
 }
 
-export interface MessageLedger {
+/** Message counts: published and confirmed before the fault, read back after it. */
+export interface MessageCounts {
   published: number;
   confirmed: number;
   recovered: number;
@@ -49,6 +62,11 @@ export interface MessageLedger {
   unexpected: number;
 }
 
+/** Every message accounted for, in total and per queue type (a quorum queue and a classic queue fail differently). */
+export interface MessageLedger extends MessageCounts {
+  byQueueType: Record<QueueType, MessageCounts>;
+}
+
 export interface DrillPhases {
   provisionMs: number;
   seedMs: number;
@@ -56,6 +74,20 @@ export interface DrillPhases {
   recoveryMs: number;
   verifyMs: number;
   teardownMs: number;
+}
+
+/**
+ * What the healthy cluster looked like just before the fault, as RabbitMQ itself reported it (`rabbitmqctl
+ * cluster_status`, `list_queues`, `list_users`, `list_vhosts` on node 0). Every check after the fault compares with
+ * this, never with an assumption (e.g. RabbitMQ places quorum queue members itself: 3 of 5 nodes, measured).
+ */
+export interface SteadyStateBaseline {
+  /** The cluster's running nodes, sorted. */
+  runningNodes: string[];
+  /** Every queue of vhost `/` with its type and, for a quorum queue, its members (sorted). */
+  queues: { name: string; type: string; members: string[] }[];
+  users: string[];
+  vhosts: string[];
 }
 
 export interface MethodReport {
@@ -75,6 +107,8 @@ export interface MethodReport {
   harnessMs: number;
   putGet: PutGetResult[];
   messages: MessageLedger | null;
+  /** The steady state every check compared with; null when the drill never got that far. */
+  baseline: SteadyStateBaseline | null;
   checks: CheckRecord[];
   timeline: TimelineEntry[];
   diagnoses: Diagnosis[];
@@ -115,6 +149,7 @@ export function newMethodReport(fields: Pick<MethodReport, 'method' | 'descripti
     harnessMs: 0,
     putGet: [],
     messages: null,
+    baseline: null,
     checks: [],
     timeline: [],
     diagnoses: [],

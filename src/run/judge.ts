@@ -3,17 +3,21 @@ import type { MethodReport } from './journal.js';
 /** Did the method meet its hypothesis? A wrong outcome, a missing expected diagnosis or a failed check says no. */
 export function judge(report: MethodReport): void {
   const failing = report.checks.filter((check) => !check.ok);
-  const { diagnosis } = report.expected;
-  if (report.outcome !== report.expected.outcome) {
+  const { expected } = report;
+  if (report.outcome !== expected.outcome) {
     report.passed = false;
     const detail = report.outcome === 'recovered' ? 'the cluster came back' : report.reason ?? '';
-    report.reason = `expected ${report.expected.outcome}, got ${report.outcome}: ${detail}`;
+    report.reason = `expected ${expected.outcome}, got ${report.outcome}: ${detail}`;
     return;
   }
-  if (report.outcome === 'not-recovered' && diagnosis && !report.diagnoses.some((found) => found.signature === diagnosis)) {
-    report.passed = false;
-    report.reason = `expected not-recovered because of ${diagnosis}, but no ${diagnosis} was diagnosed: ${report.reason ?? ''}`;
-    return;
+  if (expected.outcome === 'not-recovered') {
+    const missing = expected.diagnoses.filter((name) => !report.diagnoses.some((found) => found.signature === name));
+    if (missing.length > 0) {
+      report.passed = false;
+      const seen = report.diagnoses.map((found) => found.signature);
+      report.reason = `expected not-recovered because of ${expected.diagnoses.join(' + ')}, but ${missing.join(', ')} ${missing.length === 1 ? 'was' : 'were'} not diagnosed (found: ${seen.join(', ') || 'nothing'}): ${report.reason ?? ''}`;
+      return;
+    }
   }
   if (report.outcome === 'recovered' && failing.length > 0) {
     report.passed = false;

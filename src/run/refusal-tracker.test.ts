@@ -14,6 +14,7 @@ function probe(ordinal: number, error?: string, queueType: 'classic' | 'quorum' 
     ordinal,
     queue: `warren.probe.${queueType}.${ordinal}`,
     queueType,
+    mode: 'get',
     ok: error === undefined,
     latencyMs: 3,
     ...(error === undefined ? {} : { error }),

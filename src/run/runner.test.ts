@@ -17,7 +17,7 @@ describe('runOutcome', () => {
   });
 
   it('fails when a method deviated from its expectation', () => {
-    expect(runOutcome([passedNone, deviated, passedForceBoot], false)).toBe('failed');
+    expect(runOutcome([passedNone, deviated, passedForceBoot], false)).toBe('deviated');
   });
 
   it('is an error when warren itself broke, even next to a deviation', () => {

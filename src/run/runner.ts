@@ -83,6 +83,6 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
 export function runOutcome(methods: MethodReport[], interrupted: boolean): RunOutcome {
   if (interrupted) return 'interrupted';
   if (methods.some((method) => method.outcome === 'error')) return 'error';
-  if (methods.some((method) => !method.passed)) return 'failed';
+  if (methods.some((method) => !method.passed)) return 'deviated';
   return 'passed';
 }

@@ -22,7 +22,11 @@ export const Recoveries = {
 
 /** The matrix's words, as expectations. */
 export const Expect = {
-  staysDown: (diagnosis?: string): Expectation => ({ outcome: 'not-recovered', ...(diagnosis ? { diagnosis } : {}) }),
+  /**
+   * A negative control: the cluster stays down, and every diagnosis named must be found (signature names from
+   * `checks/log-signatures.ts` or the drill's own: `ordered-ready-deadlock`, `split-cluster`). At least one.
+   */
+  staysDown: (...diagnoses: [string, ...string[]]): Expectation => ({ outcome: 'not-recovered', diagnoses }),
   recovers: (): Expectation => ({ outcome: 'recovered', messages: 'kept' }),
   recoversMessagesLost: (): Expectation => ({ outcome: 'recovered', messages: 'lost' }),
 };

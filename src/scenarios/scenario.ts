@@ -20,10 +20,21 @@ export interface Scenario {
   variants?: Partial<Record<Rollout, Scenario>>;
 }
 
+/**
+ * Checks a scenario once, where it is written: each method listed once, and every negative control naming the
+ * diagnosis that must explain the outage (an expectation of "stays down" for any reason would pass a port clash).
+ * @throws TypeError naming the scenario and method.
+ */
 export function defineScenario(scenario: Scenario): Scenario {
   const names = scenario.methods.map((method) => method.recovery.name);
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
   if (duplicate) throw new TypeError(`scenario ${scenario.name}: method ${duplicate} listed twice`);
+  for (const { recovery, expected } of scenario.methods) {
+    if (expected.outcome === 'not-recovered' && (!Array.isArray(expected.diagnoses) || expected.diagnoses.length === 0)) {
+      throw new TypeError(`scenario ${scenario.name}: method ${recovery.name} expects not-recovered without naming the diagnosis that must explain it`);
+    }
+  }
+  for (const variant of Object.values(scenario.variants ?? {})) defineScenario(variant);
   return scenario;
 }
 

@@ -72,7 +72,7 @@ describe('list', () => {
       rollout: 'reinstall',
       description: 'fake outage, reinstalled',
       fault: fault('fake-outage'),
-      methods: [method(recovery('none'), Expect.staysDown()), method(recovery('fake-fix'), Expect.recovers())],
+      methods: [method(recovery('none'), Expect.staysDown('access-refused')), method(recovery('fake-fix'), Expect.recovers())],
       variants: { rolling },
     })],
   ]);

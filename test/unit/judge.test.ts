@@ -35,32 +35,32 @@ describe('judge', () => {
   });
 
   it('fails an outcome mismatch the other way: expected not-recovered, got recovered ("the cluster came back")', () => {
-    const r = report({ outcome: 'not-recovered', diagnosis: 'split-cluster' }, 'recovered', { checks: okChecks, diagnoses: [diagnosis('split-cluster')] });
+    const r = report({ outcome: 'not-recovered', diagnoses: ['split-cluster'] }, 'recovered', { checks: okChecks, diagnoses: [diagnosis('split-cluster')] });
     judge(r);
     expect(r.passed).toBe(false);
     expect(r.reason).toMatch(/^expected not-recovered, got recovered: the cluster came back/);
   });
 
   it('fails expected not-recovered with a diagnosis that was not found, naming it', () => {
-    const r = report({ outcome: 'not-recovered', diagnosis: 'split-cluster' }, 'not-recovered', {
+    const r = report({ outcome: 'not-recovered', diagnoses: ['split-cluster'] }, 'not-recovered', {
       reason: 'cluster-membership: 2 clusters',
       diagnoses: [diagnosis('access-refused')],
     });
     judge(r);
     expect(r.passed).toBe(false);
     expect(r.reason).toContain('split-cluster');
-    expect(r.reason).toBe('expected not-recovered because of split-cluster, but no split-cluster was diagnosed: cluster-membership: 2 clusters');
+    expect(r.reason).toBe('expected not-recovered because of split-cluster, but split-cluster was not diagnosed (found: access-refused): cluster-membership: 2 clusters');
   });
 
   it('fails expected not-recovered with a diagnosis when nothing at all was diagnosed', () => {
-    const r = report({ outcome: 'not-recovered', diagnosis: 'split-cluster' }, 'not-recovered');
+    const r = report({ outcome: 'not-recovered', diagnoses: ['split-cluster'] }, 'not-recovered');
     judge(r);
     expect(r.passed).toBe(false);
-    expect(r.reason).toContain('no split-cluster was diagnosed');
+    expect(r.reason).toContain('split-cluster was not diagnosed (found: nothing)');
   });
 
   it('passes expected not-recovered when the expected diagnosis is among the diagnoses', () => {
-    const r = report({ outcome: 'not-recovered', diagnosis: 'split-cluster' }, 'not-recovered', {
+    const r = report({ outcome: 'not-recovered', diagnoses: ['split-cluster'] }, 'not-recovered', {
       reason: 'cluster-membership: 2 clusters',
       diagnoses: [diagnosis('access-refused'), diagnosis('split-cluster')],
     });
@@ -68,10 +68,23 @@ describe('judge', () => {
     expect(r.passed).toBe(true);
   });
 
-  it('passes expected not-recovered without a diagnosis, even with failed checks (failing is the point)', () => {
-    const r = report({ outcome: 'not-recovered' }, 'not-recovered', { checks: [{ name: 'put-get', ok: false, reason: 'timed out' }] });
+  it('passes expected not-recovered when every named diagnosis is found, even with failed checks (failing is the point)', () => {
+    const r = report({ outcome: 'not-recovered', diagnoses: ['ordered-ready-deadlock', 'timeout-waiting-for-tables'] }, 'not-recovered', {
+      checks: [{ name: 'put-get', ok: false, reason: 'timed out' }],
+      diagnoses: [diagnosis('ordered-ready-deadlock'), diagnosis('timeout-waiting-for-tables')],
+    });
     judge(r);
     expect(r.passed).toBe(true);
+  });
+
+  it('fails a negative control whose cluster stays down for another reason (a port clash is not the expected outage)', () => {
+    const r = report({ outcome: 'not-recovered', diagnoses: ['ordered-ready-deadlock', 'timeout-waiting-for-tables'] }, 'not-recovered', {
+      reason: 'put-get: connect ECONNREFUSED 127.0.0.1:5672',
+      diagnoses: [diagnosis('timeout-waiting-for-tables')],
+    });
+    judge(r);
+    expect(r.passed).toBe(false);
+    expect(r.reason).toMatch(/ordered-ready-deadlock was not diagnosed \(found: timeout-waiting-for-tables\)/);
   });
 
   it('fails recovered with a failed check, listing each failed check and its reason', () => {

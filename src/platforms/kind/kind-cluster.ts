@@ -142,7 +142,7 @@ export class KindCluster implements StartedCluster {
     } else {
       for (const ordinal of options.order) {
         const stopped = await this.exec(ordinal, 'rabbitmqctl', ['stop_app'], { timeoutMs: 120_000 });
-        if (stopped.exitCode !== 0) throw new ClusterCommandError(`rabbitmqctl stop_app on ${release.podName(ordinal)} failed: ${stopped.stderr.trim()}`);
+        if (stopped.exitCode !== 0) throw new ClusterCommandError(`rabbitmqctl stop_app on ${release.podName(ordinal)} failed: ${stopped.stderr.trim()}`, { failure: 'exit-code' });
         this.#appStopped.set(ordinal, this.#tracks.get(ordinal)?.uid ?? '');
       }
       // stop_app leaves the pod (and its Erlang VM) running. Scaling to 0 while other nodes still run would stop

@@ -221,7 +221,9 @@ export class LocalCluster implements StartedCluster {
         cancelSignal: this.options.signal,
         forceKillAfterDelay: 2_000,
       });
-      if (result.timedOut || result.isCanceled) throw new ClusterCommandError(`${command} on ${layout.nodeName}: ${result.timedOut ? 'timed out' : 'cancelled'}`);
+      if (result.timedOut || result.isCanceled) {
+        throw new ClusterCommandError(`${command} on ${layout.nodeName}: ${result.timedOut ? `no answer within ${options.timeoutMs ?? 30_000} ms` : 'cancelled'}`, { failure: result.timedOut ? 'timeout' : 'cancelled' });
+      }
       const redact = (text: string) => this.options.redactor.redact(text);
       return { exitCode: result.exitCode ?? -1, stdout: redact(String(result.stdout)), stderr: redact(String(result.stderr)) };
     } catch (error) {
