@@ -140,7 +140,10 @@ export interface StartedCluster extends AsyncDisposable {
   uninstall(options: { volumes: 'keep' | 'delete'; termination: UninstallTermination }): Promise<void>;
   /** `helm install` on whatever volumes exist, with this Secret; pods start under the chart's start policy. */
   install(options: { credentials: Credentials }): Promise<void>;
-  /** What the applied pod template really runs at start (read back, not assumed): the chart's value, an edited command. */
+  /**
+   * Whether the pods really run force_boot at start (read back, never assumed): the chart's value (RABBITMQ_FORCE_BOOT) and
+   * an edited command. local: every running pod's process command line and environment; kind: the StatefulSet as applied.
+   */
   appliedForceBoot(): Promise<{ chartValue: boolean; command: boolean }>;
   /** What each force_boot run by the pod template printed (a container log, on Kubernetes). */
   forceBootRuns(): Promise<ForceBootRun[]>;

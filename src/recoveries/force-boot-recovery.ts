@@ -23,7 +23,7 @@ export interface ForceBootRunbook {
 export class ForceBootRecovery implements Recovery {
   readonly requires: Recovery['requires'];
   readonly wipesData = false;
-  /** Per drill (run id): whether the applied template really runs force_boot, read back after the upgrade. */
+  /** Per drill (run id): whether the pods really ran force_boot, read back once put/get works (before any closing step). */
   readonly #rendered = new Map<string, boolean>();
 
   constructor(private readonly runbook: ForceBootRunbook) {
@@ -56,9 +56,6 @@ export class ForceBootRecovery implements Recovery {
     const { cluster } = context;
     const { via, deletes } = this.runbook;
     await cluster.upgrade({ forceBoot: { enabled: true, via } });
-    // Helm's exit code says nothing about whether the chart rendered the value (an old key is silently ignored).
-    const applied = await cluster.appliedForceBoot();
-    this.#rendered.set(context.runId, via === 'chart-values' ? applied.chartValue : applied.command);
     context.mark(`force boot on (${via})`);
     const targets = cluster.status().filter((pod) => pod.phase !== 'absent' && (deletes === 'every' || pod.phase !== 'ready'));
     for (const pod of targets) {
@@ -68,6 +65,8 @@ export class ForceBootRecovery implements Recovery {
   }
 
   async finish(context: DrillContext): Promise<void> {
+    // Read before the runbook takes force boot out again: what the recovered pods really ran.
+    await this.#readRendered(context);
     if (!this.runbook.removeAfterwards) {
       context.addEvidence(`${this.runbook.via}: force boot left enabled, as the runbook leaves it: every later pod start runs force_boot`);
       return;
@@ -84,12 +83,22 @@ export class ForceBootRecovery implements Recovery {
         ? { name: 'force-boot-ran', ok: true }
         : { name: 'force-boot-ran', ok: false, reason: runs.length === 0 ? 'no pod ran rabbitmqctl force_boot' : 'rabbitmqctl force_boot failed', observation: runs };
     const ordinals = [...new Set(runs.map((run) => run.ordinal))];
+    if (!this.#rendered.has(context.runId)) await this.#readRendered(context);
     const rendered = this.#rendered.get(context.runId);
     this.#rendered.delete(context.runId);
-    const renderedCheck: CheckRecord[] =
-      rendered === undefined
-        ? []
-        : [rendered ? { name: 'force-boot-rendered', ok: true } : { name: 'force-boot-rendered', ok: false, reason: `the applied pod template does not run force_boot (${this.runbook.via}): the value was ignored` }];
-    return [...renderedCheck, ran, await forceLoadConsumed(context, ordinals, FORCE_LOAD_FILE)];
+    const renderedCheck: CheckRecord = rendered
+      ? { name: 'force-boot-rendered', ok: true }
+      : { name: 'force-boot-rendered', ok: false, reason: `the pods do not run force_boot (${this.runbook.via}): the value was ignored or never reached them` };
+    return [renderedCheck, ran, await forceLoadConsumed(context, ordinals, FORCE_LOAD_FILE)];
+  }
+
+  /**
+   * Helm's exit code says nothing about whether the chart rendered the value (an old key is silently ignored), and
+   * a template says nothing about what a pod started from: read what the platform says the pods run (local: each
+   * pod's process command line and environment; kind: the StatefulSet as the API server has it).
+   */
+  async #readRendered(context: DrillContext): Promise<void> {
+    const applied = await context.cluster.appliedForceBoot();
+    this.#rendered.set(context.runId, this.runbook.via === 'chart-values' ? applied.chartValue : applied.command);
   }
 }

@@ -88,13 +88,13 @@ describe('list', () => {
     expect(lines.slice(0, 4)).toEqual([
       'fake-outage: fake outage, reinstalled',
       '  fault: fake-outage',
-      '  none                   expected not-recovered',
+      '  none                   expected not-recovered (access-refused)',
       '  fake-fix               expected recovered, messages kept',
     ]);
     expect(lines.slice(5, 9)).toEqual([
       'fake-outage --rollout rolling: fake outage, replaced pod by pod',
       '  fault: fake-outage (rolling)',
-      '  none                   expected not-recovered (diagnosis split-cluster)',
+      '  none                   expected not-recovered (split-cluster)',
       '  fake-long-method-name  expected recovered, messages lost',
     ]);
   });

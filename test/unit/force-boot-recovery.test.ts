@@ -86,9 +86,11 @@ describe.each([
       ],
       dataFileExists: () => false,
     });
+    await cluster.upgrade({ forceBoot: { enabled: true, via: 'statefulset-command' } });
     const context = fakeContext(cluster);
     const checks = await make().evidence(context);
     expect(checks).toEqual([
+      { name: 'force-boot-rendered', ok: true },
       { name: 'force-boot-ran', ok: true },
       { name: 'force-load-consumed', ok: true },
     ]);
@@ -97,9 +99,10 @@ describe.each([
     expect(context.evidence).toContain('force_load consumed at boot on node(s) 0, 1');
   });
 
-  it('fails both checks when force_boot never ran', async () => {
+  it('fails every check when the pods do not run force_boot and it never ran', async () => {
     const checks = await make().evidence(fakeContext(new FakeCluster({ forceBootRuns: [] })));
     expect(checks).toEqual([
+      { name: 'force-boot-rendered', ok: false, reason: expect.stringMatching(/^the pods do not run force_boot/) },
       { name: 'force-boot-ran', ok: false, reason: 'no pod ran rabbitmqctl force_boot', observation: [] },
       { name: 'force-load-consumed', ok: false, reason: 'force_load was never written' },
     ]);
@@ -111,7 +114,7 @@ describe.each([
       { ordinal: 1, exitCode: 69, output: 'Error: unable to perform an operation on node' },
     ];
     const checks = await make().evidence(fakeContext(new FakeCluster({ forceBootRuns: runs, dataFileExists: () => false })));
-    expect(checks[0]).toEqual({ name: 'force-boot-ran', ok: false, reason: 'rabbitmqctl force_boot failed', observation: runs });
+    expect(checks.find((c) => c.name === 'force-boot-ran')).toEqual({ name: 'force-boot-ran', ok: false, reason: 'rabbitmqctl force_boot failed', observation: runs });
   });
 
   it('fails force-load-consumed when the file is still there (never read at boot), naming its path', async () => {
@@ -123,8 +126,8 @@ describe.each([
       dataFileExists: (ordinal, name) => ordinal === 2 && name === 'force_load',
     });
     const checks = await make().evidence(fakeContext(cluster));
-    expect(checks[0]).toEqual({ name: 'force-boot-ran', ok: true });
-    expect(checks[1]).toEqual({ name: 'force-load-consumed', ok: false, reason: 'still present after boot (never read): /fake/volumes/rabbit-2@localhost/mnesia/force_load' });
+    expect(checks.find((c) => c.name === 'force-boot-ran')).toEqual({ name: 'force-boot-ran', ok: true });
+    expect(checks.find((c) => c.name === 'force-load-consumed')).toEqual({ name: 'force-load-consumed', ok: false, reason: 'still present after boot (never read): /fake/volumes/rabbit-2@localhost/mnesia/force_load' });
   });
 });
 
@@ -167,7 +170,7 @@ describe('force-boot-rendered', () => {
     await recovery.apply(ignoredContext);
     expect((await recovery.evidence(ignoredContext)).find((check) => check.name === 'force-boot-rendered')).toMatchObject({
       ok: false,
-      reason: expect.stringMatching(/does not run force_boot \(chart-values\): the value was ignored/),
+      reason: expect.stringMatching(/do not run force_boot \(chart-values\): the value was ignored/),
     });
   });
 });

@@ -1,3 +1,4 @@
+import { FORCE_BOOT_MARKER } from '../force-boot-command.js';
 import type { V1Pod } from '@kubernetes/client-node';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -45,8 +46,6 @@ export interface KindClusterOptions {
 
 const KIND_CAPABILITIES: ReadonlySet<Capability> = new Set(CAPABILITIES);
 
-/** Marker the container script prints around `rabbitmqctl force_boot`, so its outcome can be read from the log. */
-export const FORCE_BOOT_MARKER = /warren: force_boot exit code (\d+)/g;
 
 interface PodTrack {
   uid: string;

@@ -1,13 +1,12 @@
 import type { V1Container, V1StatefulSet } from '@kubernetes/client-node';
 import { waitFor } from '../../common/wait.js';
+import { FORCE_BOOT_ENV, forceBootIn as forceBootInCommand } from '../force-boot-command.js';
 import type { ClusterSpec, StartPolicy, UninstallTermination } from '../platform.js';
 import type { KubeObjects } from './kube-objects.js';
 import { containerScript, mnesiaDir, nodeName, podName, rabbitMqObjects } from './manifests.js';
 import { exposed, type Exposure } from './exposure.js';
 import type { Release, ReleaseTemplate } from './release.js';
 
-/** The env var our container script (like the Bitnami entrypoint) turns into `rabbitmqctl force_boot`. */
-export const FORCE_BOOT_ENV = 'RABBITMQ_FORCE_BOOT';
 
 /**
  * RabbitMQ from warren's own manifests (fixtures/kind/rabbitmq.yaml), applied through the Kubernetes API.
@@ -112,10 +111,8 @@ export function rabbitMqContainer(statefulSet: V1StatefulSet, name: string): V1C
 /** What the applied StatefulSet really does at start: the chart-style env, a force_boot in the command, or neither. */
 export function forceBootIn(statefulSet: V1StatefulSet, containerName: string): { chartValue: boolean; command: boolean } {
   const container = rabbitMqContainer(statefulSet, containerName);
-  const chartValue = (container.env ?? []).some((env) => env.name === FORCE_BOOT_ENV && env.value === 'yes');
-  // A line that starts with it: the script's env-guarded line (`if [ "$RABBITMQ_FORCE_BOOT" = yes ]…`) is not the edit.
-  const command = [...(container.command ?? []), ...(container.args ?? [])].some((part) => part.split('\n').some((line) => /^\s*rabbitmqctl\s+force_boot\b/.test(line)));
-  return { chartValue, command };
+  const env = Object.fromEntries((container.env ?? []).map((entry) => [entry.name, entry.value]));
+  return forceBootInCommand([...(container.command ?? []), ...(container.args ?? [])], env);
 }
 
 export { containerScript };

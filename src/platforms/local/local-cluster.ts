@@ -20,6 +20,7 @@ import {
   type TemplateChange,
   type UninstallTermination,
 } from '../platform.js';
+import { FORCE_BOOT_ENV, FORCE_BOOT_MARKER, forceBootEnvLine, forceBootIn, forceBootLine } from '../force-boot-command.js';
 import type { Epmd } from './epmd.js';
 import { RABBITMQ_BIN, rabbitmqConf, type NodeLayout } from './node-layout.js';
 import { Pod } from './pod.js';
@@ -58,7 +59,6 @@ export class LocalCluster implements StartedCluster {
   readonly #controller: StatefulSetController<Pod>;
   /** Every template this StatefulSet had; revision n is #templates[n - 1]. */
   readonly #templates: PodTemplate[] = [];
-  readonly #forceBootRuns: ForceBootRun[] = [];
   #tornDown: Promise<void> | undefined;
 
   constructor(private readonly options: LocalClusterOptions) {
@@ -173,9 +173,18 @@ export class LocalCluster implements StartedCluster {
     return this.#controller.revision;
   }
 
+  /**
+   * What the running pods really run, read from each container process (`/proc/<pid>/cmdline` and `environ`), not
+   * from the template warren stored: true only when every running pod runs it (false when no pod runs at all).
+   */
   async appliedForceBoot(): Promise<{ chartValue: boolean; command: boolean }> {
-    const { forceBoot, forceBootVia } = this.#template;
-    return { chartValue: forceBoot && forceBootVia === 'chart-values', command: forceBoot && forceBootVia !== 'chart-values' };
+    const running = this.nodes.map((node) => this.#controller.pod(node.ordinal)?.pid).filter((pid): pid is number => pid !== undefined);
+    const seen = await Promise.all(running.map((pid) => readProcess(pid).then((process) => (process ? forceBootIn(process.argv, process.env) : undefined))));
+    const pods = seen.filter((found): found is { chartValue: boolean; command: boolean } => found !== undefined);
+    return {
+      chartValue: pods.length > 0 && pods.every((pod) => pod.chartValue),
+      command: pods.length > 0 && pods.every((pod) => pod.command),
+    };
   }
 
   async uninstall(options: { volumes: 'keep' | 'delete'; termination: UninstallTermination }): Promise<void> {
@@ -203,8 +212,13 @@ export class LocalCluster implements StartedCluster {
     this.#controller.scale(this.spec.nodes);
   }
 
+  /** From each pod's container output (console.log, kept across restarts): the script prints how force_boot ended. */
   async forceBootRuns(): Promise<ForceBootRun[]> {
-    return [...this.#forceBootRuns];
+    const runs: ForceBootRun[] = [];
+    for (const node of this.nodes) {
+      for (const match of (await this.readLog(node.ordinal)).matchAll(FORCE_BOOT_MARKER)) runs.push({ ordinal: node.ordinal, exitCode: Number(match[1]), output: match[0] });
+    }
+    return runs;
   }
 
   async exec(ordinal: number, tool: CliTool, args: string[], options: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
@@ -313,17 +327,12 @@ export class LocalCluster implements StartedCluster {
     const pod: Pod = new Pod({
       layout,
       revision,
-      env: this.options.envs[ordinal]!,
+      // The chart's force boot is an env var the entrypoint line of the script acts on, as with Bitnami's.
+      env: template.forceBoot && template.forceBootVia === 'chart-values' ? { ...this.options.envs[ordinal]!, [FORCE_BOOT_ENV]: 'yes' } : this.options.envs[ordinal]!,
       log,
       probeReady: () => amqpProbe({ endpoint: node.amqp, credentials: template.credentials }),
-      preStart: async () => {
-        await writePodSecret(layout, rabbitmqConf(this.spec, layout, template.credentials), template.credentials.erlangCookie);
-        if (!template.forceBoot) return;
-        const result = await this.exec(ordinal, 'rabbitmqctl', ['force_boot']);
-        const output = `${result.stdout.trim()} ${result.stderr.trim()}`.trim();
-        this.#forceBootRuns.push({ ordinal, exitCode: result.exitCode, output });
-        log.info(`rabbitmqctl force_boot → exit ${result.exitCode}: ${output}`);
-      },
+      command: ['/bin/sh', '-c', containerScript(layout.nodeName, template.forceBoot && template.forceBootVia !== 'chart-values')],
+      preStart: () => writePodSecret(layout, rabbitmqConf(this.spec, layout, template.credentials), template.credentials.erlangCookie),
       onChange: () => {
         this.options.onPodChange?.(pod.status);
         this.#controller.reconcile();
@@ -331,6 +340,37 @@ export class LocalCluster implements StartedCluster {
       now: () => Date.now(),
     });
     return pod;
+  }
+}
+
+/**
+ * The container's `/bin/sh -c` script: the entrypoint's force boot line (acts on RABBITMQ_FORCE_BOOT=yes), the
+ * StatefulSet edit's line when `forceBootEdit`, then the server. The shell stays the process group leader (its
+ * command line is what the pod runs) and passes the kubelet's SIGTERM on to the server for a graceful stop.
+ */
+export function containerScript(nodeName: string, forceBootEdit: boolean): string {
+  const ctl = `${RABBITMQ_BIN}/rabbitmqctl -n ${nodeName}`;
+  return [
+    forceBootEnvLine(ctl),
+    ...(forceBootEdit ? [forceBootLine(ctl)] : []),
+    `server=; trap '[ -n "$server" ] && kill -TERM "$server" 2>/dev/null' TERM`,
+    `${RABBITMQ_BIN}/rabbitmq-server & server=$!`,
+    'wait "$server"; code=$?',
+    '# a SIGTERM interrupts wait: wait again until the server has stopped',
+    'while kill -0 "$server" 2>/dev/null; do wait "$server"; code=$?; done',
+    'exit "$code"',
+    '',
+  ].join('\n');
+}
+
+/** A process's argv and environment from /proc, or undefined once it is gone. */
+async function readProcess(pid: number): Promise<{ argv: string[]; env: Record<string, string> } | undefined> {
+  try {
+    const [cmdline, environ] = await Promise.all([readFile(`/proc/${pid}/cmdline`, 'utf8'), readFile(`/proc/${pid}/environ`, 'utf8')]);
+    const env = Object.fromEntries(environ.split('\0').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+    return { argv: cmdline.split('\0').filter(Boolean), env };
+  } catch {
+    return undefined;
   }
 }
 

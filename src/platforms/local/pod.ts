@@ -4,7 +4,7 @@ import { errorMessage } from '../../common/errors.js';
 import type { ProbeResult } from '../../broker/amqp-connection.js';
 import type { Logger } from '../../run/logger.js';
 import type { PodPhase, PodStatus } from '../platform.js';
-import { RABBITMQ_BIN, type NodeLayout } from './node-layout.js';
+import type { NodeLayout } from './node-layout.js';
 import { ProcessGroup, type ExitInfo } from './process-group.js';
 
 export interface PodOptions {
@@ -15,7 +15,9 @@ export interface PodOptions {
   revision: number;
   /** Readiness probe (like the chart's): 'ready' once the node serves AMQP with the pod's own credentials. */
   probeReady: () => Promise<ProbeResult>;
-  /** Runs before each start of the server, inside the "container" (the pod template's command). */
+  /** The container's command (argv), from the pod template: `/bin/sh -c <script>` that ends by starting the server. */
+  command: readonly [string, ...string[]];
+  /** Runs before each start of the container: what the kubelet mounts (the Secret's config and cookie). */
   preStart: () => Promise<void>;
   onChange: () => void;
   now: () => number;
@@ -61,6 +63,11 @@ export class Pod {
 
   get revision(): number {
     return this.options.revision;
+  }
+
+  /** The pid of the running container process (its process group leader), or undefined between starts. */
+  get pid(): number | undefined {
+    return this.#process?.running ? this.#process.pid : undefined;
   }
 
   /** Creates the pod: starts the supervision loop. */
@@ -111,9 +118,10 @@ export class Pod {
   async #runOnce(): Promise<{ exit: ExitInfo; wasReady: boolean }> {
     const { layout, env, log } = this.options;
     appendMarker(join(layout.logDir, 'console.log'), `--- warren: starting ${layout.nodeName} (restart ${this.#restarts}) ---`);
-    const process = ProcessGroup.spawn(join(RABBITMQ_BIN, 'rabbitmq-server'), [], env, join(layout.logDir, 'console.log'), layout.home);
+    const [file, ...args] = this.options.command;
+    const process = ProcessGroup.spawn(file, args, env, join(layout.logDir, 'console.log'), layout.home);
     this.#process = process;
-    log.info(`started rabbitmq-server (pid ${process.pid})`);
+    log.info(`started the container command (pid ${process.pid})`);
     let wasReady = false;
     const probing = (async () => {
       while (process.running) {
