@@ -51,7 +51,7 @@ describe('bad input', () => {
     expect(result.stdout).toMatch(/none\s+expected not-recovered/);
     expect(result.stdout).toMatch(/force-load-file\s+expected recovered, messages kept/);
     expect(result.stdout).toMatch(/mismatched-cookie --rollout rolling: /);
-    expect(result.stdout).toMatch(/chart-force-boot\s+expected not-recovered \(diagnosis split-cluster\)/);
+    expect(result.stdout).toMatch(/chart-force-boot\s+expected not-recovered \(split-cluster\)/);
   }, 20_000);
 });
 
