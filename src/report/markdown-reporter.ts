@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PutGetResult } from '../broker/workload.js';
 import type { ErrorRecord } from '../common/errors.js';
-import { expectationText, type MethodOutcome, type MethodReport, type RunOutcome, type RunReport } from '../run/journal.js';
+import { expectationText, type MessageCounts, type MethodOutcome, type MethodReport, type RunOutcome, type RunReport } from '../run/journal.js';
 
 const NONE = '—';
 
@@ -124,13 +124,18 @@ function methodSection(method: MethodReport): string[] {
   if (method.messages !== null) {
     const ledger = method.messages;
     out.push('### Message ledger', '');
-    out.push(
-      ...table(
-        ['Published', 'Confirmed', 'Recovered', 'Lost', 'Duplicated', 'Unexpected'],
-        [[ledger.published, ledger.confirmed, ledger.recovered, ledger.lost, ledger.duplicated, ledger.unexpected].map(String)],
-      ),
-      '',
-    );
+    const counts = (name: string, c: MessageCounts) => [name, ...[c.published, c.confirmed, c.recovered, c.lost, c.duplicated, c.unexpected].map(String)];
+    const byType = Object.entries(ledger.byQueueType ?? {}).filter(([, c]) => c.published > 0);
+    out.push(...table(['Queue type', 'Published', 'Confirmed', 'Recovered', 'Lost', 'Duplicated', 'Unexpected'], [...byType.map(([type, c]) => counts(type, c)), counts('all', ledger)]), '');
+  }
+
+  if (method.baseline !== null && method.baseline !== undefined) {
+    const { baseline } = method;
+    const quorum = baseline.queues.filter((queue) => queue.type === 'quorum');
+    out.push('### Baseline (steady state before the fault; every check compared with it)', '');
+    out.push(`- **Running nodes:** ${baseline.runningNodes.map(inline).join(', ')}`);
+    out.push(`- **Queues:** ${baseline.queues.length} (${quorum.map((queue) => `${inline(queue.name)}: ${queue.members.length} members`).join(', ') || 'no quorum queue'})`);
+    out.push(`- **Users:** ${baseline.users.map(inline).join(', ')}; **vhosts:** ${baseline.vhosts.map(inline).join(', ')}`, '');
   }
 
   if (method.pods.length > 0) {
@@ -177,9 +182,10 @@ function methodSection(method: MethodReport): string[] {
   return out;
 }
 
-/** Rows are nodes, columns queue types; a cell lists every queue of that type probed through that node. */
+/** Rows are nodes, columns queue type × read mode (basic.get, basic.consume); a cell lists every queue probed so. */
 function putGetTable(results: PutGetResult[]): string[] {
-  const types = [...new Set(results.map((result) => result.queueType))].sort();
+  const column = (result: PutGetResult) => `${result.queueType} ${result.mode}`;
+  const types = [...new Set(results.map(column))].sort();
   const nodes = new Map<number, { name: string; results: PutGetResult[] }>();
   for (const result of results) {
     const entry = nodes.get(result.ordinal) ?? { name: result.node, results: [] };
@@ -191,7 +197,7 @@ function putGetTable(results: PutGetResult[]): string[] {
     .map(([, node]) => [
       node.name,
       ...types.map((type) => {
-        const cell = node.results.filter((result) => result.queueType === type);
+        const cell = node.results.filter((result) => column(result) === type);
         if (cell.length === 0) return NONE;
         const named = cell.length > 1;
         return cell

@@ -132,10 +132,10 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain('## force-boot: ❌ not recovered');
     expect(markdown).toContain('### Failing checks\n\n- **put-get**: node 2: connection refused');
     expect(markdown).toContain('| cluster-formed | ✅ ok |  |');
-    expect(markdown).toContain('| Node | classic | quorum |');
+    expect(markdown).toContain('| Node | classic get | quorum get |');
     expect(markdown).toContain('| rabbit-0@localhost | ✅ 12 ms | ✅ 30 ms |');
     expect(markdown).toContain('| rabbit-1@localhost | ✅ 11 ms | ❌ timeout \\| no reply (3000 ms) |');
-    expect(markdown).toContain('| 200 | 198 | 190 | 8 | 1 | 0 |');
+    expect(markdown).toContain('| all | 200 | 198 | 190 | 8 | 1 | 0 |');
     expect(markdown).toContain('| timeout_waiting_for_tables | node waited for peers that never came | node log | rabbit-0@localhost | 3 | ``Error while waiting for Mnesia tables: {timeout_waiting_for_tables,[`x`\\|y]}`` |');
     expect(markdown).toContain('| 18.2 | put/get works on every node |');
     expect(markdown).toContain('```text\nBOOT FAILED\nTimeout contacting cluster nodes\n```');
