@@ -80,7 +80,7 @@ export class LocalCluster implements StartedCluster {
   /** Applies a template: the revision with the same content if there was one, else a new revision. */
   #applyTemplate(template: PodTemplate): number {
     const same = (t: PodTemplate) =>
-      t.forceBoot === template.forceBoot && t.credentials.password === template.credentials.password && t.credentials.erlangCookie === template.credentials.erlangCookie;
+      t.forceBoot === template.forceBoot && t.forceBootVia === template.forceBootVia && t.credentials.password === template.credentials.password && t.credentials.erlangCookie === template.credentials.erlangCookie;
     let index = this.#templates.findIndex(same);
     if (index < 0) index = this.#templates.push(template) - 1;
     this.#controller.setRevision(index + 1);
@@ -157,11 +157,10 @@ export class LocalCluster implements StartedCluster {
 
   async upgrade(change: TemplateChange): Promise<void> {
     if (change.credentials) this.options.redactor.add(change.credentials);
-    const template = {
-      credentials: change.credentials ?? this.#template.credentials,
-      forceBoot: change.forceBoot?.enabled ?? this.#template.forceBoot,
-      forceBootVia: change.forceBoot?.via ?? this.#template.forceBootVia,
-    };
+    const forceBoot = change.forceBoot?.enabled ?? this.#template.forceBoot;
+    // How force boot got in matters only while it is on: taking it out restores the earlier template (and revision).
+    const forceBootVia = forceBoot ? (change.forceBoot?.via ?? this.#template.forceBootVia) : undefined;
+    const template: PodTemplate = { credentials: change.credentials ?? this.#template.credentials, forceBoot, ...(forceBootVia ? { forceBootVia } : {}) };
     const what = [change.credentials ? 'new Secret' : '', change.forceBoot ? `force_boot ${change.forceBoot.enabled ? 'on' : 'off'} (${change.forceBoot.via})` : '']
       .filter(Boolean)
       .join(', ');

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { NoRecovery } from '../recoveries/no-recovery.js';
+import type { Fault } from '../faults/fault.js';
+import type { Expectation } from '../run/journal.js';
+import { defineScenario } from './scenario.js';
+
+const fault: Fault = { name: 'fake', description: 'fake', requires: [], inject: async () => ({ revert: async () => {}, [Symbol.asyncDispose]: async () => {} }) };
+
+describe('defineScenario', () => {
+  it('refuses a negative control that does not name the diagnosis that must explain the outage', () => {
+    const vague = { outcome: 'not-recovered', diagnoses: [] } as unknown as Expectation;
+    expect(() => defineScenario({ name: 'vague', description: '', fault, methods: [{ recovery: new NoRecovery(), expected: vague }] })).toThrow(
+      'scenario vague: method none expects not-recovered without naming the diagnosis that must explain it',
+    );
+    const old = { outcome: 'not-recovered' } as unknown as Expectation;
+    expect(() => defineScenario({ name: 'old', description: '', fault, methods: [{ recovery: new NoRecovery(), expected: old }] })).toThrow(/without naming the diagnosis/);
+  });
+
+  it('accepts a negative control with its diagnoses', () => {
+    const scenario = defineScenario({ name: 'named', description: '', fault, methods: [{ recovery: new NoRecovery(), expected: { outcome: 'not-recovered', diagnoses: ['ordered-ready-deadlock'] } }] });
+    expect(scenario.name).toBe('named');
+  });
+});
