@@ -22,7 +22,7 @@ describe.sequential('put/get probe: basic.get and basic.consume', () => {
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   });
 
-  it('passes both modes on a healthy quorum queue, and fails only basic.consume while another consumer holds the queue exclusively', async () => {
+  it('passes both modes on healthy classic and quorum queues, and fails only basic.consume while another consumer holds the queue exclusively', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'warren-test-report-'));
     dirs.push(dir);
     const redactor = new Redactor();
@@ -33,24 +33,26 @@ describe.sequential('put/get probe: basic.get and basic.consume', () => {
       { signal: new AbortController().signal, log: new FileLogger(join(dir, 'warren.log'), redactor), keep: false },
     );
     const node = cluster.nodes[0]!;
-    const quorum = probeQueues(1).find((queue) => queue.type === 'quorum')!;
-    await declareQueues(node, credentials, [quorum]);
+    const [classic, quorum] = [probeQueues(1).find((queue) => queue.type === 'classic')!, probeQueues(1).find((queue) => queue.type === 'quorum')!];
+    await declareQueues(node, credentials, [classic, quorum]);
 
-    const healthy = await putGet(node, credentials, quorum, 'probe:healthy');
-    expect(healthy.map((result) => [result.mode, result.ok])).toEqual([
-      ['get', true],
-      ['consume', true],
-    ]);
+    for (const queue of [classic, quorum]) {
+      const healthy = await putGet(node, credentials, queue, `probe:healthy:${queue.type}`);
+      expect(healthy.map((result) => [result.mode, result.ok])).toEqual([
+        ['get', true],
+        ['consume', true],
+      ]);
+    }
 
     await using holder = await AmqpConnection.open({ endpoint: node.amqp, credentials });
     const channel = await holder.confirmChannel();
     await channel.prefetch(1);
     // Holds one message unacked (a filler published first), so later probes stay ready for basic.get; nobody else
     // may consume.
-    channel.sendToQueue(quorum.name, Buffer.from('filler'), { persistent: true });
+    channel.sendToQueue(classic.name, Buffer.from('filler'), { persistent: true });
     await channel.waitForConfirms();
-    await channel.consume(quorum.name, () => {}, { exclusive: true, noAck: false });
-    const held = await putGet(node, credentials, quorum, 'probe:held');
+    await channel.consume(classic.name, () => {}, { exclusive: true, noAck: false });
+    const held = await putGet(node, credentials, classic, 'probe:held');
     expect(held.find((result) => result.mode === 'get')?.ok).toBe(true);
     const consume = held.find((result) => result.mode === 'consume');
     expect(consume?.ok).toBe(false);
