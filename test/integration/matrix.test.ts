@@ -55,12 +55,14 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
     const none = method(slug, 'none');
     expect(none).toMatchObject({ outcome: 'not-recovered', passed: true, timeToRecoverMs: null });
     expect(none.reason).toMatch(/deadlock under OrderedReady/);
-    expect(none.diagnoses.map((d) => d.signature)).toContain('timeout-waiting-for-tables');
+    expect(none.diagnoses.map((d) => d.signature)).toEqual(expect.arrayContaining(['ordered-ready-deadlock', 'timeout-waiting-for-tables']));
     for (const name of ['chart-force-boot', 'statefulset-force-boot', 'force-load-file', 'parallel-restart']) {
       const m = method(slug, name);
       expect(m, name).toMatchObject({ outcome: 'recovered', passed: true });
       expect(m.timeToRecoverMs, name).toBeGreaterThan(0);
-      expect(m.putGet.filter((p) => p.ok).map((p) => `${p.node}:${p.queueType}`).sort(), name).toEqual(NODES.flatMap((n) => [`${n}:classic`, `${n}:quorum`]));
+      // Every node, both queue types, read back both ways (basic.get and basic.consume).
+      const probes = NODES.flatMap((n) => ['classic', 'quorum'].flatMap((type) => ['consume', 'get'].map((mode) => `${n}:${type}:${mode}`)));
+      expect(m.putGet.filter((p) => p.ok).map((p) => `${p.node}:${p.queueType}:${p.mode}`).sort(), name).toEqual(probes);
       expect(m.messages, name).toMatchObject({ confirmed: CONFIRMED, recovered: CONFIRMED, lost: 0, duplicated: 0 });
       expect(m.checks.every((check) => check.ok), `${name}: ${JSON.stringify(m.checks)}`).toBe(true);
     }
