@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { harnessBreaks, neverComesBack, slowFault } from '../../fixtures/scenarios/verdict-controls.js';
+import { harnessBreaks, losesAQueue, neverComesBack, slowFault } from '../../fixtures/scenarios/verdict-controls.js';
 import { runCli } from '../../src/cli/cli.js';
 import type { RunReport } from '../../src/run/journal.js';
 import type { Scenario } from '../../src/scenarios/scenario.js';
@@ -54,5 +54,13 @@ describe.sequential('verdicts: findings vs harness failures', () => {
     // Time to recover still counts from the start of the fault.
     expect(method!.timeToRecoverMs).toBeGreaterThanOrEqual(12_000);
     expect(code).toBe(0);
+  });
+
+  it('a queue of the baseline that is gone after the method fails the definitions check (not-recovered, exit 1)', async () => {
+    const { code, report } = await run(losesAQueue);
+    const [method] = report.methods;
+    expect(method).toMatchObject({ outcome: 'not-recovered', passed: false });
+    expect(method!.checks.find((check) => check.name === 'definitions')).toMatchObject({ ok: false, reason: expect.stringContaining('queues missing: warren.ledger.classic.1 (classic)') });
+    expect(code).toBe(1);
   });
 });
