@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what warren needs on a Debian host, idempotently (seconds when everything is there):
 #   - Debian's rabbitmq-server (and Erlang) from apt, without leaving the package's own node running;
-#   - the npm dependencies.
+#   - the npm dependencies, and the built library entry (dist/) that package.json exports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,7 +33,10 @@ elif pgrep -u rabbitmq -f beam.smp >/dev/null 2>&1; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: installing npm dependencies…"
-  npm ci --no-audit --no-fund --loglevel=error
+  echo "setup: installing npm dependencies (and building the library entry, ~10 s)…"
+  npm ci --no-audit --no-fund --loglevel=error   # its prepare script runs npm run build
+elif [ ! -f dist/src/index.js ]; then
+  echo "setup: building the library entry (dist/, ~10 s)…"
+  npm run build --silent
 fi
 echo "setup: ready ($(dpkg-query -W -f='rabbitmq-server ${Version}' rabbitmq-server 2>/dev/null || echo rabbitmq-server), node $(node --version))"
