@@ -33,9 +33,11 @@ elif pgrep -u rabbitmq -f beam.smp >/dev/null 2>&1; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: installing npm dependencies (and building the library entry, ~10 s)…"
-  npm ci --no-audit --no-fund --loglevel=error   # its prepare script runs npm run build
-elif [ ! -f dist/src/index.js ]; then
+  echo "setup: installing npm dependencies…"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+# The library entry package.json exports (npm pack builds it too, through prepack); the CLI runs from src/.
+if [ ! -f dist/src/index.js ]; then
   echo "setup: building the library entry (dist/, ~10 s)…"
   npm run build --silent
 fi

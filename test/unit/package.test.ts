@@ -15,7 +15,7 @@ interface Manifest {
 const manifest = JSON.parse(await readFile('package.json', 'utf8')) as Manifest;
 
 let packedFiles: Promise<string[]> | undefined;
-/** The files `npm pack` would put in the tarball (without running prepare: no build here). */
+/** The files `npm pack` would put in the tarball (without running prepack: no build here). */
 function packed(): Promise<string[]> {
   packedFiles ??= execa('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { timeout: 30_000 }).then((result) =>
     (JSON.parse(result.stdout) as { files: { path: string }[] }[])[0]!.files.map((file) => file.path),
@@ -27,7 +27,7 @@ function packed(): Promise<string[]> {
 describe('the package', () => {
   it('the exports entry is built and imports by the package name with the same names as src/index.ts', async () => {
     const entry = manifest.exports['.'];
-    await expect(access(entry.default), `${entry.default} is missing: run npm run build (npm ci runs it, as prepare)`).resolves.toBeUndefined();
+    await expect(access(entry.default), `${entry.default} is missing: run npm run build (scripts/setup.sh does when it is missing)`).resolves.toBeUndefined();
     await expect(access(entry.types), `${entry.types} is missing: run npm run build`).resolves.toBeUndefined();
     // A child Node resolves `warren` through package.json's exports, as a dependent project would (self-reference).
     const child = await execa(
@@ -40,7 +40,7 @@ describe('the package', () => {
     // The same names as the source: a stale build (older than src/index.ts) fails here.
     expect(built).toEqual(Object.keys(api).sort());
     for (const name of ['runCli', 'runScenario', 'defineScenario', 'SCENARIOS', 'runCheck', 'UsageError', 'HarnessError']) expect(built).toContain(name);
-    expect(manifest.scripts.prepare).toBe('npm run build');
+    expect(manifest.scripts.prepack).toBe('npm run build'); // so a packed or git-installed warren has it
   }, 40_000);
 
   it('the public API is what src/index.ts promises: the built-in registry, the CLI entry, the error classes', () => {
