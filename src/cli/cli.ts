@@ -18,7 +18,7 @@ import { defineCleanupCommand, type CleanupArgs } from './cleanup-args.js';
 import { cliCommand, usageErrorFrom } from './cli-command.js';
 import { EXIT, exitCodeForOutcome } from './exit-codes.js';
 import { ProgressPrinter } from './progress-printer.js';
-import { prepareReportDirectory, type ReportDirectory } from './report-directory.js';
+import { prepareReportDirectory } from './report-directory.js';
 import { defineScenarioCommand, type ScenarioArgs, type ScenarioRun } from './scenario-args.js';
 import { scenarioLabel, withVariants, type Scenario } from '../scenarios/scenario.js';
 import type { Platform } from '../platforms/platform.js';
@@ -72,9 +72,10 @@ function cliProgram(scenarios: ReadonlyMap<string, Scenario>, done: (exitCode: n
   return program;
 }
 
-async function scenarioCommand(args: ScenarioArgs): Promise<number> {
+async function scenarioCommand(parsed: ScenarioArgs): Promise<number> {
   // Part of validating the input: a report directory that cannot be made is a usage error, before anything starts.
-  const reportDir = await prepareReportDirectory(args.reportDir ?? defaultReportDir(args));
+  const reportDir = await prepareReportDirectory(parsed.reportDir ?? defaultReportDir(parsed));
+  const args = { ...parsed, reportDir: reportDir.path };
   const redactor = new Redactor();
   const runId = newRunId();
   const platform = createPlatform(args.platform, { redactor, runId, kind: args.kind });
@@ -102,7 +103,7 @@ async function scenarioCommand(args: ScenarioArgs): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     const env = { platform, signal: controller.signal, redactor };
-    return args.all ? await runMatrix(args, env, reportDir) : await runAndReport(args, env, runId, reportDir);
+    return args.all ? await runMatrix(args, env) : await runAndReport(args, env, runId);
   } finally {
     await platform.close?.().catch((error) => process.stderr.write(`warren: closing the ${platform.name} platform: ${errorMessage(error)}\n`));
     process.off('SIGINT', onSignal);
@@ -117,15 +118,18 @@ interface RunEnvironment {
   redactor: Redactor;
 }
 
+/** The arguments once the report directory exists: `reportDir` is its absolute path. */
+type PreparedArgs = ScenarioArgs & { reportDir: string };
+
 /** `reports/<stamp>-<name>`, or `reports/<stamp>-all` for the matrix. */
 function defaultReportDir(args: ScenarioArgs): string {
   return join('reports', `${timestamp()}-${args.all ? 'all' : args.runs[0]!.scenario.name}`);
 }
 
-/** A named scenario: reports in --report-dir or reports/<stamp>-<name>. */
-async function runAndReport(args: ScenarioArgs, env: RunEnvironment, runId: string, reportDir: ReportDirectory): Promise<number> {
+/** A named scenario, with its reports in the prepared directory (`args.reportDir`). */
+async function runAndReport(args: PreparedArgs, env: RunEnvironment, runId: string): Promise<number> {
   const run = args.runs[0]!; // a named scenario is exactly one run
-  const report = await runOne(args, run, env, { runId, reportDir: reportDir.path });
+  const report = await runOne(args, run, env, { runId, reportDir: args.reportDir });
   return exitCodeForOutcome(report.outcome);
 }
 
@@ -133,8 +137,8 @@ async function runAndReport(args: ScenarioArgs, env: RunEnvironment, runId: stri
  * `all`: every scenario and variant one after another (they share the machine's cores), each with its usual
  * reports in <base>/<slug>, then matrix.md and matrix.json in <base>. After Ctrl-C no further scenario starts.
  */
-async function runMatrix(args: ScenarioArgs, env: RunEnvironment, reportDir: ReportDirectory): Promise<number> {
-  const baseDir = reportDir.path;
+async function runMatrix(args: PreparedArgs, env: RunEnvironment): Promise<number> {
+  const baseDir = args.reportDir;
   console.log(`matrix: ${args.runs.length} scenarios (${args.runs.map((run) => scenarioLabel(run.scenario)).join(', ')}); reports in ${baseDir}`);
   const finished: MatrixRun[] = [];
   for (const run of args.runs) {

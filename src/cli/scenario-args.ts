@@ -13,6 +13,7 @@ export interface ScenarioRun {
   methods: string[];
 }
 
+/** A validated `scenario` command line: what to run and with which settings (units in the names). */
 export interface ScenarioArgs {
   /** What to run, one after another: one entry for a named scenario, the whole matrix for `all`. */
   runs: ScenarioRun[];
