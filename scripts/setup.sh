@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what warren needs on a Debian host, idempotently (seconds when everything is there):
 #   - Debian's rabbitmq-server (and Erlang) from apt, without leaving the package's own node running;
-#   - the npm dependencies.
+#   - the npm dependencies, and the built library entry (dist/) that package.json exports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,5 +35,10 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies…"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+# The library entry package.json exports (npm pack builds it too, through prepack); the CLI runs from src/.
+if [ ! -f dist/src/index.js ]; then
+  echo "setup: building the library entry (dist/, ~10 s)…"
+  npm run build --silent
 fi
 echo "setup: ready ($(dpkg-query -W -f='rabbitmq-server ${Version}' rabbitmq-server 2>/dev/null || echo rabbitmq-server), node $(node --version))"

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { CommanderError, type Command } from 'commander';
 import { errorMessage, toErrorRecord, UsageError } from '../common/errors.js';
 import { Redactor } from '../common/secrets.js';
 import { execaRunner } from '../platforms/kind/command-runner.js';
@@ -13,48 +14,75 @@ import { writeReports } from '../report/reporters.js';
 import { RunEvents } from '../run/events.js';
 import { runScenario, WARREN_VERSION } from '../run/runner.js';
 import { SCENARIOS } from '../scenarios/registry.js';
+import { defineCleanupCommand, type CleanupArgs } from './cleanup-args.js';
+import { cliCommand, usageErrorFrom } from './cli-command.js';
+import { EXIT, exitCodeForOutcome } from './exit-codes.js';
 import { ProgressPrinter } from './progress-printer.js';
-import { parseScenarioArgs, type ScenarioArgs, type ScenarioRun } from './scenario-args.js';
+import { prepareReportDirectory } from './report-directory.js';
+import { defineScenarioCommand, type ScenarioArgs, type ScenarioRun } from './scenario-args.js';
 import { scenarioLabel, withVariants, type Scenario } from '../scenarios/scenario.js';
 import type { Platform } from '../platforms/platform.js';
-import { expectationText, type RunOutcome, type RunReport } from '../run/journal.js';
+import { expectationText, type RunReport } from '../run/journal.js';
 
-/** Exit codes (design §4): CI tells a finding in RabbitMQ apart from a broken harness. */
-export const EXIT = { passed: 0, finding: 1, usage: 2, harness: 3, interrupted: 130 } as const;
+export { EXIT, exitCodeForOutcome } from './exit-codes.js';
 
-const COMMANDS = 'scenario <name>|all, list, cleanup [--platform local|kind] [--run ID | --all]';
-
-/** The whole CLI as a function (tests call it with their own scenario registry); resolves with the exit code. */
+/**
+ * The whole CLI as a function: `warren scenario|list|cleanup …`, with `--help` and `--version` on every command.
+ * Bad input of any kind is one line on stderr and exit 2, before anything is started.
+ *
+ * @param argv the words after the program, e.g. `['scenario', 'full-shutdown', '--nodes', '3']`.
+ * @param scenarios the registry `scenario` and `list` draw from (default: the built-in scenarios); tests pass their own.
+ * @returns the exit code ({@link EXIT}): 0 passed (or help, version, list, cleanup done), 1 a finding, 2 bad usage,
+ *   3 the environment or warren failed, 130 interrupted. Never rejects and never calls `process.exit`.
+ */
 export async function runCli(argv: string[], scenarios: ReadonlyMap<string, Scenario> = SCENARIOS): Promise<number> {
+  let exitCode: number = EXIT.passed;
+  const program = cliProgram(scenarios, (code) => {
+    exitCode = code;
+  });
   try {
-    return await dispatch(argv, scenarios);
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
   } catch (error) {
+    const reported = error instanceof CommanderError ? usageErrorFrom(error) : error;
+    if (reported === undefined) return EXIT.passed; // --help or --version was printed
     // One line, never a stack trace; the debug log and report.json keep the details.
-    process.stderr.write(`warren: ${errorMessage(error)}\n`);
-    return exitCodeFor(error);
+    process.stderr.write(`warren: ${oneLine(errorMessage(reported))}\n`);
+    return exitCodeFor(reported);
   }
 }
 
-async function dispatch(argv: string[], scenarios: ReadonlyMap<string, Scenario>): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'scenario':
-      return scenarioCommand(rest, scenarios);
-    case 'list':
-      return listCommand(scenarios);
-    case 'cleanup':
-      return cleanupCommand(rest);
-    default:
-      throw new UsageError(`unknown command "${command ?? ''}"; valid: ${COMMANDS}`);
-  }
+/** The commands; each action hands its exit code to `done`. */
+function cliProgram(scenarios: ReadonlyMap<string, Scenario>, done: (exitCode: number) => void): Command {
+  const program = cliCommand('warren', {
+    summary:
+      'Chaos and resilience drills for RabbitMQ clusters: inject a real outage, apply one recovery method from a runbook, ' +
+      'prove put/get through every node and account for every message.',
+    examples: ['npm run scenario full-shutdown', 'npm run scenario -- --help', 'npm run warren -- list', 'npx warren cleanup --all'],
+  });
+  program.addCommand(defineScenarioCommand(scenarios, async (args) => done(await scenarioCommand(args))));
+  program.addCommand(
+    cliCommand('list', {
+      summary: 'list the scenarios, their methods and what each is expected to do',
+      description: 'List every scenario and variant with its fault, its methods and what each method is expected to do.',
+      examples: ['npm run warren -- list'],
+    }).action(() => done(listCommand(scenarios))),
+  );
+  program.addCommand(defineCleanupCommand(async (args) => done(await cleanupCommand(args))));
+  return program;
 }
 
-async function scenarioCommand(argv: string[], scenarios: ReadonlyMap<string, Scenario>): Promise<number> {
-  const args = parseScenarioArgs(argv, scenarios);
+async function scenarioCommand(parsed: ScenarioArgs): Promise<number> {
+  // Part of validating the input: a report directory that cannot be made is a usage error, before anything starts.
+  const reportDir = await prepareReportDirectory(parsed.reportDir ?? defaultReportDir(parsed));
+  const args = { ...parsed, reportDir: reportDir.path };
   const redactor = new Redactor();
   const runId = newRunId();
   const platform = createPlatform(args.platform, { redactor, runId, kind: args.kind });
-  await platform.preflight();
+  await platform.preflight().catch(async (error: unknown) => {
+    await reportDir.discard(); // nothing ran: leave no empty report directory behind
+    throw error;
+  });
 
   const controller = new AbortController();
   setMaxListeners(1_000, controller.signal);
@@ -90,11 +118,18 @@ interface RunEnvironment {
   redactor: Redactor;
 }
 
-/** A named scenario: reports in --report-dir or reports/<stamp>-<name>. */
-async function runAndReport(args: ScenarioArgs, env: RunEnvironment, runId: string): Promise<number> {
+/** The arguments once the report directory exists: `reportDir` is its absolute path. */
+type PreparedArgs = ScenarioArgs & { reportDir: string };
+
+/** `reports/<stamp>-<name>`, or `reports/<stamp>-all` for the matrix. */
+function defaultReportDir(args: ScenarioArgs): string {
+  return join('reports', `${timestamp()}-${args.all ? 'all' : args.runs[0]!.scenario.name}`);
+}
+
+/** A named scenario, with its reports in the prepared directory (`args.reportDir`). */
+async function runAndReport(args: PreparedArgs, env: RunEnvironment, runId: string): Promise<number> {
   const run = args.runs[0]!; // a named scenario is exactly one run
-  const reportDir = resolve(args.reportDir ?? join('reports', `${timestamp()}-${run.scenario.name}`));
-  const report = await runOne(args, run, env, { runId, reportDir });
+  const report = await runOne(args, run, env, { runId, reportDir: args.reportDir });
   return exitCodeForOutcome(report.outcome);
 }
 
@@ -102,8 +137,8 @@ async function runAndReport(args: ScenarioArgs, env: RunEnvironment, runId: stri
  * `all`: every scenario and variant one after another (they share the machine's cores), each with its usual
  * reports in <base>/<slug>, then matrix.md and matrix.json in <base>. After Ctrl-C no further scenario starts.
  */
-async function runMatrix(args: ScenarioArgs, env: RunEnvironment): Promise<number> {
-  const baseDir = resolve(args.reportDir ?? join('reports', `${timestamp()}-all`));
+async function runMatrix(args: PreparedArgs, env: RunEnvironment): Promise<number> {
+  const baseDir = args.reportDir;
   console.log(`matrix: ${args.runs.length} scenarios (${args.runs.map((run) => scenarioLabel(run.scenario)).join(', ')}); reports in ${baseDir}`);
   const finished: MatrixRun[] = [];
   for (const run of args.runs) {
@@ -189,19 +224,6 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
 }
 
-export function exitCodeForOutcome(outcome: RunOutcome): number {
-  switch (outcome) {
-    case 'passed':
-      return EXIT.passed;
-    case 'deviated':
-      return EXIT.finding;
-    case 'interrupted':
-      return EXIT.interrupted;
-    case 'error':
-      return EXIT.harness;
-  }
-}
-
 /** Every scenario and variant with its fault and each method's expectation, then how to run them. */
 function listCommand(scenarios: ReadonlyMap<string, Scenario>): number {
   const all = [...scenarios.values()].flatMap(withVariants);
@@ -218,25 +240,14 @@ function listCommand(scenarios: ReadonlyMap<string, Scenario>): number {
 }
 
 
-async function cleanupCommand(argv: string[]): Promise<number> {
-  const usage = 'usage: npm run warren -- cleanup [--platform local|kind] --run <run id> | --all';
-  let platform = 'local';
-  let rest = argv;
-  if (argv[0] === '--platform') {
-    platform = argv[1] ?? '';
-    rest = argv.slice(2);
-  }
-  const [flag, value] = rest;
-  let target: string;
-  if (flag === '--all' && value === undefined) target = 'all';
-  else if (flag === '--run' && value && /^[\w-]+$/.test(value)) target = value;
-  else throw new UsageError(usage);
-  if (platform === 'kind') {
+/** Sweeps one run's leftovers, or every run's, on the local host or in kind. */
+async function cleanupCommand(args: CleanupArgs): Promise<number> {
+  const target = args.all ? 'all' : args.run!;
+  if (args.platform === 'kind') {
     const deleted = await sweepKindClusters(new KindCli(execaRunner), target);
     console.log(`deleted ${deleted.length} kind cluster(s)${deleted.length > 0 ? `: ${deleted.join(', ')}` : ''}`);
     return EXIT.passed;
   }
-  if (platform !== 'local') throw new UsageError(usage);
   const swept = await sweepLeftovers(target);
   console.log(`killed ${swept.processes.length} process(es), removed ${swept.directories.length} run director${swept.directories.length === 1 ? 'y' : 'ies'}`);
   return EXIT.passed;
@@ -244,5 +255,10 @@ async function cleanupCommand(argv: string[]): Promise<number> {
 
 function exitCodeFor(error: unknown): number {
   return error instanceof UsageError ? EXIT.usage : EXIT.harness;
+}
+
+/** A message on one line, whatever a path or commander put in it. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
 }
 

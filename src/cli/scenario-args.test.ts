@@ -85,8 +85,8 @@ describe('parseScenarioArgs', () => {
   });
 
   it('asks for exactly one scenario', () => {
-    expect(usageError([]).message).toContain('name one scenario (full-shutdown, delete-all-pods, mismatched-cookie) or all');
-    expect(usageError(['full-shutdown', 'full-shutdown']).message).toContain('name one scenario');
+    expect(usageError([]).message).toBe('name one scenario (full-shutdown, delete-all-pods, mismatched-cookie) or all');
+    expect(usageError(['full-shutdown', 'full-shutdown']).message).toContain('too many arguments');
   });
 
   it('rejects an unknown method and lists the valid methods', () => {
@@ -96,30 +96,70 @@ describe('parseScenarioArgs', () => {
   });
 
   it('rejects an empty method list', () => {
-    expect(usageError(['full-shutdown', '--methods', ' , ']).message).toContain('valid: none, chart-force-boot');
+    expect(usageError(['full-shutdown', '--methods', ' , ']).message).toBe(`--methods names no method; valid for full-shutdown: ${ALL_METHODS.join(', ')}`);
+    expect(usageError(['full-shutdown', '--methods=']).message).toContain('--methods names no method');
   });
 
-  it.each([['0'], ['10'], ['2.5'], ['three'], ['']])('rejects --nodes %s', (nodes) => {
-    expect(usageError(['full-shutdown', '--nodes', nodes]).message).toBe(`--nodes must be a whole number from 1 to 9, got "${nodes}"`);
+  it('rejects a method listed twice: it would be drilled twice', () => {
+    expect(usageError(['full-shutdown', '--methods', 'none,none']).message).toBe('--methods lists "none" more than once');
+    expect(usageError(['full-shutdown', '--methods', 'none, force-load-file,none']).message).toBe('--methods lists "none" more than once');
+    expect(usageError(['all', '--methods', 'none,none']).message).toBe('--methods lists "none" more than once');
   });
 
-  it('rejects a negative --nodes, given either way', () => {
-    expect(usageError(['full-shutdown', '--nodes=-1']).message).toBe('--nodes must be a whole number from 1 to 9, got "-1"');
-    expect(usageError(['full-shutdown', '--nodes', '-1']).message).toContain("'--nodes'");
+  it.each([['10'], ['2.5'], ['three'], ['']])('rejects --nodes %s', (nodes) => {
+    expect(usageError(['full-shutdown', '--nodes', nodes]).message).toBe(`--nodes must be a whole number from 2 to 9, got "${nodes}"`);
   });
 
-  it('rejects an unknown flag', () => {
-    const error = usageError(['full-shutdown', '--bogus']);
-    expect(error.message).toContain("'--bogus'");
-    expect(error.message).toContain('usage: npm run scenario');
+  it.each([['0'], ['1'], ['-1']])('rejects --nodes %s and says why the minimum is 2', (nodes) => {
+    expect(usageError(['full-shutdown', '--nodes', nodes]).message).toMatch(
+      new RegExp(`^--nodes must be a whole number from 2 to 9, got "${nodes}": every fault warren drills is about peers .* one node has none$`),
+    );
+  });
+
+  it('accepts 2 nodes, as the field notes ran', () => {
+    expect(parseScenarioArgs(['full-shutdown', '--nodes', '2'], SCENARIOS).nodes).toBe(2);
+  });
+
+  it.each([
+    ['--messages', '-1', 'from 1 to 100000'],
+    ['--messages', 'lots', 'from 1 to 100000'],
+    ['--recovery-timeout', '-5', 'from 10 to 3600'],
+    ['--table-wait-timeout', '-100', 'from 1000 to 300000'],
+    ['--table-wait-retries', '-2', 'from 1 to 100'],
+  ])('rejects %s %s with its range, negative or not', (flag, value, range) => {
+    expect(usageError(['full-shutdown', flag, value]).message).toBe(`${flag} must be a whole number ${range}, got "${value}"`);
+    expect(usageError(['full-shutdown', `${flag}=${value}`]).message).toBe(`${flag} must be a whole number ${range}, got "${value}"`);
+  });
+
+  it('rejects an unknown flag, suggesting a near one', () => {
+    expect(usageError(['full-shutdown', '--bogus']).message).toBe("unknown option '--bogus'; --help lists the options");
+    expect(usageError(['full-shutdown', '--methds', 'none']).message).toContain('(Did you mean --methods?)');
+  });
+
+  it('rejects an option given twice instead of keeping the last', () => {
+    expect(usageError(['full-shutdown', '--nodes', '3', '--nodes=5']).message).toBe('--nodes is given more than once');
+  });
+
+  it('rejects an option as the value of another', () => {
+    expect(usageError(['full-shutdown', '--report-dir', '--keep']).message).toBe('--report-dir needs a value, got the option "--keep"');
   });
 
   it('rejects an unknown platform', () => {
-    expect(usageError(['full-shutdown', '--platform', 'bogus']).message).toBe('unknown platform "bogus"; valid: local, docker, kind');
+    expect(usageError(['full-shutdown', '--platform', 'bogus']).message).toContain('Allowed choices are local, docker, kind');
   });
 
   it('rejects an unknown start policy', () => {
-    expect(usageError(['full-shutdown', '--start-policy', 'Ordered']).message).toContain('valid: OrderedReady, Parallel');
+    expect(usageError(['full-shutdown', '--start-policy', 'Ordered']).message).toContain('Allowed choices are OrderedReady, Parallel');
+  });
+
+  it('rejects kind-only options on another platform, naming them', () => {
+    expect(usageError(['full-shutdown', '--installer', 'helm']).message).toBe('--installer applies to --platform kind only');
+    expect(usageError(['full-shutdown', '--image', 'rabbitmq:4', '--reuse-cluster']).message).toBe('--image, --reuse-cluster apply to --platform kind only');
+  });
+
+  it('reads the kind options with --platform kind', () => {
+    const args = parseScenarioArgs(['full-shutdown', '--platform', 'kind', '--installer', 'helm', '--image', 'rabbitmq:4.1.4-management', '--chart-version', '16.0.0'], SCENARIOS);
+    expect(args.kind).toEqual({ installer: 'helm', image: 'rabbitmq:4.1.4-management', chartVersion: '16.0.0' });
   });
 
   it('rejects a table-wait timeout below one second', () => {
@@ -157,7 +197,7 @@ describe('parseScenarioArgs all', () => {
   it('rejects a method no scenario has and lists every valid method', () => {
     const error = usageError(['all', '--methods', 'none,reboot']);
     expect(error.message).toBe(`unknown method "reboot" for all; valid: ${[...ALL_METHODS, 'restore-credentials'].join(', ')}`);
-    expect(usageError(['all', '--methods', ' , ']).message).toContain('for all; valid: none,');
+    expect(usageError(['all', '--methods', ' , ']).message).toContain('valid for all: none,');
   });
 
   it('rejects --rollout: all runs every rollout', () => {

@@ -1,10 +1,11 @@
-import { parseArgs } from 'node:util';
+import { CommanderError, Option, type Command } from 'commander';
 import { UsageError } from '../common/errors.js';
 import type { PlatformName, StartPolicy } from '../platforms/platform.js';
 import type { Rollout } from '../faults/mismatched-cookie-fault.js';
 import { assertContextAllowed } from '../platforms/kind/context-guard.js';
-import type { KindOptions } from '../platforms/kind/kind-platform.js';
+import { DEFAULT_KIND_OPTIONS, type KindOptions } from '../platforms/kind/kind-platform.js';
 import { withVariants, type Scenario } from '../scenarios/scenario.js';
+import { cliCommand, guardOptionValues, usageErrorFrom } from './cli-command.js';
 
 /** One scenario (or variant) to run, with the methods to drill, in the order given. */
 export interface ScenarioRun {
@@ -12,14 +13,17 @@ export interface ScenarioRun {
   methods: string[];
 }
 
+/** A validated `scenario` command line: what to run and with which settings (units in the names). */
 export interface ScenarioArgs {
   /** What to run, one after another: one entry for a named scenario, the whole matrix for `all`. */
   runs: ScenarioRun[];
   /** True for `all`: reports go under one matrix directory, with matrix.md and matrix.json. */
   all: boolean;
   platform: PlatformName;
+  /** Pods per cluster, 2 to 9. */
   nodes: number;
   startPolicy: StartPolicy;
+  /** `--report-dir` as given (not yet checked on disk: see prepareReportDirectory), or undefined for the default. */
   reportDir: string | undefined;
   keep: boolean;
   messagesPerQueue: number;
@@ -29,8 +33,37 @@ export interface ScenarioArgs {
   kind: Partial<KindOptions>;
 }
 
+/** The option values as commander leaves them: strings from the command line, or the declared defaults. */
+interface ScenarioOptionValues {
+  platform: PlatformName;
+  methods?: string;
+  nodes: string | number;
+  startPolicy: StartPolicy;
+  reportDir?: string;
+  keep: boolean;
+  messages: string | number;
+  recoveryTimeout: string | number;
+  tableWaitTimeout: string | number;
+  tableWaitRetries: string | number;
+  rollout?: string;
+  installer?: KindOptions['installer'];
+  image?: string;
+  reuseCluster?: boolean;
+  context?: string;
+  allowContext?: string;
+  chartVersion?: string;
+}
+
 const INSTALLERS: readonly KindOptions['installer'][] = ['manifests', 'helm'];
-const KIND_FLAGS = ['installer', 'image', 'reuse-cluster', 'context', 'allow-context', 'chart-version'] as const;
+/** The kind-only options: flag, and the key commander stores its value under. */
+const KIND_FLAGS = [
+  ['--installer', 'installer'],
+  ['--image', 'image'],
+  ['--reuse-cluster', 'reuseCluster'],
+  ['--context', 'context'],
+  ['--allow-context', 'allowContext'],
+  ['--chart-version', 'chartVersion'],
+] as const;
 
 const PLATFORMS: readonly PlatformName[] = ['local', 'docker', 'kind'];
 const POLICIES: readonly StartPolicy[] = ['OrderedReady', 'Parallel'];
@@ -38,95 +71,132 @@ const POLICIES: readonly StartPolicy[] = ['OrderedReady', 'Parallel'];
 /** The positional that runs every scenario and variant; checked before the registry, so no scenario can shadow it. */
 export const ALL = 'all';
 
-export const SCENARIO_USAGE =
-  'usage: npm run scenario <name>|all -- [--platform local|docker|kind] [--methods a,b] [--nodes N] [--start-policy OrderedReady|Parallel] ' +
-  '[--report-dir DIR] [--keep] [--messages N] [--recovery-timeout SECONDS] [--table-wait-timeout MS] [--table-wait-retries N] [--rollout reinstall|rolling (not with all)] ' +
-  '[--installer manifests|helm] [--image REF] [--reuse-cluster] [--context X --allow-context X] [--chart-version V] (kind only)';
+/**
+ * The ranges of the numeric options. `--nodes` starts at 2: every fault warren drills is about peers (which node
+ * stopped last, waiting for peers' tables, cookies between nodes, a quorum majority), and one node has none, so a
+ * negative control such as full-shutdown's `none` would "recover" trivially.
+ */
+export const LIMITS = {
+  nodes: { min: 2, max: 9 },
+  messages: { min: 1, max: 100_000 },
+  recoveryTimeoutSeconds: { min: 10, max: 3_600 },
+  tableWaitTimeoutMs: { min: 1_000, max: 300_000 },
+  tableWaitRetries: { min: 1, max: 100 },
+} as const;
+const NODES_WHY = "every fault warren drills is about peers (which node stopped last, peers' tables, cookies between nodes, a quorum majority) and one node has none";
 
-/** Parses and validates everything before anything is started: bad input is one line and exit 2. */
+/**
+ * The `scenario` command: its arguments, options and help. `onArgs` receives the validated arguments; it may be
+ * async (then parse with `parseAsync`). Every bad value throws a UsageError (one line) before `onArgs` runs.
+ */
+export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, onArgs: (args: ScenarioArgs) => void | Promise<void>): Command {
+  const names = [...scenarios.keys(), ALL].join(', ');
+  const kindOnly = 'Options for --platform kind only:';
+  const command = cliCommand('scenario', {
+    summary: 'drill one scenario (or all): inject the fault, apply each recovery method, verify, report',
+    description:
+      'Drill one scenario: for each recovery method, on a fresh cluster, provision, seed messages, inject the fault, apply the method, ' +
+      'wait until put/get works through every node, verify, tear down; then write report.json, report.md and junit.xml. ' +
+      `\`all\` runs every scenario, rollout and method and writes matrix.md and matrix.json too. Scenarios: ${names}.`,
+    examples: [
+      'npm run scenario full-shutdown',
+      'npm run scenario full-shutdown -- --methods none,force-load-file --report-dir /tmp/drill',
+      'npm run scenario mismatched-cookie -- --rollout rolling',
+      'npm run scenario all -- --methods none',
+      'npx warren scenario delete-all-pods --nodes 5 --start-policy Parallel',
+    ],
+  })
+    .usage('<name>|all [options]')
+    .argument('[name]', `the scenario to drill (${names})`)
+    .addOption(new Option('--platform <name>', 'where RabbitMQ runs (docker: not implemented yet)').choices(PLATFORMS).default('local'))
+    .addOption(new Option('--methods <a,b>', "recovery methods to drill, comma-separated, in this order (default: all of the scenario's; with all: each scenario's among them)"))
+    .addOption(new Option('--nodes <count>', `RabbitMQ nodes (pods) per cluster, ${LIMITS.nodes.min} to ${LIMITS.nodes.max}: every drilled fault is between peers`).default(3))
+    .addOption(new Option('--start-policy <policy>', "the StatefulSet's podManagementPolicy").choices(POLICIES).default('OrderedReady'))
+    .addOption(new Option('--report-dir <dir>', 'where the reports go, created if missing; with all, the base of one directory per scenario (default: reports/<UTC time>-<name>)'))
+    .addOption(new Option('--keep', 'leave the cluster(s) running at the end and print how to reach them').default(false))
+    .addOption(new Option('--messages <count>', `messages per queue published before the fault, ${LIMITS.messages.min} to ${LIMITS.messages.max}`).default(100))
+    .addOption(
+      new Option('--recovery-timeout <seconds>', `seconds a method may take until put/get works through every node, ${LIMITS.recoveryTimeoutSeconds.min} to ${LIMITS.recoveryTimeoutSeconds.max}`).default(120),
+    )
+    .addOption(
+      new Option('--table-wait-timeout <ms>', `RabbitMQ's mnesia_table_loading_retry_timeout in ms, ${LIMITS.tableWaitTimeoutMs.min} to ${LIMITS.tableWaitTimeoutMs.max}`).default(3_000),
+    )
+    .addOption(new Option('--table-wait-retries <count>', `RabbitMQ's mnesia_table_loading_retry_limit, ${LIMITS.tableWaitRetries.min} to ${LIMITS.tableWaitRetries.max}`).default(2))
+    .addOption(new Option('--rollout <how>', 'how mismatched-cookie replaces the release: reinstall (helm del + install, the default) or rolling (helm upgrade); not with all'))
+    .addOption(new Option('--installer <name>', `how RabbitMQ is installed (default: ${DEFAULT_KIND_OPTIONS.installer})`).choices(INSTALLERS).helpGroup(kindOnly))
+    .addOption(new Option('--image <ref>', `the RabbitMQ image (default: ${DEFAULT_KIND_OPTIONS.image})`).helpGroup(kindOnly))
+    .addOption(new Option('--reuse-cluster', 'keep one warm kind cluster named warren across runs').helpGroup(kindOnly))
+    .addOption(new Option('--context <name>', 'an existing kube context instead of a new kind cluster (needs --allow-context naming it)').helpGroup(kindOnly))
+    .addOption(new Option('--allow-context <name>', 'the same context again: warren refuses any context it did not create otherwise').helpGroup(kindOnly))
+    .addOption(new Option('--chart-version <version>', 'the Bitnami chart version (with --installer helm)').helpGroup(kindOnly))
+    .action((name: string | undefined, values: ScenarioOptionValues) => onArgs(resolveScenarioArgs(name, values, scenarios)));
+  return guardOptionValues(command);
+}
+
+/**
+ * Parses and validates a `scenario` command line (without the word `scenario`) before anything is started.
+ * @throws UsageError (one line) for any bad input; a CommanderError with exit code 0 after printing `--help`.
+ */
 export function parseScenarioArgs(argv: string[], scenarios: ReadonlyMap<string, Scenario>): ScenarioArgs {
-  let parsed;
+  let args: ScenarioArgs | undefined;
+  const command = defineScenarioCommand(scenarios, (parsed) => {
+    args = parsed;
+  });
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        platform: { type: 'string', default: 'local' },
-        methods: { type: 'string' },
-        nodes: { type: 'string', default: '3' },
-        'start-policy': { type: 'string', default: 'OrderedReady' },
-        'report-dir': { type: 'string' },
-        keep: { type: 'boolean', default: false },
-        messages: { type: 'string', default: '100' },
-        'recovery-timeout': { type: 'string', default: '120' },
-        'table-wait-timeout': { type: 'string', default: '3000' },
-        'table-wait-retries': { type: 'string', default: '2' },
-        rollout: { type: 'string' },
-        installer: { type: 'string' },
-        image: { type: 'string' },
-        'reuse-cluster': { type: 'boolean' },
-        context: { type: 'string' },
-        'allow-context': { type: 'string' },
-        'chart-version': { type: 'string' },
-      },
-    });
+    command.parse(argv, { from: 'user' });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.split('\n')[0]}; ${SCENARIO_USAGE}`);
+    throw (error instanceof CommanderError && usageErrorFrom(error)) || error;
   }
-  const { values, positionals } = parsed;
-  const names = [...scenarios.keys()].join(', ');
-  if (positionals.length !== 1) throw new UsageError(`name one scenario (${names}) or ${ALL}; ${SCENARIO_USAGE}`);
+  if (args === undefined) throw new UsageError('nothing parsed'); // unreachable: the action runs or parse throws
+  return args;
+}
+
+function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionValues, scenarios: ReadonlyMap<string, Scenario>): ScenarioArgs {
+  if (name === undefined) throw new UsageError(`name one scenario (${[...scenarios.keys()].join(', ')}) or ${ALL}`);
   const requested = values.methods === undefined ? undefined : methodList(values.methods);
-  const all = positionals[0] === ALL;
-  const runs = all ? matrixRuns(scenarios, values.rollout, requested) : [namedRun(positionals[0]!, scenarios, values.rollout, requested)];
+  const all = name === ALL;
+  const runs = all ? matrixRuns(scenarios, values.rollout, requested) : [namedRun(name, scenarios, values.rollout, requested)];
 
-  const platform = values.platform as PlatformName;
-  if (!PLATFORMS.includes(platform)) throw new UsageError(`unknown platform "${values.platform}"; valid: ${PLATFORMS.join(', ')}`);
-  const startPolicy = values['start-policy'] as StartPolicy;
-  if (!POLICIES.includes(startPolicy)) throw new UsageError(`unknown start policy "${startPolicy}"; valid: ${POLICIES.join(', ')}`);
-
+  const { platform, startPolicy } = values; // commander checked both against their choices
   const kind = kindOptions(values);
-  if (platform !== 'kind' && Object.keys(kind).length > 0) {
-    throw new UsageError(`--${KIND_FLAGS.filter((flag) => values[flag] !== undefined).join(', --')} appl${KIND_FLAGS.filter((flag) => values[flag] !== undefined).length === 1 ? 'ies' : 'y'} to --platform kind only`);
+  const kindFlags = KIND_FLAGS.filter(([, key]) => values[key] !== undefined).map(([flag]) => flag);
+  if (platform !== 'kind' && kindFlags.length > 0) {
+    throw new UsageError(`${kindFlags.join(', ')} appl${kindFlags.length === 1 ? 'ies' : 'y'} to --platform kind only`);
   }
   if (platform === 'kind') assertContextAllowed(kind);
 
+  const { nodes, messages, recoveryTimeoutSeconds, tableWaitTimeoutMs, tableWaitRetries } = LIMITS;
   return {
     runs,
     all,
     platform,
     kind,
     startPolicy,
-    nodes: integer('--nodes', values.nodes, 1, 9),
-    reportDir: values['report-dir'],
+    nodes: integer('--nodes', values.nodes, nodes, NODES_WHY),
+    reportDir: values.reportDir,
     keep: values.keep,
-    messagesPerQueue: integer('--messages', values.messages, 1, 100_000),
-    recoveryTimeoutMs: integer('--recovery-timeout', values['recovery-timeout'], 10, 3_600) * 1_000,
+    messagesPerQueue: integer('--messages', values.messages, messages),
+    recoveryTimeoutMs: integer('--recovery-timeout', values.recoveryTimeout, recoveryTimeoutSeconds) * 1_000,
     tableWait: {
-      retryTimeoutMs: integer('--table-wait-timeout', values['table-wait-timeout'], 1_000, 300_000),
-      retryLimit: integer('--table-wait-retries', values['table-wait-retries'], 1, 100),
+      retryTimeoutMs: integer('--table-wait-timeout', values.tableWaitTimeout, tableWaitTimeoutMs),
+      retryLimit: integer('--table-wait-retries', values.tableWaitRetries, tableWaitRetries),
     },
   };
 }
 
-function kindOptions(values: Record<string, string | boolean | undefined>): Partial<KindOptions> {
+function kindOptions(values: ScenarioOptionValues): Partial<KindOptions> {
   const options: Partial<KindOptions> = {};
-  if (values.installer !== undefined) {
-    const installer = values.installer as KindOptions['installer'];
-    if (!INSTALLERS.includes(installer)) throw new UsageError(`unknown installer "${String(values.installer)}"; valid: ${INSTALLERS.join(', ')}`);
-    options.installer = installer;
-  }
+  if (values.installer !== undefined) options.installer = values.installer; // commander checked the choices
   if (values.image !== undefined) {
-    const image = String(values.image);
+    const image = values.image;
     // name[:tag][@digest], as Docker spells references: nothing that could smuggle an option or a shell word.
     if (!/^[a-z0-9][a-z0-9._/:@-]*$/.test(image)) throw new UsageError(`--image "${image}" is not an image reference`);
     options.image = image;
   }
-  if (values['reuse-cluster'] !== undefined) options.reuseCluster = Boolean(values['reuse-cluster']);
-  if (values.context !== undefined) options.context = String(values.context);
-  if (values['allow-context'] !== undefined) options.allowContext = String(values['allow-context']);
-  if (values['chart-version'] !== undefined) options.chartVersion = String(values['chart-version']);
+  if (values.reuseCluster !== undefined) options.reuseCluster = values.reuseCluster;
+  if (values.context !== undefined) options.context = values.context;
+  if (values.allowContext !== undefined) options.allowContext = values.allowContext;
+  if (values.chartVersion !== undefined) options.chartVersion = values.chartVersion;
   return options;
 }
 
@@ -139,9 +209,8 @@ function namedRun(name: string, scenarios: ReadonlyMap<string, Scenario>, rollou
   if (!base) throw new UsageError(`unknown scenario "${name}"; valid: ${[...scenarios.keys(), ALL].join(', ')}`);
   const scenario = rollout === undefined ? base : variant(base, rollout);
   const valid = methodNames(scenario);
-  const methods = requested ?? valid;
-  checkMethods(methods, valid, scenario.name);
-  return { scenario, methods };
+  if (requested !== undefined) checkMethods(requested, valid, scenario.name);
+  return { scenario, methods: requested ?? valid };
 }
 
 /**
@@ -168,9 +237,13 @@ function methodNames(scenario: Scenario): string[] {
   return scenario.methods.map((method) => method.recovery.name);
 }
 
+/** `--methods` must name at least one method, each once (a repeat would drill it twice), each one of `valid`. */
 function checkMethods(methods: string[], valid: string[], what: string): void {
+  if (methods.length === 0) throw new UsageError(`--methods names no method; valid for ${what}: ${valid.join(', ')}`);
+  const repeated = methods.find((name, i) => methods.indexOf(name) !== i);
+  if (repeated !== undefined) throw new UsageError(`--methods lists "${repeated}" more than once`);
   const unknown = methods.filter((name) => !valid.includes(name));
-  if (methods.length === 0 || unknown.length > 0) {
+  if (unknown.length > 0) {
     throw new UsageError(`unknown method${unknown.length === 1 ? '' : 's'} "${unknown.join(',')}" for ${what}; valid: ${valid.join(', ')}`);
   }
 }
@@ -184,8 +257,11 @@ function variant(scenario: Scenario, rollout: string): Scenario {
   return found;
 }
 
-function integer(flag: string, text: string, min: number, max: number): number {
+/** A whole number within `range`, from the command line's text (or the declared default). */
+function integer(flag: string, given: string | number, range: { min: number; max: number }, whyMin?: string): number {
+  const text = String(given);
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
-  return value;
+  if (/^\d+$/.test(text) && value >= range.min && value <= range.max) return value;
+  const belowMin = whyMin !== undefined && /^-?\d+$/.test(text) && value < range.min;
+  throw new UsageError(`${flag} must be a whole number from ${range.min} to ${range.max}, got "${text}"${belowMin ? `: ${whyMin}` : ''}`);
 }

@@ -17,8 +17,22 @@ export async function labelledProcesses(runIdPrefix = ''): Promise<number[]> {
   return pids;
 }
 
-export async function runDirectories(runIdPrefix = ''): Promise<string[]> {
-  return (await readdir(tmpdir())).filter((entry) => entry.startsWith(`warren-${runIdPrefix}`));
+/** `warren-<run id>…` directories in `baseDir` (default: the temp dir, shared with every other run on the machine). */
+export async function runDirectories(runIdPrefix = '', baseDir = tmpdir()): Promise<string[]> {
+  return (await readdir(baseDir)).filter((entry) => entry.startsWith(`warren-${runIdPrefix}`));
+}
+
+/** The live (not zombie) child processes of `pid`: what a command run in this process started and left running. */
+export async function childProcesses(pid = process.pid): Promise<number[]> {
+  const children: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // pid (comm) state ppid …: comm may hold spaces and parentheses, so read after the last ')'.
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(ppid) === pid && state !== 'Z') children.push(Number(entry));
+  }
+  return children;
 }
 
 /** The run labels of every labelled process: a pod restarting in some other run keeps its label. */

@@ -1,61 +1,155 @@
-import { execa } from 'execa';
-import { describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../src/cli/cli.js';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Fault } from '../../src/faults/fault.js';
 import type { Recovery } from '../../src/recoveries/recovery.js';
 import { Expect, method } from '../../src/scenarios/methods.js';
-import { defineScenario } from '../../src/scenarios/scenario.js';
-import { labelledRuns, runDirectories } from '../support/leftovers.js';
+import { SCENARIOS } from '../../src/scenarios/registry.js';
+import { defineScenario, type Scenario } from '../../src/scenarios/scenario.js';
+import { cli } from '../support/cli-in-process.js';
+import { childProcesses } from '../support/leftovers.js';
 
-async function cli(...args: string[]) {
-  return execa('npx', ['tsx', 'src/cli/main.ts', ...args], { reject: false });
-}
+/** `TMP/…` stands for a path in the test's private temp dir; REPORT for a report directory there. */
+const REPORT = 'TMP/report';
+const ALL_METHODS = 'none, chart-force-boot, statefulset-force-boot, force-load-file, definitions-reimport, parallel-restart';
+const NODES_WHY = "every fault warren drills is about peers \\(which node stopped last, peers' tables, cookies between nodes, a quorum majority\\) and one node has none";
 
-/** Bad input: one line naming the valid choices, exit 2, nothing started. */
+/** Bad input of every option of every command: exit 2, one line, before anything is started. */
 describe('bad input', () => {
-  it.each([
-    [['scenario', 'no-such-scenario'], /unknown scenario "no-such-scenario"; valid: full-shutdown/],
-    [['scenario', 'full-shutdown', '--methods', 'chart-force-boot,bogus'], /unknown method "bogus" for full-shutdown; valid: none, chart-force-boot, statefulset-force-boot, force-load-file, definitions-reimport, parallel-restart/],
-    [['scenario', 'full-shutdown', '--nodes', '0'], /--nodes must be a whole number from 1 to 9, got "0"/],
-    [['scenario', 'full-shutdown', '--frobnicate'], /Unknown option '--frobnicate'/],
-    [['scenario', 'full-shutdown', '--platform', 'mars'], /unknown platform "mars"; valid: local, docker, kind/],
-    [['scenario'], /name one scenario \(full-shutdown, delete-all-pods, mismatched-cookie\) or all/],
-    [['scenario', 'all', '--rollout', 'rolling'], /--rollout does not apply to all: all runs every rollout/],
-    [['scenario', 'all', '--methods', 'none,bogus'], /unknown method "bogus" for all; valid: none, .*restore-credentials/],
-    [['explode'], /unknown command "explode"; valid: scenario <name>\|all, list, cleanup/],
-  ])('%j → exit 2 with one line', async (args, message) => {
-    // Compared by what is new, so that another warren run on the machine (its pods restart) is not counted.
-    const before = await runDirectories();
-    const runsBefore = await labelledRuns();
-    const result = await cli(...args);
+  let privateTmp: string;
+  let defaultReports: string[];
+
+  beforeEach(async () => {
+    // Not named warren-*: a `cleanup --all` or another run's leftover check must not take it for a run.
+    privateTmp = await mkdtemp(join(tmpdir(), 'cli-bad-input-'));
+    vi.stubEnv('TMPDIR', privateTmp);
+    defaultReports = await readdir('reports').catch(() => []);
+  });
+
+  afterEach(async () => {
+    await rm(privateTmp, { recursive: true, force: true });
+  });
+
+  it.each<[string[], RegExp]>([
+    // the report directory: checked (and made) without a recursive mkdir, before anything starts
+    [['scenario', 'full-shutdown', '--report-dir', '/proc/warren-x'], /^--report-dir "\/proc\/warren-x": cannot create \/proc\/warren-x \(ENOENT\)$/],
+    [['scenario', 'all', '--report-dir', '/proc/warren-x'], /^--report-dir "\/proc\/warren-x": cannot create \/proc\/warren-x/],
+    [['scenario', 'full-shutdown', '--report-dir', '/proc/warren-x/a/b'], /cannot create \/proc\/warren-x \(ENOENT\)$/],
+    [['scenario', 'full-shutdown', '--report-dir', '/etc/hostname'], /^--report-dir "\/etc\/hostname": \/etc\/hostname exists and is not a directory$/],
+    [['scenario', 'all', '--report-dir', '/etc/hostname/reports'], /\/etc\/hostname exists and is not a directory$/],
+    [['scenario', 'full-shutdown', '--report-dir', 'TMP/a-file/inside'], /a-file exists and is not a directory$/],
+    [['scenario', 'full-shutdown', '--report-dir'], /^option '--report-dir <dir>' argument missing/],
+    [['scenario', 'full-shutdown', '--report-dir', '--keep'], /^--report-dir needs a value, got the option "--keep"$/],
+    // methods
+    [['scenario', 'full-shutdown', '--methods', 'none,none', '--report-dir', REPORT], /^--methods lists "none" more than once$/],
+    [['scenario', 'all', '--methods', 'none,restore-credentials,none', '--report-dir', REPORT], /^--methods lists "none" more than once$/],
+    [['scenario', 'full-shutdown', '--methods', 'chart-force-boot,bogus'], new RegExp(`^unknown method "bogus" for full-shutdown; valid: ${ALL_METHODS}$`)],
+    [['scenario', 'all', '--methods', 'none,bogus'], /^unknown method "bogus" for all; valid: none, .*restore-credentials$/],
+    [['scenario', 'full-shutdown', '--methods', 'restore-credentials'], /^unknown method "restore-credentials" for full-shutdown/],
+    [['scenario', 'full-shutdown', '--methods', ''], new RegExp(`^--methods names no method; valid for full-shutdown: ${ALL_METHODS}$`)],
+    [['scenario', 'full-shutdown', '--methods', ' , '], /^--methods names no method/],
+    [['scenario', 'all', '--methods='], /^--methods names no method; valid for all/],
+    [['scenario', 'full-shutdown', '--methods'], /^option '--methods <a,b>' argument missing/],
+    // numbers: a negative value gets the same range message as any other bad value
+    [['scenario', 'full-shutdown', '--nodes', '1', '--report-dir', REPORT], new RegExp(`^--nodes must be a whole number from 2 to 9, got "1": ${NODES_WHY}$`)],
+    [['scenario', 'all', '--nodes', '1', '--report-dir', REPORT], /^--nodes must be a whole number from 2 to 9, got "1": every fault/],
+    [['scenario', 'full-shutdown', '--nodes', '0'], /^--nodes must be a whole number from 2 to 9, got "0": every fault/],
+    [['scenario', 'full-shutdown', '--nodes', '-1'], /^--nodes must be a whole number from 2 to 9, got "-1": every fault/],
+    [['scenario', 'full-shutdown', '--nodes', '10'], /^--nodes must be a whole number from 2 to 9, got "10"$/],
+    [['scenario', 'full-shutdown', '--nodes', '2.5'], /^--nodes must be a whole number from 2 to 9, got "2.5"$/],
+    [['scenario', 'full-shutdown', '--nodes', 'three'], /^--nodes must be a whole number from 2 to 9, got "three"$/],
+    [['scenario', 'full-shutdown', '--nodes'], /^option '--nodes <count>' argument missing/],
+    [['scenario', 'full-shutdown', '--messages', '-1'], /^--messages must be a whole number from 1 to 100000, got "-1"$/],
+    [['scenario', 'full-shutdown', '--messages', 'lots'], /^--messages must be a whole number from 1 to 100000, got "lots"$/],
+    [['scenario', 'full-shutdown', '--messages', '0'], /^--messages must be a whole number from 1 to 100000, got "0"$/],
+    [['scenario', 'full-shutdown', '--messages', '100001'], /^--messages must be a whole number from 1 to 100000, got "100001"$/],
+    [['scenario', 'full-shutdown', '--recovery-timeout', '-5'], /^--recovery-timeout must be a whole number from 10 to 3600, got "-5"$/],
+    [['scenario', 'full-shutdown', '--recovery-timeout', '9'], /^--recovery-timeout must be a whole number from 10 to 3600, got "9"$/],
+    [['scenario', 'full-shutdown', '--recovery-timeout', '2m'], /^--recovery-timeout must be a whole number from 10 to 3600, got "2m"$/],
+    [['scenario', 'full-shutdown', '--table-wait-timeout', '-100'], /^--table-wait-timeout must be a whole number from 1000 to 300000, got "-100"$/],
+    [['scenario', 'full-shutdown', '--table-wait-timeout', '999'], /^--table-wait-timeout must be a whole number from 1000 to 300000, got "999"$/],
+    [['scenario', 'full-shutdown', '--table-wait-retries', '0'], /^--table-wait-retries must be a whole number from 1 to 100, got "0"$/],
+    [['scenario', 'full-shutdown', '--table-wait-retries', '-2'], /^--table-wait-retries must be a whole number from 1 to 100, got "-2"$/],
+    [['scenario', 'full-shutdown', '--table-wait-retries', '101'], /^--table-wait-retries must be a whole number from 1 to 100, got "101"$/],
+    // choices
+    [['scenario', 'full-shutdown', '--platform', 'mars'], /^option '--platform <name>' argument 'mars' is invalid. Allowed choices are local, docker, kind; --help lists the options$/],
+    [['scenario', 'full-shutdown', '--platform'], /^option '--platform <name>' argument missing/],
+    [['scenario', 'full-shutdown', '--start-policy', 'Ordered'], /argument 'Ordered' is invalid. Allowed choices are OrderedReady, Parallel/],
+    [['scenario', 'full-shutdown', '--rollout', 'rolling'], /^--rollout applies to scenarios that replace the release; full-shutdown has no rollout$/],
+    [['scenario', 'mismatched-cookie', '--rollout', 'sideways'], /^unknown rollout "sideways" for mismatched-cookie; valid: reinstall, rolling$/],
+    [['scenario', 'all', '--rollout', 'rolling'], /^--rollout does not apply to all: all runs every rollout$/],
+    // kind-only options
+    [['scenario', 'full-shutdown', '--installer', 'helm'], /^--installer applies to --platform kind only$/],
+    [['scenario', 'full-shutdown', '--image', 'rabbitmq:4.1.4-management'], /^--image applies to --platform kind only$/],
+    [['scenario', 'full-shutdown', '--reuse-cluster'], /^--reuse-cluster applies to --platform kind only$/],
+    [['scenario', 'full-shutdown', '--platform', 'docker', '--chart-version', '16.0.0'], /^--chart-version applies to --platform kind only$/],
+    [['scenario', 'full-shutdown', '--context', 'prod', '--allow-context', 'prod'], /^--context, --allow-context apply to --platform kind only$/],
+    [['scenario', 'full-shutdown', '--platform', 'kind', '--installer', 'npm'], /argument 'npm' is invalid. Allowed choices are manifests, helm/],
+    [['scenario', 'full-shutdown', '--platform', 'kind', '--image', 'Rabbit MQ'], /^--image "Rabbit MQ" is not an image reference$/],
+    [['scenario', 'full-shutdown', '--platform', 'kind', '--context', 'prod'], /^refusing kube context "prod": warren did not create it/],
+    [['scenario', 'full-shutdown', '--platform', 'kind', '--context', 'prod', '--allow-context', 'staging'], /^refusing kube context "prod"/],
+    [['scenario', 'full-shutdown', '--platform', 'kind', '--allow-context', 'prod'], /^--allow-context needs --context naming the same context$/],
+    // the command line itself
+    [['scenario'], /^name one scenario \(full-shutdown, delete-all-pods, mismatched-cookie\) or all$/],
+    [['scenario', 'no-such-scenario'], /^unknown scenario "no-such-scenario"; valid: full-shutdown, delete-all-pods, mismatched-cookie, all$/],
+    [['scenario', 'full-shutdown', 'delete-all-pods'], /^too many arguments for 'scenario'. Expected 1 argument but got 2/],
+    [['scenario', 'full-shutdown', '--frobnicate'], /^unknown option '--frobnicate'; --help lists the options$/],
+    [['scenario', 'full-shutdown', '--method', 'none'], /^unknown option '--method' \(Did you mean --methods\?\)/],
+    [['scenario', 'full-shutdown', '--keep=yes'], /^unknown option '--keep=yes'/],
+    [['scenario', 'full-shutdown', '--nodes', '3', '--nodes', '5'], /^--nodes is given more than once$/],
+    [['scenario', 'full-shutdown', '--methods', 'none', '--methods=force-load-file'], /^--methods is given more than once$/],
+    [['list', 'full-shutdown'], /^too many arguments for 'list'/],
+    [['list', '--all'], /^unknown option '--all'/],
+    [['cleanup'], /^say what to sweep: --run <id> or --all$/],
+    [['cleanup', '--run', '3f2a9c1e', '--all'], /^give --run <id> or --all, not both$/],
+    [['cleanup', '--run', 'all'], /^--run "all" is not a run id: 8 hex digits/],
+    [['cleanup', '--run', 'x;rm -rf /'], /^--run "x;rm -rf \/" is not a run id/],
+    [['cleanup', '--run', '3f2a'], /^--run "3f2a" is not a run id/],
+    [['cleanup', '--run'], /^option '--run <id>' argument missing/],
+    [['cleanup', '--run', '--all'], /^--run needs a value, got the option "--all"$/],
+    [['cleanup', '--platform', 'docker', '--all'], /argument 'docker' is invalid. Allowed choices are local, kind/],
+    [['cleanup', '--all', 'now'], /^too many arguments for 'cleanup'/],
+    [['explode'], /^unknown command 'explode'/],
+    [['scenarios', 'full-shutdown'], /^unknown command 'scenarios' \(Did you mean scenario\?\)/],
+    [[], /^name a command: scenario, list or cleanup/],
+    [['--frobnicate'], /^unknown option '--frobnicate'/],
+  ])('%j → exit 2, one line, nothing started', async (args, message) => {
+    await writeFile(join(privateTmp, 'a-file'), '');
+    const argv = args.map((arg) => (arg.startsWith('TMP/') ? join(privateTmp, arg.slice('TMP/'.length)) : arg));
+    const childrenBefore = await childProcesses();
+
+    const result = await cli(argv);
+
     expect(result.exitCode).toBe(2);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(message);
-    expect(result.stderr).not.toMatch(/\n\s+at /);
-    expect(result.stdout).toBe('');
-    expect((await runDirectories()).filter((dir) => !before.includes(dir))).toEqual([]);
-    expect([...(await labelledRuns())].filter((run) => !runsBefore.has(run))).toEqual([]);
-  }, 20_000);
-
-  it('--platform kind without Docker/kind: one line naming what is missing, exit 3', async () => {
-    const result = await cli('scenario', 'full-shutdown', '--platform', 'kind');
-    expect(result.exitCode).toBe(3);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/^warren: kind platform: missing .*(kind \(not on PATH\)|Docker engine)/);
-  }, 20_000);
-
-  it('list shows every scenario, method and expectation', async () => {
-    const result = await cli('list');
-    expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(/full-shutdown/);
-    expect(result.stdout).toMatch(/none\s+expected not-recovered/);
-    expect(result.stdout).toMatch(/force-load-file\s+expected recovered, messages kept/);
-    expect(result.stdout).toMatch(/mismatched-cookie --rollout rolling: /);
-    expect(result.stdout).toMatch(/chart-force-boot\s+expected not-recovered \(split-cluster\)/);
-  }, 20_000);
+    const lines = result.stderr.split('\n');
+    expect(lines, result.stderr).toHaveLength(2); // one line, and its newline
+    expect(lines[0]).toMatch(/^warren: /);
+    expect(lines[0]!.slice('warren: '.length)).toMatch(message);
+    expect(result.stdout).toBe(''); // not even "run …: reports in …"
+    // Nothing started: no run directory and no report directory (the private temp dir holds only the test's file),
+    // no default report directory, no process left running.
+    expect(await readdir(privateTmp)).toEqual(['a-file']);
+    expect(await readdir('reports').catch(() => [])).toEqual(defaultReports);
+    expect((await childProcesses()).filter((pid) => !childrenBefore.includes(pid))).toEqual([]);
+  }, 90_000); // a pass takes milliseconds; the bound only lets a regression that started a drill tear it down
 });
 
-/** `list` in-process, on a fake registry: what an operator reads before choosing a run. */
+describe('a platform that is missing', () => {
+  it('--platform kind without Docker/kind: one line naming what is missing, exit 3, no report directory left', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-missing-platform-'));
+    try {
+      const result = await cli(['scenario', 'full-shutdown', '--platform', 'kind', '--report-dir', join(dir, 'reports', 'kind')]);
+      expect(result.exitCode).toBe(3);
+      expect(result.stderr).toMatch(/^warren: kind platform: missing .*(kind \(not on PATH\)|Docker engine)[^\n]*\n$/);
+      expect(await readdir(dir)).toEqual([]); // the report directory made while validating is removed again
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
+
+/** `list`: what an operator reads before choosing a run. */
 describe('list', () => {
   const recovery = (name: string) => ({ name, description: `${name} (fake)` }) as unknown as Recovery;
   const fault = (name: string) => ({ name, description: 'fake fault' }) as unknown as Fault;
@@ -77,10 +171,11 @@ describe('list', () => {
     })],
   ]);
 
-  async function listed(): Promise<string[]> {
-    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    expect(await runCli(['list'], scenarios)).toBe(0);
-    return log.mock.calls.map((call) => call.join(' '));
+  async function listed(registry: ReadonlyMap<string, Scenario> = scenarios): Promise<string[]> {
+    const result = await cli(['list'], registry);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toBe('');
+    return result.stdout.split('\n').slice(0, -1);
   }
 
   it('shows every scenario and variant with its fault and each method, aligned, with its expectation', async () => {
@@ -103,5 +198,14 @@ describe('list', () => {
     const lines = await listed();
     expect(lines.at(-2)).toContain('npm run scenario <name> -- [--methods a,b] [--rollout rolling]');
     expect(lines.at(-1)).toContain('npm run scenario all');
+  });
+
+  it('shows the built-in scenarios with the matrix expectations', async () => {
+    const text = (await listed(SCENARIOS)).join('\n');
+    expect(text).toMatch(/^full-shutdown: /m);
+    expect(text).toMatch(/none\s+expected not-recovered/);
+    expect(text).toMatch(/force-load-file\s+expected recovered, messages kept/);
+    expect(text).toMatch(/^mismatched-cookie --rollout rolling: /m);
+    expect(text).toMatch(/chart-force-boot\s+expected not-recovered \(diagnosis split-cluster\)/);
   });
 });

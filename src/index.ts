@@ -1,0 +1,48 @@
+/**
+ * warren as a library: the same drills the CLI runs, for a program or a test suite.
+ *
+ * - Write a scenario with {@link defineScenario}: a {@link Fault} (whose `inject` returns an {@link ActiveFault})
+ *   and methods, each a {@link Recovery} with its {@link Expectation} (`method(recovery, Expect.recovers())`).
+ * - Run it from code with {@link runCli} (`runCli(['scenario', 'my-outage'], new Map([['my-outage', scenario]]))`
+ *   resolves to the CLI's exit code) or with {@link runScenario} on a {@link Platform} of your own.
+ * - A {@link Check} observes and then evaluates to a {@link Verdict}; {@link runCheck} records it.
+ * - Errors: a {@link UsageError} is the caller's mistake (exit 2), any other {@link HarnessError} means the
+ *   environment or warren broke (exit 3); a cluster that fails a drill is a verdict, never an exception.
+ *
+ * This is the first, small public surface; everything else under `src/` may still change.
+ */
+
+// Scenarios and their methods
+export { defineScenario, scenarioLabel, withVariants, type Scenario, type ScenarioMethod } from './scenarios/scenario.js';
+export { Expect, method, Recoveries } from './scenarios/methods.js';
+export { SCENARIOS } from './scenarios/registry.js';
+
+// Faults, recoveries, checks
+export { irreversible, type ActiveFault, type Fault } from './faults/fault.js';
+export type { RabbitMqInfo, Recovery } from './recoveries/recovery.js';
+export { runCheck, type Check, type Verdict } from './checks/check.js';
+export type { DrillContext } from './run/drill-context.js';
+
+// Platforms
+export type {
+  Capability,
+  ClusterNode,
+  ClusterSpec,
+  ExecResult,
+  Platform,
+  PlatformName,
+  PodStatus,
+  ProvisionContext,
+  StartedCluster,
+  StartPolicy,
+} from './platforms/platform.js';
+
+// Running, and what a run reports
+export { runScenario, type RunOptions, type RunResult } from './run/runner.js';
+export { Redactor } from './common/secrets.js';
+export { RunEvents } from './run/events.js';
+export type { CheckRecord, Expectation, MethodOutcome, MethodReport, RunOutcome, RunReport } from './run/journal.js';
+export { runCli, EXIT, exitCodeForOutcome } from './cli/cli.js';
+
+// Errors
+export { ClusterCommandError, EnvironmentError, HarnessError, RunInterruptedError, UsageError, WaitTimeoutError } from './common/errors.js';
