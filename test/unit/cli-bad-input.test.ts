@@ -206,6 +206,6 @@ describe('list', () => {
     expect(text).toMatch(/none\s+expected not-recovered/);
     expect(text).toMatch(/force-load-file\s+expected recovered, messages kept/);
     expect(text).toMatch(/^mismatched-cookie --rollout rolling: /m);
-    expect(text).toMatch(/chart-force-boot\s+expected not-recovered \(diagnosis split-cluster\)/);
+    expect(text).toMatch(/chart-force-boot\s+expected not-recovered \(split-cluster\)/);
   });
 });
