@@ -116,7 +116,7 @@ export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, 
     .addOption(new Option('--keep', 'leave the cluster(s) running at the end and print how to reach them').default(false))
     .addOption(new Option('--messages <count>', `messages per queue published before the fault, ${LIMITS.messages.min} to ${LIMITS.messages.max}`).default(100))
     .addOption(
-      new Option('--recovery-timeout <seconds>', `seconds a method may take until put/get works through every node, ${LIMITS.recoveryTimeoutSeconds.min} to ${LIMITS.recoveryTimeoutSeconds.max}`).default(120),
+      new Option('--recovery-timeout <seconds>', `seconds a method may take until put/get works through every node, counted from the end of the fault, ${LIMITS.recoveryTimeoutSeconds.min} to ${LIMITS.recoveryTimeoutSeconds.max}`).default(120),
     )
     .addOption(
       new Option('--table-wait-timeout <ms>', `RabbitMQ's mnesia_table_loading_retry_timeout in ms, ${LIMITS.tableWaitTimeoutMs.min} to ${LIMITS.tableWaitTimeoutMs.max}`).default(3_000),
