@@ -1,13 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AmqpConnection } from '../../src/broker/amqp-connection.js';
 import { declareQueues, probeQueues, putGet } from '../../src/broker/workload.js';
-import { generateCredentials, Redactor } from '../../src/common/secrets.js';
-import { LocalPlatform } from '../../src/platforms/local/local-platform.js';
-import type { StartedCluster } from '../../src/platforms/platform.js';
-import { FileLogger } from '../../src/run/logger.js';
+import { provisionLocalCluster } from '../support/one-local-cluster.js';
 
 /**
  * The put/get probe reads back both ways a client does. A queue whose consumer side is broken while basic.get
@@ -15,23 +9,9 @@ import { FileLogger } from '../../src/run/logger.js';
  * basic.get alone would call it healthy.
  */
 describe.sequential('put/get probe: basic.get and basic.consume', () => {
-  const dirs: string[] = [];
-  let cluster: StartedCluster | undefined;
-  afterAll(async () => {
-    await cluster?.teardown();
-    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-  });
-
   it('passes both modes on healthy classic and quorum queues, and fails only basic.consume while another consumer holds the queue exclusively', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'warren-test-report-'));
-    dirs.push(dir);
-    const redactor = new Redactor();
-    const credentials = generateCredentials();
-    redactor.add(credentials);
-    cluster = await new LocalPlatform({ redactor }).provision(
-      { runId: `test-${Date.now().toString(16)}`, nodes: 1, startPolicy: 'OrderedReady', credentials, tableWait: { retryTimeoutMs: 3_000, retryLimit: 2 } },
-      { signal: new AbortController().signal, log: new FileLogger(join(dir, 'warren.log'), redactor), keep: false },
-    );
+    await using test = await provisionLocalCluster(1);
+    const { cluster, credentials } = test;
     const node = cluster.nodes[0]!;
     const [classic, quorum] = [probeQueues(1).find((queue) => queue.type === 'classic')!, probeQueues(1).find((queue) => queue.type === 'quorum')!];
     await declareQueues(node, credentials, [classic, quorum]);
