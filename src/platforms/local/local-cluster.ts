@@ -173,11 +173,14 @@ export class LocalCluster implements StartedCluster {
   }
 
   /**
-   * What the running pods really run, read from each container process (`/proc/<pid>/cmdline` and `environ`), not
-   * from the template warren stored: true only when every running pod runs it (false when no pod runs at all).
+   * What the pods created from the current template really run, read from each container process
+   * (`/proc/<pid>/cmdline` and `environ`), not from the template warren stored: true only when every such running pod
+   * runs it, false when none runs yet (a change no pod has picked up has not reached the cluster). Pods still on an
+   * older revision (healthy ones a runbook left alone) say nothing about the change.
    */
   async appliedForceBoot(): Promise<{ chartValue: boolean; command: boolean }> {
-    const running = this.nodes.map((node) => this.#controller.pod(node.ordinal)?.pid).filter((pid): pid is number => pid !== undefined);
+    const current = this.nodes.map((node) => this.#controller.pod(node.ordinal)).filter((pod) => pod?.revision === this.#controller.revision);
+    const running = current.map((pod) => pod?.pid).filter((pid): pid is number => pid !== undefined);
     const seen = await Promise.all(running.map((pid) => readProcess(pid).then((process) => (process ? forceBootIn(process.argv, process.env) : undefined))));
     const pods = seen.filter((found): found is { chartValue: boolean; command: boolean } => found !== undefined);
     return {
