@@ -142,7 +142,8 @@ export interface StartedCluster extends AsyncDisposable {
   install(options: { credentials: Credentials }): Promise<void>;
   /**
    * Whether the pods really run force_boot at start (read back, never assumed): the chart's value (RABBITMQ_FORCE_BOOT) and
-   * an edited command. local: every running pod's process command line and environment; kind: the StatefulSet as applied.
+   * an edited command. local: the process command line and environment of every running pod of the current revision;
+   * kind: the StatefulSet as applied.
    */
   appliedForceBoot(): Promise<{ chartValue: boolean; command: boolean }>;
   /** What each force_boot run by the pod template printed (a container log, on Kubernetes). */
