@@ -20,6 +20,8 @@ export interface PodOptions {
   onChange: () => void;
   now: () => number;
   backoff?: { initialMs: number; maxMs: number };
+  /** Told of every server process group the pod starts (teardown waits until each is entirely gone). */
+  onSpawn?: (group: ProcessGroup) => void;
   gracePeriodMs?: number;
 }
 
@@ -113,6 +115,7 @@ export class Pod {
     appendMarker(join(layout.logDir, 'console.log'), `--- warren: starting ${layout.nodeName} (restart ${this.#restarts}) ---`);
     const process = ProcessGroup.spawn(join(RABBITMQ_BIN, 'rabbitmq-server'), [], env, join(layout.logDir, 'console.log'), layout.home);
     this.#process = process;
+    this.options.onSpawn?.(process);
     log.info(`started rabbitmq-server (pid ${process.pid})`);
     let wasReady = false;
     const probing = (async () => {
