@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { errorMessage, toErrorRecord, UsageError } from '../common/errors.js';
@@ -13,13 +12,17 @@ import { writeReports } from '../report/reporters.js';
 import { RunEvents } from '../run/events.js';
 import { runScenario, WARREN_VERSION } from '../run/runner.js';
 import { SCENARIOS } from '../scenarios/registry.js';
+import { listenForInterrupts } from './interrupts.js';
 import { ProgressPrinter } from './progress-printer.js';
 import { parseScenarioArgs, type ScenarioArgs, type ScenarioRun } from './scenario-args.js';
 import { scenarioLabel, withVariants, type Scenario } from '../scenarios/scenario.js';
 import type { Platform } from '../platforms/platform.js';
 import type { Expectation, RunOutcome, RunReport } from '../run/journal.js';
 
-/** Exit codes (design §4): CI tells a finding in RabbitMQ apart from a broken harness. */
+/**
+ * Exit codes (design §4): CI tells a finding in RabbitMQ apart from a broken harness. An interrupted run exits
+ * 128 + the signal's number: 130 (SIGINT) here, 143 (SIGTERM) and 129 (SIGHUP) through Interrupts.exitCode.
+ */
 export const EXIT = { passed: 0, finding: 1, usage: 2, harness: 3, interrupted: 130 } as const;
 
 const COMMANDS = 'scenario <name>|all, list, cleanup [--platform local|kind] [--run ID | --all]';
@@ -56,30 +59,13 @@ async function scenarioCommand(argv: string[], scenarios: ReadonlyMap<string, Sc
   const platform = createPlatform(args.platform, { redactor, runId, kind: args.kind });
   await platform.preflight();
 
-  const controller = new AbortController();
-  setMaxListeners(1_000, controller.signal);
-  let firstSignalAt: number | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    // One Ctrl-C reaches us twice (the terminal signals the whole group, and npm/tsx relay it): a second
-    // signal counts only when it comes later, as a deliberate second press.
-    if (firstSignalAt !== undefined && Date.now() - firstSignalAt < 1_000) return;
-    if (firstSignalAt === undefined) {
-      firstSignalAt = Date.now();
-      process.stderr.write(`\n${signal}: stopping, cleaning up (again to quit at once)…\n`);
-      controller.abort();
-    } else {
-      process.exit(EXIT.interrupted); // the exit guard still kills every process and removes every run dir
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupts = listenForInterrupts();
   try {
-    const env = { platform, signal: controller.signal, redactor };
-    return args.all ? await runMatrix(args, env) : await runAndReport(args, env, runId);
+    const env = { platform, signal: interrupts.signal, redactor };
+    return interrupts.exitCode(args.all ? await runMatrix(args, env) : await runAndReport(args, env, runId));
   } finally {
     await platform.close?.().catch((error) => process.stderr.write(`warren: closing the ${platform.name} platform: ${errorMessage(error)}\n`));
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupts.stop();
   }
 }
 
@@ -242,8 +228,10 @@ async function cleanupCommand(argv: string[]): Promise<number> {
     return EXIT.passed;
   }
   if (platform !== 'local') throw new UsageError(usage);
-  const swept = await sweepLeftovers(target);
-  console.log(`killed ${swept.processes.length} process(es), removed ${swept.directories.length} run director${swept.directories.length === 1 ? 'y' : 'ies'}`);
+  // A run whose warren still runs is never touched: --run refuses it (exit 2), --all skips it and says so.
+  const swept = await sweepLeftovers(target, { whenOwnerAlive: target === 'all' ? 'skip' : 'refuse' });
+  const live = swept.liveRuns.length === 0 ? '' : `; skipped ${swept.liveRuns.length} live run(s) whose warren is still running: ${swept.liveRuns.map((run) => `${run.label} (pid ${run.owner.pid})`).join(', ')}`;
+  console.log(`killed ${swept.processes.length} process(es), removed ${swept.directories.length} run director${swept.directories.length === 1 ? 'y' : 'ies'}${live}`);
   return EXIT.passed;
 }
 
