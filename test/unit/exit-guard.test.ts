@@ -48,9 +48,9 @@ describe('exit guard', () => {
     ['SIGHUP, which Node dies of', 'wait', 'SIGHUP'],
   ] as const)('%s: every process of the group is gone at exit (only the leader may wait to be reaped)', async (_, mode, signal) => {
     const { result, leader, running, inTable } = await guardedChild(mode, signal);
-    if (signal) expect(result.signal).toBe(signal);
+    if (signal) expect(result.signal, result.stderr).toBe(signal);
     else expect(result.exitCode).toBe(0);
-    expect(running).toEqual([]);
+    expect(running, `${result.stderr}`).toEqual([]);
     expect(inTable.filter((row) => row.pid !== leader)).toEqual([]);
   }, 20_000);
 });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sweepLeftovers } from '../../src/platforms/local/leftover-sweeper.js';
 import { processRow, stillThere } from '../support/leftovers.js';
 
@@ -97,8 +97,9 @@ describe('sweepLeftovers: the owner rule', () => {
   it('only ever removes warren run directories: warren-<8 hex digits>[-<method>]', async () => {
     const others = ['warren-test-report-abc123', 'warren-test'].map((name) => join(baseDir, name));
     for (const dir of others) await mkdir(dir);
+    vi.stubEnv('TMPDIR', baseDir); // the default place, as `warren cleanup` sweeps it
 
-    const result = await sweepLeftovers('test', { baseDir });
+    const result = await sweepLeftovers('test');
     expect(result.directories).toEqual([]);
     for (const dir of others) expect(await exists(dir)).toBe(true);
   });

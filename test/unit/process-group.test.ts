@@ -55,7 +55,7 @@ describe('ProcessGroup', () => {
 
   it('kill({ untilReaped: true }) resolves only once no member is left in the process table, zombies included', async () => {
     // Killed together with their parent, the sleeps are re-parented to PID 1 and stay zombies until it reaps them.
-    const { group, rows } = await startGroup('sleep 100 & sleep 100 & setsid sleep 100 & wait', 4);
+    const { group, rows } = await startGroup('sleep 100 & sleep 100 & wait', 3);
 
     await group.kill({ untilReaped: true });
     expect(inTable(rows)).toEqual([]);
