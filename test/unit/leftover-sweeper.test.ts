@@ -1,3 +1,4 @@
+import { execa } from 'execa';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -93,6 +94,17 @@ describe('sweepLeftovers: the owner rule', () => {
     expect(stillThere(run.process)?.state).not.toBe('Z');
     expect(await exists(run.dir)).toBe(true);
   });
+
+  it('`cleanup --run` of a live run: exit 2, one line naming the run and its owner, nothing touched', async () => {
+    const owner = await sleeper();
+    const run = await leftoverRun(`${owner.pid}:${owner.startTime}`);
+
+    const result = await execa('npx', ['tsx', 'src/cli/main.ts', 'cleanup', '--run', run.id], { env: { TMPDIR: baseDir }, reject: false });
+    expect(result.exitCode, result.stderr).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([`warren: run ${run.label} is still running (owner: warren pid ${owner.pid}); stop that warren first (Ctrl-C), then clean up`]);
+    expect(stillThere(run.process)?.state).not.toBe('Z');
+    expect(await exists(run.dir)).toBe(true);
+  }, 20_000);
 
   it('only ever removes warren run directories: warren-<8 hex digits>[-<method>]', async () => {
     const others = ['warren-test-report-abc123', 'warren-test'].map((name) => join(baseDir, name));

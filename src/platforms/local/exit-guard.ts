@@ -110,11 +110,14 @@ export const exitGuard = {
     return closing;
   },
   /**
-   * Refuses to start a process while warren is exiting (a pod's restart loop must not outlive stopAll).
+   * Call right before starting a process: arms the guard first (Node runs signal listeners from its event
+   * loop, so once they are installed a signal that lands right after the spawn waits until the new group is
+   * watched), and refuses while warren is exiting (a pod's restart loop must not outlive stopAll).
    * @throws HarnessError once stopAll() or the exit handler has begun.
    */
-  assertOpen(): void {
+  beforeSpawn(): void {
     if (closing) throw new HarnessError('warren is exiting: no new process may start');
+    install();
   },
   /**
    * Kills every guarded process, waits until none is left in the process table (bounded by `timeoutMs`,

@@ -63,7 +63,7 @@ export class ProcessGroup {
    * @throws Error when warren is already exiting (the exit guard is stopping everything) or spawn fails.
    */
   static spawn(file: string, args: string[], env: Record<string, string>, outputFile: string, cwd: string): ProcessGroup {
-    exitGuard.assertOpen();
+    exitGuard.beforeSpawn();
     const marker = randomBytes(6).toString('hex');
     const child = execa(file, args, {
       env: { ...env, [GROUP_MARKER_VARIABLE]: marker },
