@@ -15,18 +15,6 @@ export interface GuardedGroup {
   remaining(): ProcessEntry[];
 }
 
-/**
- * The last line of defence when warren exits without a teardown: it kills every process warren started (every
- * process group, and every process carrying the label of a run still watched: CLI calls, orphaned port
- * programs) and removes every run directory it created.
- * - stopAll(): the asynchronous way, for a second Ctrl-C, a crash and the end of every CLI command. It waits
- *   until no such process is left in the process table at all, zombies included (warren reaps its own children
- *   as it waits; PID 1 reaps the others).
- * - At exit without stopAll (process.exit elsewhere, a signal nothing else handles; through signal-exit, so a
- *   SIGHUP or SIGQUIT that kills Node runs it too): the same, synchronously. Only warren's own children stay
- *   as zombies there: nobody can reap them before warren has exited, then PID 1 does.
- * A --keep run releases its cluster from the guard.
- */
 const groups = new Set<GuardedGroup>();
 const runs = new Map<string, string>();
 let labelled: ProcessFinder = newFinder();
@@ -80,6 +68,18 @@ function removeDirectories(): void {
   for (const dir of runs.values()) rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * The last line of defence when warren exits without a teardown: it kills every process warren started (every
+ * process group, and every process carrying the label of a run still watched: CLI calls, orphaned port
+ * programs) and removes every run directory it created.
+ * - stopAll(): the asynchronous way, for a second Ctrl-C, a crash and the end of every CLI command. It waits
+ *   until no such process is left in the process table at all, zombies included (warren reaps its own children
+ *   as it waits; PID 1 reaps the others).
+ * - At exit without stopAll (process.exit elsewhere, a signal nothing else handles; through signal-exit, so a
+ *   SIGHUP or SIGQUIT that kills Node runs it too): the same, synchronously. Only warren's own children stay
+ *   as zombies there: nobody can reap them before warren has exited, then PID 1 does.
+ * A --keep run releases its cluster from the guard.
+ */
 export const exitGuard = {
   /** Guards a process group until it is forgotten. */
   watchGroup(group: GuardedGroup): void {
