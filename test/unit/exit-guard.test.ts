@@ -1,6 +1,9 @@
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { processesWithEnv, stillThere, type ProcessRow } from '../support/leftovers.js';
 
 /**
@@ -11,6 +14,11 @@ import { processesWithEnv, stillThere, type ProcessRow } from '../support/leftov
  */
 describe('exit guard', () => {
   let tag = '';
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'exit-guard-test-'));
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
   afterEach(() => {
     for (const row of processesWithEnv('GUARD_TEST', (value) => value === tag)) {
       try {
@@ -23,7 +31,7 @@ describe('exit guard', () => {
 
   async function guardedChild(mode: 'exit' | 'wait', signal?: NodeJS.Signals) {
     tag = randomBytes(6).toString('hex');
-    const child = execa(process.execPath, ['--import', 'tsx', 'test/support/guarded-child.ts', mode, tag], { reject: false });
+    const child = execa(process.execPath, ['--import', 'tsx', 'test/support/guarded-child.ts', mode, tag, dir], { reject: false });
     let rows: ProcessRow[] = [];
     let leader = 0;
     child.stdout!.on('data', (chunk: Buffer) => {
