@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { CommanderError, type Command } from 'commander';
@@ -17,6 +16,7 @@ import { SCENARIOS } from '../scenarios/registry.js';
 import { defineCleanupCommand, type CleanupArgs } from './cleanup-args.js';
 import { cliCommand, usageErrorFrom } from './cli-command.js';
 import { EXIT, exitCodeForOutcome } from './exit-codes.js';
+import { listenForInterrupts } from './interrupts.js';
 import { ProgressPrinter } from './progress-printer.js';
 import { prepareReportDirectory } from './report-directory.js';
 import { defineScenarioCommand, type ScenarioArgs, type ScenarioRun } from './scenario-args.js';
@@ -84,30 +84,13 @@ async function scenarioCommand(parsed: ScenarioArgs): Promise<number> {
     throw error;
   });
 
-  const controller = new AbortController();
-  setMaxListeners(1_000, controller.signal);
-  let firstSignalAt: number | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    // One Ctrl-C reaches us twice (the terminal signals the whole group, and npm/tsx relay it): a second
-    // signal counts only when it comes later, as a deliberate second press.
-    if (firstSignalAt !== undefined && Date.now() - firstSignalAt < 1_000) return;
-    if (firstSignalAt === undefined) {
-      firstSignalAt = Date.now();
-      process.stderr.write(`\n${signal}: stopping, cleaning up (again to quit at once)…\n`);
-      controller.abort();
-    } else {
-      process.exit(EXIT.interrupted); // the exit guard still kills every process and removes every run dir
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupts = listenForInterrupts();
   try {
-    const env = { platform, signal: controller.signal, redactor };
-    return args.all ? await runMatrix(args, env) : await runAndReport(args, env, runId);
+    const env = { platform, signal: interrupts.signal, redactor };
+    return interrupts.exitCode(args.all ? await runMatrix(args, env) : await runAndReport(args, env, runId));
   } finally {
     await platform.close?.().catch((error) => process.stderr.write(`warren: closing the ${platform.name} platform: ${errorMessage(error)}\n`));
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupts.stop();
   }
 }
 
@@ -248,8 +231,10 @@ async function cleanupCommand(args: CleanupArgs): Promise<number> {
     console.log(`deleted ${deleted.length} kind cluster(s)${deleted.length > 0 ? `: ${deleted.join(', ')}` : ''}`);
     return EXIT.passed;
   }
-  const swept = await sweepLeftovers(target);
-  console.log(`killed ${swept.processes.length} process(es), removed ${swept.directories.length} run director${swept.directories.length === 1 ? 'y' : 'ies'}`);
+  // A run whose warren still runs is never touched: --run refuses it (exit 2), --all skips it and says so.
+  const swept = await sweepLeftovers(target, { whenOwnerAlive: target === 'all' ? 'skip' : 'refuse' });
+  const live = swept.liveRuns.length === 0 ? '' : `; skipped ${swept.liveRuns.length} live run(s) whose warren is still running: ${swept.liveRuns.map((run) => `${run.label} (pid ${run.owner.pid})`).join(', ')}`;
+  console.log(`killed ${swept.processes.length} process(es), removed ${swept.directories.length} run director${swept.directories.length === 1 ? 'y' : 'ies'}${live}`);
   return EXIT.passed;
 }
 

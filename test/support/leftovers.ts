@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 
@@ -45,4 +46,112 @@ export async function labelledRuns(): Promise<Set<string>> {
     if (label) runs.add(label.slice('WARREN_RUN_ID='.length));
   }
   return runs;
+}
+
+/**
+ * One row of the process table, read by the tests themselves: an oracle that does not share warren's own /proc
+ * code (src/platforms/local/process-table.ts), so a bug there cannot blind the tests that judge it.
+ */
+export interface ProcessRow {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  /** R, S, D, T, Z (zombie: exited, not yet reaped), … */
+  state: string;
+  /** Clock ticks since boot: with the pid, it names one process for good. */
+  startTime: number;
+  comm: string;
+}
+
+/** The process `pid` now, or undefined when the table has no such process. */
+export function processRow(pid: number): ProcessRow | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  return {
+    pid,
+    comm: stat.slice(stat.indexOf('(') + 1, close),
+    state: fields[0]!,
+    ppid: Number(fields[1]),
+    pgid: Number(fields[2]),
+    startTime: Number(fields[19]),
+  };
+}
+
+/** Every process whose environment has `name=value` (a zombie's environment reads empty: it is not found). */
+export function processesWithEnv(name: string, value: (found: string) => boolean): ProcessRow[] {
+  const rows: ProcessRow[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let environ = '';
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`, 'latin1');
+    } catch {
+      continue;
+    }
+    const pair = environ.split('\0').find((p) => p.startsWith(`${name}=`));
+    if (pair === undefined || !value(pair.slice(name.length + 1))) continue;
+    const row = processRow(Number(entry));
+    if (row) rows.push(row);
+  }
+  return rows;
+}
+
+/** The very process `row` named is still in the table (alive or a zombie). */
+export function stillThere(row: { pid: number; startTime: number }): ProcessRow | undefined {
+  const now = processRow(row.pid);
+  return now && now.startTime === row.startTime ? now : undefined;
+}
+
+/**
+ * Watches the processes of one run while it goes on (polling /proc every 100 ms), so that one that has become
+ * a zombie since (no environment, cwd or command line any more: a scan at exit cannot tell whose it is) is
+ * still known for what it was. `leftNow()` is synchronous, for a child's 'exit' handler: it is the moment of
+ * exit that counts, not a second later.
+ */
+export class RunProcessWatch {
+  readonly #seen = new Map<number, ProcessRow & { what: string }>();
+  readonly #timer: NodeJS.Timeout;
+
+  /** `belongs(pid)` tells whether a live process is the run's (by its label, its cwd or its command line). */
+  constructor(private readonly belongs: (pid: number) => string | undefined) {
+    this.#timer = setInterval(() => this.#look(), 100);
+  }
+
+  /** Every process of the run in the table now: known ones still there (zombies too), and live ones found now. */
+  leftNow(): string[] {
+    this.#look();
+    const left: string[] = [];
+    for (const row of this.#seen.values()) {
+      const now = stillThere(row);
+      if (now) left.push(`${now.pid} ${row.what} (state ${now.state}, parent ${now.ppid})`);
+    }
+    return left;
+  }
+
+  /** How many processes of the run were seen in all. */
+  get seen(): number {
+    return this.#seen.size;
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  #look(): void {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+      const pid = Number(entry);
+      const known = this.#seen.get(pid);
+      const row = processRow(pid);
+      if (!row || (known && known.startTime === row.startTime)) continue;
+      const what = this.belongs(pid);
+      if (what !== undefined) this.#seen.set(pid, { ...row, what });
+    }
+  }
 }

@@ -24,7 +24,11 @@ import { FORCE_BOOT_ENV, FORCE_BOOT_MARKER, forceBootEnvLine, forceBootIn, force
 import type { Epmd } from './epmd.js';
 import { RABBITMQ_BIN, rabbitmqConf, type NodeLayout } from './node-layout.js';
 import { Pod } from './pod.js';
+import type { ProcessGroup } from './process-group.js';
 import { exitGuard } from './exit-guard.js';
+import { killUntilGone, rememberingFinder } from './kill-until-gone.js';
+import { RUN_LABEL_VARIABLE } from './process-labels.js';
+import { environmentValue } from './process-table.js';
 import { StatefulSetController } from './stateful-set.js';
 
 export interface LocalClusterOptions {
@@ -43,6 +47,13 @@ export interface LocalClusterOptions {
 // StatefulSet edit, and each method's mechanism says so.
 const LOCAL_CAPABILITIES: ReadonlySet<Capability> = new Set(CAPABILITIES);
 
+/**
+ * How long teardown waits, in ms, for the run's processes to be gone after SIGKILL. Orphans (a beam whose script
+ * was killed with it, erl_child_setup, port programs) are reaped by PID 1, which may take a moment: 2 s where
+ * PID 1 reaps on a timer, as measured on the development machine.
+ */
+const TEARDOWN_WAIT_MS = 15_000;
+
 /** What a pod is created from: the Secret's values and the command (force_boot or not), per revision. */
 interface PodTemplate {
   credentials: Credentials;
@@ -60,6 +71,10 @@ export class LocalCluster implements StartedCluster {
   /** Every template this StatefulSet had; revision n is #templates[n - 1]. */
   readonly #templates: PodTemplate[] = [];
   #tornDown: Promise<void> | undefined;
+  /** The CLI calls (rabbitmqctl, …) still running. */
+  readonly #cliCalls = new Set<Promise<void>>();
+  /** The pods' server process groups not yet known to be entirely gone (orphans reaped too). */
+  readonly #groups = new Set<ProcessGroup>();
 
   constructor(private readonly options: LocalClusterOptions) {
     this.nodes = options.layouts.map((layout) => ({
@@ -227,7 +242,7 @@ export class LocalCluster implements StartedCluster {
     const layout = this.#layout(ordinal);
     const command = `${tool} ${args.join(' ')}`;
     try {
-      const result = await execa(join(RABBITMQ_BIN, tool), ['-n', layout.nodeName, ...args], {
+      const call = execa(join(RABBITMQ_BIN, tool), ['-n', layout.nodeName, ...args], {
         env: this.options.envs[ordinal]!,
         extendEnv: false,
         cwd: layout.home,
@@ -237,6 +252,11 @@ export class LocalCluster implements StartedCluster {
         cancelSignal: this.options.signal,
         forceKillAfterDelay: 2_000,
       });
+      // Teardown waits for every call still running (a cancelled one takes up to forceKillAfterDelay to end).
+      const settled = Promise.resolve(call).then(() => undefined, () => undefined);
+      this.#cliCalls.add(settled);
+      void settled.then(() => this.#cliCalls.delete(settled));
+      const result = await call;
       if (result.timedOut || result.isCanceled) {
         throw new ClusterCommandError(`${command} on ${layout.nodeName}: ${result.timedOut ? `no answer within ${options.timeoutMs ?? 30_000} ms` : 'cancelled'}`, { failure: result.timedOut ? 'timeout' : 'cancelled' });
       }
@@ -301,17 +321,46 @@ export class LocalCluster implements StartedCluster {
     await this.teardown();
   }
 
+  /**
+   * Kills every pod and epmd, waits for the CLI calls still running, then SIGKILLs whatever process still
+   * carries the run's label (an orphaned port program, a CLI call's erl_child_setup) and waits until the process
+   * table shows none of them, zombies included (bounded: TEARDOWN_WAIT_MS), then removes the run directory.
+   * Only then may warren say the run is gone.
+   */
   async #teardown(keep: boolean): Promise<void> {
+    const label = this.spec.runId;
     if (keep) {
       this.options.log.info('teardown skipped: --keep');
       exitGuard.releaseAll();
       return;
     }
-    this.options.log.info('teardown: killing every pod');
-    await this.shutdown({ mode: 'kill' });
-    await this.options.epmd.stop();
-    await rm(this.options.runDir, { recursive: true, force: true });
-    exitGuard.forgetDirectory(this.options.runDir);
+    // Everything of the run that runs now is remembered, so that it counts until reaped even as a zombie; the
+    // server groups remember the members they saw, orphans of an earlier stop included.
+    const labelled = rememberingFinder((entry) => environmentValue(entry.pid, RUN_LABEL_VARIABLE) === label);
+    labelled();
+    const runProcesses = () => {
+      const found = new Map(labelled().map((entry) => [entry.pid, entry] as const));
+      for (const group of this.#groups) for (const entry of group.remaining()) found.set(entry.pid, entry);
+      return [...found.values()];
+    };
+    try {
+      this.options.log.info('teardown: killing every pod');
+      await this.shutdown({ mode: 'kill' });
+      await this.options.epmd.stop();
+      await Promise.allSettled(this.#cliCalls);
+      await killUntilGone(runProcesses, { what: `the processes of run ${label}`, timeoutMs: TEARDOWN_WAIT_MS });
+      this.options.log.info('teardown: no process of the run is left');
+    } finally {
+      await rm(this.options.runDir, { recursive: true, force: true });
+    }
+    // Only now: until here, the exit guard still kills what is left and removes the directory if warren exits.
+    exitGuard.forgetRun(label);
+  }
+
+  /** Remembers a server group until it is entirely gone; forgets those that are. */
+  #watchGroup(group: ProcessGroup): void {
+    for (const known of this.#groups) if (!known.running && known.remaining().length === 0) this.#groups.delete(known);
+    this.#groups.add(group);
   }
 
   #layout(ordinal: number): NodeLayout {
@@ -335,6 +384,7 @@ export class LocalCluster implements StartedCluster {
       probeReady: () => amqpProbe({ endpoint: node.amqp, credentials: template.credentials }),
       command: ['/bin/sh', '-c', containerScript(layout.nodeName, template.forceBoot && template.forceBootVia !== 'chart-values')],
       preStart: () => writePodSecret(layout, rabbitmqConf(this.spec, layout, template.credentials), template.credentials.erlangCookie),
+      onSpawn: (group) => this.#watchGroup(group),
       onChange: () => {
         this.options.onPodChange?.(pod.status);
         this.#controller.reconcile();

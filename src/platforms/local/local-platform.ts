@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { access, constants, mkdir, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvironmentError } from '../../common/errors.js';
@@ -10,7 +10,8 @@ import type { ClusterSpec, Platform, ProvisionContext, StartedCluster } from '..
 import { Epmd } from './epmd.js';
 import { exitGuard } from './exit-guard.js';
 import { LocalCluster, writePodSecret } from './local-cluster.js';
-import { nodeEnv, nodeLayout, RABBITMQ_BIN, rabbitmqConf } from './node-layout.js';
+import { nodeEnv, nodeLayout, RABBITMQ_BIN, rabbitmqConf, type NodeLayout } from './node-layout.js';
+import { createOwnedDirectory, currentOwner, formatOwner } from './run-owner.js';
 
 export interface LocalPlatformOptions {
   redactor: Redactor;
@@ -20,6 +21,7 @@ export interface LocalPlatformOptions {
   provisionTimeoutMs?: number;
 }
 
+/** `<baseDir>/warren-<runId>`: where everything of one run lives (runId is `<run id>-<method>` for a drill). */
 export function runDirectory(runId: string, baseDir = tmpdir()): string {
   return join(baseDir, `warren-${runId}`);
 }
@@ -47,20 +49,31 @@ export class LocalPlatform implements Platform {
   async provision(spec: ClusterSpec, context: ProvisionContext): Promise<StartedCluster> {
     const runDir = runDirectory(spec.runId, this.options.baseDir);
     const log = context.log.child('local');
-    await mkdir(runDir, { recursive: true });
-    exitGuard.watchDirectory(runDir);
-    const [epmdPort, ...nodePorts] = await findFreePortBlock(1 + 2 * spec.nodes);
-    const layouts = Array.from({ length: spec.nodes }, (_, i) => nodeLayout(runDir, i, nodePorts[2 * i]!, nodePorts[2 * i + 1]!));
-    const envs = layouts.map((layout) => nodeEnv(spec.runId, layout, epmdPort!));
-    for (const layout of layouts) {
-      for (const dir of [layout.home, layout.volume, layout.logDir, layout.configDir]) await mkdir(dir, { recursive: true, mode: 0o700 });
-      // No plugins: the management plugin alone adds ~5 s to every graceful stop.
-      await writeFile(join(layout.configDir, 'enabled_plugins'), '[].\n');
-      // The epmd and CLI calls before the first pod need a cookie; each pod writes its own Secret at start.
-      await writePodSecret(layout, rabbitmqConf(spec, layout, spec.credentials), spec.credentials.erlangCookie);
+    const owner = currentOwner();
+    await createOwnedDirectory(runDir, owner);
+    exitGuard.watchRun(spec.runId, runDir);
+    let epmd: Epmd;
+    let layouts: NodeLayout[];
+    let envs: Record<string, string>[];
+    try {
+      const [epmdPort, ...nodePorts] = await findFreePortBlock(1 + 2 * spec.nodes);
+      layouts = Array.from({ length: spec.nodes }, (_, i) => nodeLayout(runDir, i, nodePorts[2 * i]!, nodePorts[2 * i + 1]!));
+      envs = layouts.map((layout) => nodeEnv(spec.runId, layout, epmdPort!, owner));
+      for (const layout of layouts) {
+        for (const dir of [layout.home, layout.volume, layout.logDir, layout.configDir]) await mkdir(dir, { recursive: true, mode: 0o700 });
+        // No plugins: the management plugin alone adds ~5 s to every graceful stop.
+        await writeFile(join(layout.configDir, 'enabled_plugins'), '[].\n');
+        // The epmd and CLI calls before the first pod need a cookie; each pod writes its own Secret at start.
+        await writePodSecret(layout, rabbitmqConf(spec, layout, spec.credentials), spec.credentials.erlangCookie);
+      }
+      log.info(`run directory ${runDir} (owner ${formatOwner(owner)}); epmd port ${epmdPort}; nodes ${layouts.map((l) => `${l.nodeName} amqp:${l.amqpPort} dist:${l.distPort}`).join(', ')}`);
+      epmd = await Epmd.start(epmdPort!, runDir, envs[0]!, context.signal);
+    } catch (error) {
+      // Nothing runs yet (a failed epmd start stops itself): the directory goes, the original error is what the caller sees.
+      await rm(runDir, { recursive: true, force: true });
+      exitGuard.forgetRun(spec.runId);
+      throw error;
     }
-    log.info(`run directory ${runDir}; epmd port ${epmdPort}; nodes ${layouts.map((l) => `${l.nodeName} amqp:${l.amqpPort} dist:${l.distPort}`).join(', ')}`);
-    const epmd = await Epmd.start(epmdPort!, runDir, envs[0]!, context.signal);
     const cluster = new LocalCluster({
       spec,
       runDir,

@@ -70,20 +70,21 @@ describe('rabbitmqConf', () => {
 });
 
 describe('nodeEnv', () => {
+  const OWNER = { pid: 4242, startTime: 987_654 };
   const layout = nodeLayout(RUN_DIR, 2, 21_010, 21_011);
 
   it('does not inherit the caller’s RABBITMQ_* variables', () => {
     vi.stubEnv('RABBITMQ_USE_LONGNAME', 'true');
     vi.stubEnv('RABBITMQ_NODENAME', 'stray@elsewhere');
     vi.stubEnv('RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS', '-setcookie STRAY');
-    const env = nodeEnv('run-1234', layout, 24_000);
+    const env = nodeEnv('run-1234', layout, 24_000, OWNER);
     expect(env).not.toHaveProperty('RABBITMQ_USE_LONGNAME');
     expect(env).not.toHaveProperty('RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS');
     expect(env.RABBITMQ_NODENAME).toBe('rabbit-2@localhost');
   });
 
   it('keeps the node’s distribution on loopback and away from the host’s epmd', () => {
-    const env = nodeEnv('run-1234', layout, 24_000);
+    const env = nodeEnv('run-1234', layout, 24_000, OWNER);
     expect(env.ERL_AFLAGS).toContain('-start_epmd false');
     expect(env.ERL_AFLAGS).toContain('inet_dist_use_interface {127,0,0,1}');
     expect(env.ERL_EPMD_PORT).toBe('24000');
@@ -94,8 +95,9 @@ describe('nodeEnv', () => {
   });
 
   it('points RabbitMQ at the layout’s directories and tags the run', () => {
-    const env = nodeEnv('run-1234', layout, 24_000);
+    const env = nodeEnv('run-1234', layout, 24_000, OWNER);
     expect(env.WARREN_RUN_ID).toBe('run-1234');
+    expect(env.WARREN_OWNER).toBe('4242:987654');
     expect(env.HOME).toBe(layout.home);
     expect(env.RABBITMQ_MNESIA_BASE).toBe(layout.volume);
     expect(env.RABBITMQ_LOG_BASE).toBe(layout.logDir);
@@ -104,7 +106,7 @@ describe('nodeEnv', () => {
 
   it('passes PATH through', () => {
     vi.stubEnv('PATH', '/opt/fake/bin:/usr/bin');
-    expect(nodeEnv('run-1234', layout, 24_000).PATH).toBe('/opt/fake/bin:/usr/bin');
+    expect(nodeEnv('run-1234', layout, 24_000, OWNER).PATH).toBe('/opt/fake/bin:/usr/bin');
   });
 
   it('uses the node name scheme of the layout', () => {

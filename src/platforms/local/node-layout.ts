@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { ClusterSpec } from '../platform.js';
 import type { Credentials } from '../../common/secrets.js';
+import { OWNER_VARIABLE, RUN_LABEL_VARIABLE } from './process-labels.js';
+import { formatOwner, type RunOwner } from './run-owner.js';
 
 export const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
 
@@ -69,9 +71,10 @@ export function rabbitmqConf(spec: ClusterSpec, layout: NodeLayout, credentials:
 /**
  * The node's whole environment. Deliberately not inherited from the caller: a stray RABBITMQ_* variable
  * must not leak into a drill. The private epmd port and loopback-only distribution keep warren's nodes
- * apart from any RabbitMQ already running on the host.
+ * apart from any RabbitMQ already running on the host. The run's label (`runId`, the run directory's name
+ * after `warren-`) and its owner go into every process, and so into every descendant (see process-labels.ts).
  */
-export function nodeEnv(runId: string, layout: NodeLayout, epmdPort: number): Record<string, string> {
+export function nodeEnv(runId: string, layout: NodeLayout, epmdPort: number, owner: RunOwner): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: layout.home,
@@ -95,6 +98,7 @@ export function nodeEnv(runId: string, layout: NodeLayout, epmdPort: number): Re
     ERL_CRASH_DUMP_SECONDS: '0',
     // Applies to the server and every CLI tool: never start a stray epmd, never listen beyond loopback.
     ERL_AFLAGS: '-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}',
-    WARREN_RUN_ID: runId,
+    [RUN_LABEL_VARIABLE]: runId,
+    [OWNER_VARIABLE]: formatOwner(owner),
   };
 }

@@ -22,6 +22,8 @@ export interface PodOptions {
   onChange: () => void;
   now: () => number;
   backoff?: { initialMs: number; maxMs: number };
+  /** Told of every server process group the pod starts (teardown waits until each is entirely gone). */
+  onSpawn?: (group: ProcessGroup) => void;
   gracePeriodMs?: number;
 }
 
@@ -121,6 +123,7 @@ export class Pod {
     const [file, ...args] = this.options.command;
     const process = ProcessGroup.spawn(file, args, env, join(layout.logDir, 'console.log'), layout.home);
     this.#process = process;
+    this.options.onSpawn?.(process);
     log.info(`started the container command (pid ${process.pid})`);
     let wasReady = false;
     const probing = (async () => {

@@ -1,0 +1,38 @@
+import { errorMessage } from '../common/errors.js';
+import { exitGuard } from '../platforms/local/exit-guard.js';
+import { EXIT } from './cli.js';
+
+/**
+ * Ends warren's process with `code`, but only once every process it started is gone and every run directory
+ * it created is removed: the exit guard kills and waits for whatever a teardown left (nothing, normally; a
+ * --keep run's cluster was released from it). If something is still there after the guard's bound, warren says
+ * so in one line and a pass or a finding (0, 1) becomes a harness failure (3): the promise was broken.
+ */
+export async function exitWhenSettled(code: number): Promise<never> {
+  let exitCode = code;
+  try {
+    const left = await exitGuard.stopAll();
+    if (left) {
+      process.stderr.write(`warren: ${errorMessage(left)}\n`);
+      if (exitCode === EXIT.passed || exitCode === EXIT.finding) exitCode = EXIT.harness;
+    }
+  } catch (error) {
+    process.stderr.write(`warren: stopping what is left failed: ${errorMessage(error)}\n`);
+    if (exitCode === EXIT.passed || exitCode === EXIT.finding) exitCode = EXIT.harness;
+  }
+  return process.exit(exitCode);
+}
+
+/**
+ * A crash (an exception or a rejection nothing handled) is a harness failure: one line on stderr, everything
+ * warren started is killed and waited for, exit 3. Node's default would exit 1, which CI reads as a finding.
+ */
+export function exitOnCrash(): void {
+  let crashed = false;
+  process.on('uncaughtException', (error) => {
+    process.stderr.write(`warren: crashed: ${error instanceof Error && error.stack ? error.stack : errorMessage(error)}\n`);
+    if (crashed) return;
+    crashed = true;
+    void exitWhenSettled(EXIT.harness);
+  });
+}

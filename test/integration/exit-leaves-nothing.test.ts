@@ -1,0 +1,147 @@
+import { execa } from 'execa';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunReport } from '../../src/run/journal.js';
+import { RunProcessWatch } from '../support/leftovers.js';
+
+/**
+ * The promise a CI job relies on: warren exits only when every process it started is gone and every run
+ * directory it created is removed, checked at the moment of exit (in the child's 'exit' handler, synchronously),
+ * not seconds later. A process counts as the run's if it carries the run's label (WARREN_RUN_ID) or its cwd or
+ * command line is under the run's directory; one seen while the run went on counts as long as the process
+ * table still has it, as a zombie too (a zombie's environment, cwd and command line read empty).
+ *
+ * Each drill runs the real CLI with a TMPDIR of its own (so its run directories are told apart from any other
+ * run on the machine). Signals go to warren's own process (`node --import tsx`): npx and tsx forward SIGINT and
+ * SIGTERM, but not SIGHUP.
+ */
+describe.sequential('warren exits only once everything it started is gone', () => {
+  const dirs: string[] = [];
+  afterAll(async () => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+  const NODE_CLI = [process.execPath, '--import', 'tsx', 'src/cli/main.ts'];
+  const NPX_CLI = ['npx', 'tsx', 'src/cli/main.ts'];
+  const DRILL = ['scenario', 'full-shutdown', '--methods', 'parallel-restart'];
+
+  interface Interrupt {
+    signal: NodeJS.Signals;
+    /** Sent once the output shows this. */
+    when: string;
+    /** Sent again this many ms later (a second Ctrl-C). */
+    againAfterMs?: number;
+  }
+
+  async function run(command: string[], interrupt?: Interrupt, testSignal?: AbortSignal) {
+    const tmp = await mkdtemp(join(tmpdir(), 'exit-test-'));
+    dirs.push(tmp);
+    const reportDir = join(tmp, 'report');
+    const runDirs = join(tmp, 'warren-');
+    let runId: string | undefined;
+    const watch = new RunProcessWatch((pid) => {
+      const label = readOr(`/proc/${pid}/environ`).split('\0').find((pair) => pair.startsWith('WARREN_RUN_ID='));
+      if (runId !== undefined && label?.startsWith(`WARREN_RUN_ID=${runId}`)) return `${comm(pid)} [${label}]`;
+      let cwd = '';
+      try {
+        cwd = readlinkSync(`/proc/${pid}/cwd`);
+      } catch {
+        // gone, or not ours to read
+      }
+      if (cwd.startsWith(runDirs) || readOr(`/proc/${pid}/cmdline`).includes(runDirs)) return `${comm(pid)} [under ${tmp}]`;
+      return undefined;
+    });
+
+    const child = execa(command[0]!, [...command.slice(1), '--report-dir', reportDir], {
+      env: { TMPDIR: tmp },
+      reject: false,
+      all: true,
+      ...(testSignal ? { cancelSignal: testSignal } : {}),
+    });
+    let output = '';
+    let sent = false;
+    let secondAt: number | undefined;
+    const kill = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(child.pid!, sig);
+      } catch {
+        // exited already: what is left is judged all the same
+      }
+    };
+    child.all!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      runId ??= /run ([0-9a-f]{8}):/.exec(output)?.[1];
+      if (!interrupt || sent || !output.includes(interrupt.when)) return;
+      sent = true;
+      kill(interrupt.signal);
+      if (interrupt.againAfterMs === undefined) return;
+      setTimeout(() => {
+        secondAt = Date.now();
+        kill(interrupt.signal);
+      }, interrupt.againAfterMs);
+    });
+    const atExit = new Promise<{ left: string[]; runDirectories: string[]; at: number }>((resolve) => {
+      child.once('exit', () => {
+        resolve({ left: watch.leftNow(), runDirectories: readdirSync(tmp).filter((entry) => entry.startsWith('warren-')), at: Date.now() });
+      });
+    });
+    const result = await child;
+    const exit = await atExit;
+    watch.stop();
+    // A second Ctrl-C quits before any report is written.
+    const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8').catch(() => 'null')) as RunReport | null;
+    return { result, report, seen: watch.seen, secondSignalToExitMs: secondAt === undefined ? undefined : exit.at - secondAt, ...exit };
+  }
+
+  it('a pass (exit 0, through npx): nothing of the run is left at the moment warren exits', async ({ signal }) => {
+    const { result, report, left, runDirectories, seen } = await run([...NPX_CLI, ...DRILL], undefined, signal);
+    expect(result.exitCode, result.all).toBe(0);
+    expect(report?.outcome).toBe('passed');
+    expect(seen).toBeGreaterThan(10); // the watch did see the run's processes
+    expect(left).toEqual([]);
+    expect(runDirectories).toEqual([]);
+  });
+
+  it('a finding (exit 1, a fixture scenario that does not recover): nothing is left at exit', async ({ signal }) => {
+    const { result, report, left, runDirectories } = await run(['npx', 'tsx', 'test/support/fixture-cli.ts', 'scenario', 'misplaced-force-load'], undefined, signal);
+    expect(result.exitCode, result.all).toBe(1);
+    expect(report?.outcome).toBe('failed');
+    expect(left).toEqual([]);
+    expect(runDirectories).toEqual([]);
+  });
+
+  it.for([
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+    ['SIGINT', 130],
+  ] as const)('%s in the middle of the drill: graceful stop, exit %i, nothing left at exit', async ([sig, code], { signal }) => {
+    const { result, report, left, runDirectories } = await run([...NODE_CLI, ...DRILL], { signal: sig, when: 'fault injected' }, signal);
+    expect(result.exitCode, result.all).toBe(code);
+    expect(result.all).toContain(`${sig}: stopping, cleaning up`);
+    expect(report?.outcome).toBe('interrupted');
+    expect(report?.methods[0]).toMatchObject({ method: 'parallel-restart', reason: 'interrupted' });
+    expect(left).toEqual([]);
+    expect(runDirectories).toEqual([]);
+  });
+
+  it('a second Ctrl-C quits at once (130), still with nothing left at exit', async ({ signal }) => {
+    const { result, left, runDirectories, secondSignalToExitMs } = await run([...NODE_CLI, ...DRILL], { signal: 'SIGINT', when: 'fault injected', againAfterMs: 1_500 }, signal);
+    expect(result.exitCode, result.all).toBe(130);
+    expect(secondSignalToExitMs).toBeLessThan(8_000);
+    expect(left).toEqual([]);
+    expect(runDirectories).toEqual([]);
+  });
+});
+
+function readOr(path: string): string {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return '';
+  }
+}
+
+function comm(pid: number): string {
+  return readOr(`/proc/${pid}/comm`).trim() || `pid ${pid}`;
+}
