@@ -323,9 +323,9 @@ export class LocalCluster implements StartedCluster {
 
   /**
    * Kills every pod and epmd, waits for the CLI calls still running, then SIGKILLs whatever process still
-   * carries the run's label (an orphaned port program, a CLI call's erl_child_setup) and waits until the process
-   * table shows none of them, zombies included (bounded: TEARDOWN_WAIT_MS), then removes the run directory.
-   * Only then may warren say the run is gone.
+   * carries the run's label (an orphaned port program, a CLI call's erl_child_setup) and waits until none of them
+   * runs any more (bounded: TEARDOWN_WAIT_MS), then removes the run directory. Those that exited but wait for PID 1
+   * to reap them (~2 s here) are handed to the exit guard: warren's exit waits for them, the next drill need not.
    */
   async #teardown(keep: boolean): Promise<void> {
     const label = this.spec.runId;
@@ -348,8 +348,11 @@ export class LocalCluster implements StartedCluster {
       await this.shutdown({ mode: 'kill' });
       await this.options.epmd.stop();
       await Promise.allSettled(this.#cliCalls);
-      await killUntilGone(runProcesses, { what: `the processes of run ${label}`, timeoutMs: TEARDOWN_WAIT_MS });
-      this.options.log.info('teardown: no process of the run is left');
+      // Nothing of the run may run on; zombies waiting for PID 1 to reap them are left to warren's exit to wait for.
+      await killUntilGone(runProcesses, { what: `the processes of run ${label}`, timeoutMs: TEARDOWN_WAIT_MS, untilReaped: false });
+      const zombies = runProcesses();
+      exitGuard.awaitReaping(zombies);
+      this.options.log.info(`teardown: no process of the run runs any more${zombies.length > 0 ? ` (${zombies.length} exited, waiting for PID 1 to reap them)` : ''}`);
     } finally {
       await rm(this.options.runDir, { recursive: true, force: true });
     }
