@@ -29,7 +29,7 @@ export function defineCleanupCommand(onArgs: (args: CleanupArgs) => void | Promi
   })
     .addOption(new Option('--platform <name>', 'where the run was').choices(CLEANUP_PLATFORMS).default('local'))
     .addOption(new Option('--run <id>', 'the run id printed at its start (8 hex digits), or <run id>-<method> for one kept drill'))
-    .addOption(new Option('--all', "every warren run's leftovers, including other runs still going on"))
+    .addOption(new Option('--all', "every warren run's leftovers; on local a run whose warren still runs is skipped (kind: every warren-* cluster)"))
     .action((values: { platform: CleanupArgs['platform']; run?: string; all?: boolean }) => onArgs(cleanupArgs(values)));
   return guardOptionValues(command);
 }

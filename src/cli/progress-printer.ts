@@ -140,7 +140,9 @@ function resultLine(report: MethodReport): string {
   if (report.outcome === 'not-applicable') return `– ${report.method}: not applicable${report.reason === undefined ? '' : `: ${oneLine(report.reason)}`}`;
   const mark = report.passed ? '✔' : '✘';
   let what: string;
-  if (report.outcome === 'error') {
+  if (report.outcome === 'interrupted') {
+    what = 'interrupted';
+  } else if (report.outcome === 'error') {
     what = `error: ${oneLine(report.error?.message ?? report.reason ?? 'warren failed')}`;
   } else {
     const recovered = report.outcome === 'recovered' && report.timeToRecoverMs !== null ? ` in ${seconds(report.timeToRecoverMs)} s` : '';

@@ -24,12 +24,20 @@ describe('prepareReportDirectory', () => {
     expect(await readdir(dir.path)).toEqual([]);
   });
 
-  it('takes an existing directory as it is, and discard() never removes what it did not create', async () => {
-    await writeFile(join(base, 'earlier-report.json'), '{}');
+  it('takes an existing empty directory as it is, and discard() never removes what it did not create', async () => {
     const dir = await prepareReportDirectory(base);
     expect(dir.created).toEqual([]);
     await dir.discard();
-    expect(await readdir(base)).toEqual(['earlier-report.json']);
+    expect(await stat(base).then((s) => s.isDirectory())).toBe(true);
+  });
+
+  it('refuses a directory that already holds something (reports of two runs must not mix), and an empty value', async () => {
+    await writeFile(join(base, 'report.json'), '{}');
+    await expect(prepareReportDirectory(base)).rejects.toThrow(/is not empty: give a new or empty directory/);
+    expect(await readdir(base)).toEqual(['report.json']);
+    await expect(prepareReportDirectory('')).rejects.toThrow('--report-dir "": is empty: name the directory the reports go to');
+    await expect(prepareReportDirectory('  ')).rejects.toThrow(/is empty/);
+    await expect(prepareReportDirectory(join(base, 'a\nb'))).rejects.toThrow(/line break/);
   });
 
   it('discard() removes the levels it created while they are empty, innermost first', async () => {

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir, open, rmdir, stat, unlink } from 'node:fs/promises';
+import { access, mkdir, open, readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../common/errors.js';
 
@@ -23,18 +23,23 @@ export interface ReportDirectory {
  * file. On failure whatever it created is removed again.
  *
  * @param option the flag to name in messages (`--report-dir`).
- * @throws UsageError (one line) when `dir` or an ancestor is not a directory, cannot be created, or cannot be
- *   written to.
+ * @throws UsageError (one line) when `dir` is empty or blank, exists and is not empty (reports of two runs must not
+ *   mix), or it or an ancestor is not a directory, cannot be created, or cannot be written to.
  */
 export async function prepareReportDirectory(dir: string, option = '--report-dir'): Promise<ReportDirectory> {
-  const path = resolve(dir);
   const fail = (what: string, error?: unknown) => new UsageError(`${option} ${JSON.stringify(dir)}: ${what}${error === undefined ? '' : ` (${code(error)})`}`);
+  // An empty or blank value is a script's unset variable, never a place for reports (it would mean the working dir).
+  if (dir.trim() === '') throw fail('is empty: name the directory the reports go to');
+  if (/[\n\r\0]/.test(dir)) throw fail('contains a line break or NUL');
+  const path = resolve(dir);
 
   const missing: string[] = [];
   let existing = path;
   for (;;) {
     try {
       if (!(await stat(existing)).isDirectory()) throw fail(`${existing} exists and is not a directory`);
+      // Reports of two runs must never mix (a stale report.json or a method's old logs beside the new ones).
+      if (existing === path && (await readdir(path)).length > 0) throw fail(`${path} is not empty: give a new or empty directory (reports of different runs must not mix)`);
       break;
     } catch (error) {
       if (error instanceof UsageError) throw error;

@@ -93,9 +93,9 @@ function methodCase(classname: string, method: MethodReport): Case {
   const out = systemOut(method);
   let verdict: Case['verdict'];
   let body: string;
-  if (method.outcome === 'not-applicable') {
+  if (method.outcome === 'not-applicable' || method.outcome === 'interrupted') {
     verdict = 'skipped';
-    body = `      <skipped message="${attr(method.reason ?? 'not applicable')}"/>`;
+    body = `      <skipped message="${attr(method.outcome === 'interrupted' ? 'interrupted before the drill could give a verdict' : (method.reason ?? 'not applicable'))}"/>`;
   } else if (method.outcome === 'error') {
     verdict = 'error';
     const message = method.error === undefined ? (method.reason ?? 'warren failed') : `${method.error.name}: ${method.error.message}`;

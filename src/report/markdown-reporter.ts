@@ -17,6 +17,8 @@ export function outcomeText(outcome: MethodOutcome): string {
       return 'not applicable';
     case 'error':
       return 'error (harness)';
+    case 'interrupted':
+      return 'interrupted';
   }
 }
 

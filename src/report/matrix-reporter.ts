@@ -139,6 +139,7 @@ export function methodCell(report: RunReport, name: string): string {
   if (method === undefined) return NOT_IN_SCENARIO;
   if (method.outcome === 'not-applicable') return 'n/a';
   if (method.outcome === 'error') return '✘ error (harness)';
+  if (method.outcome === 'interrupted') return '⏹ interrupted';
   const result = method.outcome === 'recovered' ? recoveredText(method) : notRecoveredText(method);
   return method.passed ? `✔ ${result}` : `✘ ${result}, expected ${expectationText(method.expected)}`;
 }

@@ -210,10 +210,13 @@ export async function runDrill(scenario: Scenario, method: ScenarioMethod, setti
       mark(`not recovered: ${report.reason}`);
       if (cluster) await diagnoseEverything(cluster, report).catch((e: unknown) => log.warn(`diagnosing failed: ${errorMessage(e)}`));
       judge(report);
+    } else if (interrupted) {
+      report.outcome = 'interrupted';
+      mark('interrupted');
     } else {
       report.outcome = 'error';
       report.error = toErrorRecord(error);
-      mark(interrupted ? 'interrupted' : `harness error: ${report.reason}`);
+      mark(`harness error: ${report.reason}`);
     }
   } finally {
     if (cluster) {

@@ -4,9 +4,10 @@ import type { PlatformName, StartPolicy, TableWaitSettings } from '../platforms/
 
 /**
  * The run journal: plain data, the single source every reporter reads. A method that did not recover when
- * it should have is a finding (outcome not-recovered, passed false); `error` means warren itself broke.
+ * it should have is a finding (outcome not-recovered, passed false); `error` means warren itself broke;
+ * `interrupted` means the drill was stopped (Ctrl-C, SIGTERM, SIGHUP) before it could say.
  */
-export type MethodOutcome = 'recovered' | 'not-recovered' | 'not-applicable' | 'error';
+export type MethodOutcome = 'recovered' | 'not-recovered' | 'not-applicable' | 'error' | 'interrupted';
 
 /**
  * A run's outcome, in Chaos Toolkit's words: `deviated` means RabbitMQ did not meet a method's expectation (the

@@ -34,7 +34,7 @@ describe.sequential('cleanup: Ctrl-C in the middle of a drill, and --keep', () =
 
     const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as RunReport;
     expect(report.outcome).toBe('interrupted');
-    expect(report.methods[0]).toMatchObject({ method: 'chart-force-boot', outcome: 'error', reason: 'interrupted' });
+    expect(report.methods[0]).toMatchObject({ method: 'chart-force-boot', outcome: 'interrupted', reason: 'interrupted' });
     expect(await labelledProcesses(report.runId)).toEqual([]);
     expect(await runDirectories(report.runId)).toEqual([]);
   });

@@ -38,6 +38,11 @@ describe('bad input', () => {
     [['scenario', 'full-shutdown', '--report-dir', '/proc/warren-x/a/b'], /cannot create \/proc\/warren-x \(ENOENT\)$/],
     [['scenario', 'full-shutdown', '--report-dir', '/etc/hostname'], /^--report-dir "\/etc\/hostname": \/etc\/hostname exists and is not a directory$/],
     [['scenario', 'all', '--report-dir', '/etc/hostname/reports'], /\/etc\/hostname exists and is not a directory$/],
+    // An unset variable in a CI script: never "the working directory".
+    [['scenario', 'full-shutdown', '--report-dir', ''], /^--report-dir "": is empty/],
+    [['scenario', 'full-shutdown', '--report-dir', ' '], /^--report-dir " ": is empty/],
+    // A directory that already holds something (here /etc): reports of two runs must not mix.
+    [['scenario', 'full-shutdown', '--report-dir', '/etc'], /^--report-dir "\/etc": \/etc is not empty/],
     [['scenario', 'full-shutdown', '--report-dir', 'TMP/a-file/inside'], /a-file exists and is not a directory$/],
     [['scenario', 'full-shutdown', '--report-dir'], /^option '--report-dir <dir>' argument missing/],
     [['scenario', 'full-shutdown', '--report-dir', '--keep'], /^--report-dir needs a value, got the option "--keep"$/],
