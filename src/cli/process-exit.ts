@@ -10,6 +10,10 @@ import { EXIT } from './cli.js';
  */
 export async function exitWhenSettled(code: number): Promise<never> {
   let exitCode = code;
+  // The run is over and its teardown done; what is left is a bounded wait (PID 1 reaping zombies). A Ctrl-C,
+  // SIGTERM or SIGHUP now must not kill Node by the default action (exit code lost, the wait cut short): the
+  // wait ends within its bound anyway, then warren exits with the run's code.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => undefined);
   try {
     const left = await exitGuard.stopAll();
     if (left) {
