@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { onExit } from 'signal-exit';
 import { HarnessError } from '../../common/errors.js';
 import { killUntilGone, killUntilGoneSync, ProcessesRemainError, rememberingFinder, type ProcessFinder } from './kill-until-gone.js';
-import { environmentValue, isZombie, listProcesses, type ProcessEntry } from './process-table.js';
+import { environmentValue, isZombie, type ProcessEntry } from './process-table.js';
 import { GROUP_MARKER_VARIABLE, RUN_LABEL_VARIABLE } from './process-labels.js';
 
 /** What the guard needs to know of a process group (see ProcessGroup). */
@@ -17,8 +17,6 @@ export interface GuardedGroup {
 
 const groups = new Set<GuardedGroup>();
 const runs = new Map<string, string>();
-/** Processes of torn-down runs that have exited but wait for PID 1 to reap them: pid → start time. */
-const unreaped = new Map<number, number>();
 let labelled: ProcessFinder = newFinder();
 let stopping: Promise<ProcessesRemainError | undefined> | undefined;
 let closing = false;
@@ -29,9 +27,6 @@ function finder(): ProcessEntry[] {
   const found = new Map<number, ProcessEntry>();
   for (const entry of labelled()) found.set(entry.pid, entry);
   for (const group of groups) for (const entry of group.remaining()) found.set(entry.pid, entry);
-  if (unreaped.size > 0) {
-    for (const entry of listProcesses()) if (unreaped.get(entry.pid) === entry.startTime) found.set(entry.pid, entry);
-  }
   return [...found.values()];
 }
 
@@ -51,7 +46,7 @@ function newFinder(): ProcessFinder {
 }
 
 function watching(): boolean {
-  return groups.size > 0 || runs.size > 0 || unreaped.size > 0;
+  return groups.size > 0 || runs.size > 0;
 }
 
 function install(): void {
@@ -104,14 +99,6 @@ export const exitGuard = {
   forgetRun(label: string): void {
     runs.delete(label);
   },
-  /**
-   * Zombies a teardown left to PID 1 (they run no more, they only wait to be reaped): a drill need not wait for
-   * that (~2 s here), but warren's exit does, so they count for stopAll() until they are gone from the table.
-   */
-  awaitReaping(entries: readonly ProcessEntry[]): void {
-    install();
-    for (const entry of entries) unreaped.set(entry.pid, entry.startTime);
-  },
   /** For --keep: warren exits, the kept cluster lives on. */
   releaseAll(): void {
     groups.clear();
@@ -144,7 +131,6 @@ export const exitGuard = {
       try {
         await killUntilGone(finder, { what: 'every process warren started', timeoutMs: options.timeoutMs ?? EXIT_WAIT_MS });
         groups.clear();
-        unreaped.clear();
         return undefined;
       } catch (error) {
         if (error instanceof ProcessesRemainError) return error;
