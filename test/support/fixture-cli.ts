@@ -4,8 +4,13 @@
  * `node --import tsx test/support/fixture-cli.ts scenario misplaced-force-load`.
  */
 import { misplacedForceLoad } from '../../fixtures/scenarios/misplaced-force-load.js';
+import { stuckRevert } from '../../fixtures/scenarios/verdict-controls.js';
 import { runCli } from '../../src/cli/cli.js';
 import { exitOnCrash, exitWhenSettled } from '../../src/cli/process-exit.js';
 
 exitOnCrash();
-runCli(process.argv.slice(2), new Map([[misplacedForceLoad.name, misplacedForceLoad]])).then(exitWhenSettled);
+runCli(process.argv.slice(2), new Map([
+    [misplacedForceLoad.name, misplacedForceLoad],
+    [stuckRevert.name, stuckRevert],
+  ]),
+).then(exitWhenSettled);
