@@ -48,6 +48,15 @@ export class AmqpConnection implements AsyncDisposable {
     return typeof version === 'string' ? version : String(version ?? 'unknown');
   }
 
+  /**
+   * The Erlang/OTP release the broker runs on, from the connection.start server properties' `platform`
+   * (RabbitMQ sends `Erlang/OTP 29.1.1`), or undefined when absent.
+   */
+  get erlangVersion(): string | undefined {
+    const platform = this.model.connection.serverProperties.platform;
+    return /Erlang\/OTP\s+(\S+)/.exec(String(platform ?? ''))?.[1];
+  }
+
   async confirmChannel(): Promise<ConfirmChannel> {
     const channel = await this.bounded('open channel', this.model.createConfirmChannel());
     channel.on('error', () => {});

@@ -10,11 +10,11 @@ export function khepriPossible(version: string): boolean {
 }
 
 /** Reads the version (from AMQP server properties) and the metadata store (the khepri_db feature flag). */
-export async function detectRabbitMq(cluster: StartedCluster, version: string): Promise<RabbitMqInfo> {
-  if (!khepriPossible(version)) return { version, metadataStore: 'mnesia' };
+export async function detectRabbitMq(cluster: StartedCluster, version: string, erlang: string | null = null): Promise<RabbitMqInfo> {
+  if (!khepriPossible(version)) return { version, metadataStore: 'mnesia', erlang };
   const result = await cluster.exec(0, 'rabbitmqctl', ['list_feature_flags', 'name', 'state', '--formatter', 'json'], { timeoutMs: 20_000 });
-  if (result.exitCode !== 0) return { version, metadataStore: null };
-  return { version, metadataStore: metadataStoreFrom(JSON.parse(result.stdout) as { name: string; state: string }[]) };
+  if (result.exitCode !== 0) return { version, metadataStore: null, erlang };
+  return { version, metadataStore: metadataStoreFrom(JSON.parse(result.stdout) as { name: string; state: string }[]), erlang };
 }
 
 export function metadataStoreFrom(flags: { name: string; state: string }[]): 'mnesia' | 'khepri' {

@@ -14,6 +14,11 @@ export interface LogSignature {
 export const LOG_SIGNATURES: readonly LogSignature[] = [
   { name: 'table-wait-retry', pattern: /Error while waiting for Mnesia tables/, meaning: 'the node waited for peers that hold newer tables; retries were counting down' },
   { name: 'timeout-waiting-for-tables', pattern: /timeout_waiting_for_tables/, meaning: 'a table wait ran out: a retry, or the final give-up once retries are exhausted (the node was not the last to stop)' },
+  {
+    name: 'timeout-waiting-for-leader',
+    pattern: /timeout_waiting_for_leader/,
+    meaning: 'Khepri (RabbitMQ 4.x): the node gave up waiting for a Raft leader of the metadata store; a lone member of 3 cannot elect one (measured on 4.3.6: `exit:timeout_waiting_for_leader` in rabbit_khepri:setup/1, then BOOT FAILED)',
+  },
   { name: 'boot-failed', pattern: /BOOT FAILED/, meaning: 'the server exited during boot; the pod is restarted (CrashLoopBackOff on Kubernetes)' },
   { name: 'timeout-contacting-cluster-nodes', pattern: /Timeout contacting cluster nodes/, meaning: 'none of the nodes this node was clustered with could be reached' },
   { name: 'invalid-challenge-reply', pattern: /Invalid challenge reply|Connection attempt from disallowed node/, meaning: 'a peer with a different Erlang cookie tried to connect' },
@@ -21,7 +26,12 @@ export const LOG_SIGNATURES: readonly LogSignature[] = [
   { name: 'cluster-not-formed', pattern: /cluster_not_formed|failed to form new cluster/, meaning: 'a quorum queue could not be declared: a majority of its members is not up' },
   { name: 'incompatible-feature-flags', pattern: /incompatible_feature_flags/, meaning: 'a node restarting while peers booted saw other feature flags; the pod retries' },
   { name: 'access-refused', pattern: /ACCESS[-_]REFUSED/, meaning: 'the client credentials were refused (e.g. the password was regenerated but the data kept the old one)' },
-  { name: 'force-load', pattern: /force[_ ]load/i, meaning: 'tables were force-loaded (force_boot or a force_load file)' },
+  {
+    name: 'force-boot-no-op',
+    pattern: /warren: force_boot exit code 0, force_load absent/,
+    meaning: 'rabbitmqctl force_boot exited 0 but left no force_load file: it changed nothing (Khepri has no force_load; measured on RabbitMQ 4.x)',
+  },
+  { name: 'force-load', pattern: /^(?!.*warren: force_boot).*force[_ ]load/i, meaning: 'tables were force-loaded (force_boot or a force_load file)' },
 ];
 
 export interface DiagnoseOptions {

@@ -23,6 +23,7 @@ import { defineScenarioCommand, type ScenarioArgs, type ScenarioRun } from './sc
 import { scenarioLabel, withVariants, type Scenario } from '../scenarios/scenario.js';
 import type { Platform } from '../platforms/platform.js';
 import { expectationText, type RunReport } from '../run/journal.js';
+import { RELEASES, releaseKey } from '../broker/rabbitmq-release.js';
 
 export { EXIT, exitCodeForOutcome } from './exit-codes.js';
 
@@ -79,7 +80,7 @@ async function scenarioCommand(parsed: ScenarioArgs): Promise<number> {
   const redactor = new Redactor();
   const runId = newRunId();
   const platform = createPlatform(args.platform, { redactor, runId, kind: args.kind });
-  await platform.preflight().catch(async (error: unknown) => {
+  await platform.preflight(args.releases).catch(async (error: unknown) => {
     await reportDir.discard(); // nothing ran: leave no empty report directory behind
     throw error;
   });
@@ -159,7 +160,7 @@ async function runOne(args: ScenarioArgs, run: ScenarioRun, env: RunEnvironment,
   new ProgressPrinter({ stream: process.stdout, isTTY: Boolean(process.stdout.isTTY) }).attach(events);
 
   console.log(`run ${runId}: ${label === undefined ? '' : `${label}, `}reports in ${reportDir}`);
-  const { report, keptAccess } = await runScenario({ ...args, ...run, ...env, runId, reportDir, events });
+  const { report, keptAccess } = await runScenario({ ...args, ...run, rabbitmq: run.release, ...env, runId, reportDir, events });
   await writeReports(report, reportDir);
   printResult(report, label ?? report.scenario, reportDir);
   if (keptAccess.length > 0) console.log(['kept (--keep):', ...keptAccess].join('\n'));
@@ -214,11 +215,18 @@ function listCommand(scenarios: ReadonlyMap<string, Scenario>): number {
   for (const scenario of all) {
     console.log(`${scenarioLabel(scenario)}: ${scenario.description}`);
     console.log(`  fault: ${scenario.fault.name}`);
-    for (const { recovery, expected } of scenario.methods) console.log(`  ${recovery.name.padEnd(width)}expected ${expectationText(expected)}`);
+    for (const { recovery, expected } of scenario.methods) {
+      if ('outcome' in expected) {
+        console.log(`  ${recovery.name.padEnd(width)}expected ${expectationText(expected)} (every release)`);
+        continue;
+      }
+      console.log(`  ${recovery.name}:`);
+      for (const release of RELEASES.map(releaseKey)) console.log(`    ${release.padEnd(13)}expected ${expectationText(expected[release])}`);
+    }
     console.log('');
   }
-  console.log('run one:        npm run scenario <name> -- [--methods a,b] [--rollout rolling]');
-  console.log('run the matrix: npm run scenario all -- [--methods a,b]');
+  console.log('run one:        npm run scenario <name> -- [--methods a,b] [--rollout rolling] [--rabbitmq 3.10|4.0|4.3|all] [--metadata-store mnesia|khepri]');
+  console.log('run the matrix: npm run scenario all -- [--methods a,b] [--rabbitmq all]');
   return EXIT.passed;
 }
 

@@ -1,5 +1,6 @@
 import { CommanderError, Option, type Command } from 'commander';
 import { UsageError } from '../common/errors.js';
+import { METADATA_STORES, RABBITMQ_SERIES, releasesFor, type MetadataStore, type RabbitMqRelease, type RabbitMqSeries } from '../broker/rabbitmq-release.js';
 import type { PlatformName, StartPolicy } from '../platforms/platform.js';
 import type { Rollout } from '../faults/mismatched-cookie-fault.js';
 import { assertContextAllowed } from '../platforms/kind/context-guard.js';
@@ -7,18 +8,21 @@ import { DEFAULT_KIND_OPTIONS, type KindOptions } from '../platforms/kind/kind-p
 import { withVariants, type Scenario } from '../scenarios/scenario.js';
 import { cliCommand, guardOptionValues, usageErrorFrom } from './cli-command.js';
 
-/** One scenario (or variant) to run, with the methods to drill, in the order given. */
+/** One scenario (or variant) to run on one RabbitMQ release, with the methods to drill, in the order given. */
 export interface ScenarioRun {
   scenario: Scenario;
   methods: string[];
+  release: RabbitMqRelease;
 }
 
 /** A validated `scenario` command line: what to run and with which settings (units in the names). */
 export interface ScenarioArgs {
-  /** What to run, one after another: one entry for a named scenario, the whole matrix for `all`. */
+  /** What to run, one after another: one entry per release for a named scenario, the whole matrix for `all`. */
   runs: ScenarioRun[];
   /** True for `all`: reports go under one matrix directory, with matrix.md and matrix.json. */
   all: boolean;
+  /** The RabbitMQ releases (series × metadata store) the runs cover, in matrix order. */
+  releases: RabbitMqRelease[];
   platform: PlatformName;
   /** Pods per cluster, 2 to 9. */
   nodes: number;
@@ -46,6 +50,8 @@ interface ScenarioOptionValues {
   tableWaitTimeout: string | number;
   tableWaitRetries: string | number;
   rollout?: string;
+  rabbitmq: string;
+  metadataStore?: string;
   installer?: KindOptions['installer'];
   image?: string;
   reuseCluster?: boolean;
@@ -67,6 +73,13 @@ const KIND_FLAGS = [
 
 const PLATFORMS: readonly PlatformName[] = ['local', 'docker', 'kind'];
 const POLICIES: readonly StartPolicy[] = ['OrderedReady', 'Parallel'];
+
+/**
+ * The series a run installs unless told: 3.10, the host's own package. It needs nothing beyond Debian 12's
+ * rabbitmq-server, and it is the Mnesia world of the field notes every runbook here was written for; 4.0 and 4.3
+ * (the supported series today) are one flag away once setup has built their root filesystems.
+ */
+export const DEFAULT_SERIES: RabbitMqSeries = '3.10';
 
 /** The positional that runs every scenario and variant; checked before the registry, so no scenario can shadow it. */
 export const ALL = 'all';
@@ -122,6 +135,16 @@ export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, 
       new Option('--table-wait-timeout <ms>', `RabbitMQ's mnesia_table_loading_retry_timeout in ms, ${LIMITS.tableWaitTimeoutMs.min} to ${LIMITS.tableWaitTimeoutMs.max}`).default(3_000),
     )
     .addOption(new Option('--table-wait-retries <count>', `RabbitMQ's mnesia_table_loading_retry_limit, ${LIMITS.tableWaitRetries.min} to ${LIMITS.tableWaitRetries.max}`).default(2))
+    .addOption(
+      new Option('--rabbitmq <series>', `the RabbitMQ series to install on the local platform: ${RABBITMQ_SERIES.join(', ')} or all (3.10: the host's package; 4.x: root filesystems setup builds)`)
+        .choices([...RABBITMQ_SERIES, 'all'])
+        .default(DEFAULT_SERIES),
+    )
+    .addOption(
+      new Option('--metadata-store <store>', "RabbitMQ's metadata store: mnesia (3.10, 4.0) or khepri (4.0, 4.3) (default: the series' own, 4.0: mnesia; with --rabbitmq all: each one it supports)").choices(
+        METADATA_STORES,
+      ),
+    )
     .addOption(new Option('--rollout <how>', 'how mismatched-cookie replaces the release: reinstall (helm del + install, the default) or rolling (helm upgrade); not with all'))
     .addOption(new Option('--installer <name>', `how RabbitMQ is installed (default: ${DEFAULT_KIND_OPTIONS.installer})`).choices(INSTALLERS).helpGroup(kindOnly))
     .addOption(new Option('--image <ref>', `the RabbitMQ image (default: ${DEFAULT_KIND_OPTIONS.image})`).helpGroup(kindOnly))
@@ -158,6 +181,11 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
   const runs = all ? matrixRuns(scenarios, values.rollout, requested) : [namedRun(name, scenarios, values.rollout, requested)];
 
   const { platform, startPolicy } = values; // commander checked both against their choices
+  if (platform !== 'local' && (values.rabbitmq !== DEFAULT_SERIES || values.metadataStore !== undefined)) {
+    throw new UsageError('--rabbitmq and --metadata-store apply to --platform local only (kind runs the image it is given: --image)');
+  }
+  const releases = releaseList(values.rabbitmq, values.metadataStore);
+  const releaseRuns = runs.flatMap((run) => releases.map((release) => ({ ...run, release })));
   const kind = kindOptions(values);
   const kindFlags = KIND_FLAGS.filter(([, key]) => values[key] !== undefined).map(([flag]) => flag);
   if (platform !== 'kind' && kindFlags.length > 0) {
@@ -167,8 +195,9 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
 
   const { nodes, messages, recoveryTimeoutSeconds, tableWaitTimeoutMs, tableWaitRetries } = LIMITS;
   return {
-    runs,
-    all,
+    runs: releaseRuns,
+    all: all || releaseRuns.length > 1,
+    releases,
     platform,
     kind,
     startPolicy,
@@ -182,6 +211,17 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
       retryLimit: integer('--table-wait-retries', values.tableWaitRetries, tableWaitRetries),
     },
   };
+}
+
+/** `--rabbitmq` (one series or all, as commander checked) with `--metadata-store`: the releases, or a UsageError. */
+function releaseList(series: string, store: string | undefined): RabbitMqRelease[] {
+  const asked = series === 'all' ? [...RABBITMQ_SERIES] : [series as RabbitMqSeries];
+  try {
+    return releasesFor(asked, store as MetadataStore | undefined);
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(`--metadata-store ${store}: ${error.message}`);
+    throw error;
+  }
 }
 
 function kindOptions(values: ScenarioOptionValues): Partial<KindOptions> {
@@ -204,7 +244,7 @@ function methodList(text: string): string[] {
   return text.split(',').map((name) => name.trim()).filter(Boolean);
 }
 
-function namedRun(name: string, scenarios: ReadonlyMap<string, Scenario>, rollout: string | undefined, requested: string[] | undefined): ScenarioRun {
+function namedRun(name: string, scenarios: ReadonlyMap<string, Scenario>, rollout: string | undefined, requested: string[] | undefined): Omit<ScenarioRun, 'release'> {
   const base = scenarios.get(name);
   if (!base) throw new UsageError(`unknown scenario "${name}"; valid: ${[...scenarios.keys(), ALL].join(', ')}`);
   const scenario = rollout === undefined ? base : variant(base, rollout);
@@ -217,7 +257,7 @@ function namedRun(name: string, scenarios: ReadonlyMap<string, Scenario>, rollou
  * `all`: every scenario and each of its variants, in registry order. `--methods` keeps, per scenario, the
  * listed methods it has; a name no scenario has is a typo, not a filter that happens to match nothing.
  */
-function matrixRuns(scenarios: ReadonlyMap<string, Scenario>, rollout: string | undefined, requested: string[] | undefined): ScenarioRun[] {
+function matrixRuns(scenarios: ReadonlyMap<string, Scenario>, rollout: string | undefined, requested: string[] | undefined): Omit<ScenarioRun, 'release'>[] {
   if (rollout !== undefined) throw new UsageError(`--rollout does not apply to ${ALL}: ${ALL} runs every rollout`);
   const everything = [...scenarios.values()].flatMap(withVariants);
   const valid = [...new Set(everything.flatMap(methodNames))];

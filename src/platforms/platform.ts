@@ -1,3 +1,4 @@
+import type { RabbitMqRelease } from '../broker/rabbitmq-release.js';
 import type { Credentials } from '../common/secrets.js';
 import type { Logger } from '../run/logger.js';
 
@@ -18,6 +19,8 @@ export interface ClusterSpec {
   startPolicy: StartPolicy;
   credentials: Credentials;
   tableWait: TableWaitSettings;
+  /** The RabbitMQ series and metadata store to install (the local platform; kind runs the image it is given). */
+  rabbitmq: RabbitMqRelease;
 }
 
 /** Things a platform can or cannot do; a method needing a missing one is reported not-applicable. */
@@ -81,6 +84,8 @@ export type CliTool = 'rabbitmqctl' | 'rabbitmq-diagnostics' | 'rabbitmq-queues'
 export interface ForceBootRun {
   ordinal: number;
   exitCode: number;
+  /** Whether force_boot left a force_load file in the node's data directory; undefined where not reported. */
+  forceLoadWritten?: boolean;
   output: string;
 }
 
@@ -175,7 +180,8 @@ export interface ProvisionContext {
 export interface Platform {
   readonly name: PlatformName;
   /** Fails fast (EnvironmentError) naming everything missing, before anything is created. */
-  preflight(): Promise<void>;
+  /** Checks, before anything starts, that the platform can run `releases` (each RabbitMQ series and store asked for). */
+  preflight(releases?: readonly RabbitMqRelease[]): Promise<void>;
   provision(spec: ClusterSpec, context: ProvisionContext): Promise<StartedCluster>;
   /** After the last drill of a run: release what the platform shares between drills (a kind cluster). */
   close?(): Promise<void>;

@@ -1,8 +1,9 @@
 import type { ForceBootVia, PlatformName } from '../platforms/platform.js';
 import type { DrillContext } from '../run/drill-context.js';
 import type { CheckRecord } from '../run/journal.js';
-import { FORCE_LOAD_FILE, forceBootNotApplicable, forceLoadConsumed } from './force-load.js';
-import type { RabbitMqInfo, Recovery } from './recovery.js';
+import type { ForceBootRun } from '../platforms/platform.js';
+import { FORCE_LOAD_FILE, forceLoadConsumed } from './force-load.js';
+import type { Recovery } from './recovery.js';
 
 export interface ForceBootRunbook {
   name: string;
@@ -48,10 +49,6 @@ export class ForceBootRecovery implements Recovery {
     return `${how}; ${steps}`;
   }
 
-  notApplicable(rabbitmq: RabbitMqInfo): string | undefined {
-    return forceBootNotApplicable(rabbitmq);
-  }
-
   async apply(context: DrillContext): Promise<void> {
     const { cluster } = context;
     const { via, deletes } = this.runbook;
@@ -78,11 +75,9 @@ export class ForceBootRecovery implements Recovery {
   async evidence(context: DrillContext): Promise<CheckRecord[]> {
     const runs = await context.cluster.forceBootRuns();
     for (const run of runs) context.addEvidence(`pod ${run.ordinal}: rabbitmqctl force_boot → exit ${run.exitCode}${run.output ? `: ${run.output}` : ''}`);
-    const ran: CheckRecord =
-      runs.length > 0 && runs.every((run) => run.exitCode === 0)
-        ? { name: 'force-boot-ran', ok: true }
-        : { name: 'force-boot-ran', ok: false, reason: runs.length === 0 ? 'no pod ran rabbitmqctl force_boot' : 'rabbitmqctl force_boot failed', observation: runs };
-    const ordinals = [...new Set(runs.map((run) => run.ordinal))];
+    const ran = forceBootRan(runs);
+    // Only where force_boot wrote the file can "consumed" mean anything: absent because never written is not consumed.
+    const ordinals = [...new Set(runs.filter((run) => run.forceLoadWritten !== false).map((run) => run.ordinal))];
     if (!this.#rendered.has(context.runId)) await this.#readRendered(context);
     const rendered = this.#rendered.get(context.runId);
     this.#rendered.delete(context.runId);
@@ -101,4 +96,25 @@ export class ForceBootRecovery implements Recovery {
     const applied = await context.cluster.appliedForceBoot();
     this.#rendered.set(context.runId, this.runbook.via === 'chart-values' ? applied.chartValue : applied.command);
   }
+}
+
+/**
+ * Proof that force_boot acted: at least one pod ran it, every run exited 0 and wrote its force_load file. A run that
+ * exited 0 and left no force_load changed nothing (Khepri: measured on 4.x, `rabbitmqctl force_boot` prints nothing
+ * and exits 0): it fails the check, so a cluster that came back anyway is never credited to force boot.
+ */
+export function forceBootRan(runs: readonly ForceBootRun[]): CheckRecord {
+  if (runs.length === 0) return { name: 'force-boot-ran', ok: false, reason: 'no pod ran rabbitmqctl force_boot' };
+  const failed = runs.filter((run) => run.exitCode !== 0);
+  if (failed.length > 0) return { name: 'force-boot-ran', ok: false, reason: `rabbitmqctl force_boot failed on pod(s) ${failed.map((run) => `${run.ordinal} (exit ${run.exitCode})`).join(', ')}`, observation: runs };
+  const noOps = runs.filter((run) => run.forceLoadWritten === false);
+  if (noOps.length > 0) {
+    return {
+      name: 'force-boot-ran',
+      ok: false,
+      reason: `rabbitmqctl force_boot exited 0 but wrote no force_load file on pod(s) ${[...new Set(noOps.map((run) => run.ordinal))].join(', ')}: a no-op (Khepri has no force_load)`,
+      observation: runs,
+    };
+  }
+  return { name: 'force-boot-ran', ok: true };
 }

@@ -2,7 +2,7 @@ import { waitFor } from '../common/wait.js';
 import type { PlatformName } from '../platforms/platform.js';
 import type { DrillContext } from '../run/drill-context.js';
 import type { CheckRecord } from '../run/journal.js';
-import { FORCE_LOAD_FILE, forceBootNotApplicable, forceLoadConsumed } from './force-load.js';
+import { FORCE_LOAD_FILE, forceLoadConsumed } from './force-load.js';
 import type { RabbitMqInfo, Recovery } from './recovery.js';
 
 const WAITING = /Waiting for Mnesia tables for \d+ ms/g;
@@ -36,10 +36,6 @@ export class ForceLoadFileRecovery implements Recovery {
   mechanism(platform: PlatformName): string {
     const where = platform === 'local' ? '<volume>/rabbit-N@localhost/' : '/bitnami/rabbitmq/mnesia/rabbit@<pod>.<svc>.<ns>.svc.cluster.local/';
     return `write an empty ${this.#relativePath} into ${where} of each pod seen waiting for Mnesia tables, then delete the pod`;
-  }
-
-  notApplicable(rabbitmq: RabbitMqInfo): string | undefined {
-    return forceBootNotApplicable(rabbitmq);
   }
 
   async apply(context: DrillContext): Promise<void> {

@@ -1,17 +1,8 @@
 import type { CheckRecord } from '../run/journal.js';
 import type { DrillContext } from '../run/drill-context.js';
-import type { RabbitMqInfo } from './recovery.js';
 
 /** RabbitMQ (Mnesia) reads this file at boot, force-loads its tables without waiting for peers, and deletes it. */
 export const FORCE_LOAD_FILE = 'force_load';
-
-/** force_boot and force_load are Mnesia mechanisms: on Khepri force_boot is refused and the file is never read. */
-export function forceBootNotApplicable(rabbitmq: RabbitMqInfo): string | undefined {
-  if (rabbitmq.metadataStore === 'khepri') {
-    return `RabbitMQ ${rabbitmq.version ?? '?'} stores metadata in Khepri: force_boot is refused or a no-op and force_load is never read`;
-  }
-  return undefined;
-}
 
 /** Proof the mechanism acted: the file is gone from every node's data dir once the node has booted. */
 export async function forceLoadConsumed(context: DrillContext, ordinals: number[], relativePath: string): Promise<CheckRecord> {

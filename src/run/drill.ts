@@ -1,3 +1,4 @@
+import { releaseKey, seriesOf, type RabbitMqRelease } from '../broker/rabbitmq-release.js';
 import { join } from 'node:path';
 import { AmqpConnection } from '../broker/amqp-connection.js';
 import { detectRabbitMq } from '../broker/rabbitmq-info.js';
@@ -16,7 +17,9 @@ import { generateCredentials, type Redactor } from '../common/secrets.js';
 import { sleep } from '../common/wait.js';
 import type { Platform, PodStatus, StartedCluster, StartPolicy, TableWaitSettings } from '../platforms/platform.js';
 import type { RabbitMqInfo } from '../recoveries/recovery.js';
-import type { ScenarioMethod, Scenario } from '../scenarios/scenario.js';
+import type { Scenario } from '../scenarios/scenario.js';
+import type { Recovery } from '../recoveries/recovery.js';
+import type { Expectation } from './journal.js';
 import { orderedReadyDeadlock, podsSettled } from './deadlock.js';
 import { judge } from './judge.js';
 import type { DrillContext } from './drill-context.js';
@@ -29,6 +32,8 @@ export interface DrillSettings {
   nodes: number;
   startPolicy: StartPolicy;
   tableWait: TableWaitSettings;
+  /** The RabbitMQ series and metadata store each drill's cluster runs. */
+  rabbitmq: RabbitMqRelease;
   messagesPerQueue: number;
   /** From fault injection: how long put/get may take to work again before the method counts as failed. */
   recoveryTimeoutMs: number;
@@ -59,7 +64,13 @@ const PROBE_INTERVAL_MS = 500;
  * One drill: one recovery method on a fresh cluster. provision → seed → fault → method → wait for put/get →
  * verify → teardown. Teardown runs whatever happens (failure, Ctrl-C), and every outcome is recorded as data.
  */
-export async function runDrill(scenario: Scenario, method: ScenarioMethod, settings: DrillSettings, env: DrillEnvironment): Promise<DrillResult> {
+/** A scenario's method with the expectation that holds on the release being drilled. */
+export interface DrillMethod {
+  recovery: Recovery;
+  expected: Expectation;
+}
+
+export async function runDrill(scenario: Scenario, method: DrillMethod, settings: DrillSettings, env: DrillEnvironment): Promise<DrillResult> {
   const { recovery, expected } = method;
   const started = Date.now();
   const log = env.log.child(`drill:${recovery.name}`);
@@ -95,7 +106,7 @@ export async function runDrill(scenario: Scenario, method: ScenarioMethod, setti
     env.redactor.add(credentials);
     const drillRunId = `${env.runId}-${recovery.name}`;
     cluster = await env.platform.provision(
-      { runId: drillRunId, nodes: settings.nodes, startPolicy: settings.startPolicy, credentials, tableWait: settings.tableWait },
+      { runId: drillRunId, nodes: settings.nodes, startPolicy: settings.startPolicy, credentials, tableWait: settings.tableWait, rabbitmq: settings.rabbitmq },
       { signal: env.signal, log, keep: settings.keep, onPodChange: (pod) => env.events.emit('podChanged', { method: recovery.name, pod }) },
     );
     const provisioned = cluster;
@@ -115,6 +126,7 @@ export async function runDrill(scenario: Scenario, method: ScenarioMethod, setti
     endPhase('provisionMs');
 
     rabbitmq = await detect(cluster);
+    if (env.platform.name === 'local') assertRelease(settings.rabbitmq, rabbitmq);
     const notApplicable = recovery.notApplicable?.(rabbitmq);
     const missing = [...scenario.fault.requires, ...recovery.requires].filter((capability) => !provisioned.capabilities.has(capability));
     if (notApplicable || missing.length > 0) {
@@ -239,7 +251,19 @@ export async function runDrill(scenario: Scenario, method: ScenarioMethod, setti
 
 async function detect(cluster: StartedCluster): Promise<RabbitMqInfo> {
   await using connection = await AmqpConnection.open({ endpoint: cluster.nodes[0]!.amqp, credentials: cluster.credentials }, 10_000);
-  return detectRabbitMq(cluster, connection.serverVersion);
+  return detectRabbitMq(cluster, connection.serverVersion, connection.erlangVersion ?? null);
+}
+
+/**
+ * The cluster must run what was asked for (local: the series' image and store): a drill judged against another
+ * release's expectations would give a wrong verdict.
+ * @throws HarnessError naming what was asked and what runs.
+ */
+function assertRelease(asked: RabbitMqRelease, running: RabbitMqInfo): void {
+  const series = running.version === null ? undefined : seriesOf(running.version);
+  if (series !== asked.series || running.metadataStore !== asked.metadataStore) {
+    throw new HarnessError(`asked for RabbitMQ ${releaseKey(asked)}, but node 0 runs ${running.version ?? '?'} on ${running.metadataStore ?? 'an unknown store'}`);
+  }
 }
 
 async function seed(context: DrillContext, perQueue: number): Promise<SeedResult[]> {

@@ -125,7 +125,8 @@ export interface RunReport {
   scenario: string;
   description: string;
   platform: PlatformName;
-  rabbitmq: { version: string | null; metadataStore: 'mnesia' | 'khepri' | null };
+  /** What the nodes run, read from node 0: RabbitMQ's version, its metadata store and the Erlang/OTP release. */
+  rabbitmq: { version: string | null; metadataStore: 'mnesia' | 'khepri' | null; erlang?: string | null };
   nodes: number;
   startPolicy: StartPolicy;
   settings: { tableWait: TableWaitSettings; messagesPerQueue: number; recoveryTimeoutMs: number };

@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redactor } from '../common/secrets.js';
 import type { Platform } from '../platforms/platform.js';
-import type { Scenario } from '../scenarios/scenario.js';
+import { expectationOn, type Scenario } from '../scenarios/scenario.js';
+import { releaseKey } from '../broker/rabbitmq-release.js';
 import { runDrill, type DrillSettings } from './drill.js';
 import type { RunEvents } from './events.js';
 import type { MethodReport, RunOutcome, RunReport } from './journal.js';
@@ -46,7 +47,8 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       break;
     }
     options.events.emit('drillStarted', { method: method.recovery.name, index, total: selected.length });
-    const result = await runDrill(scenario, method, options, { ...options, log });
+    const expected = expectationOn(method.expected, releaseKey(options.rabbitmq));
+    const result = await runDrill(scenario, { recovery: method.recovery, expected }, options, { ...options, log });
     methods.push(result.report);
     if (result.rabbitmq?.version) rabbitmq = result.rabbitmq;
     if (result.keptAccess) keptAccess.push(`${method.recovery.name}:`, ...result.keptAccess.map((line) => `  ${line}`));

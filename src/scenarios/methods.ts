@@ -7,7 +7,7 @@ import type { Recovery } from '../recoveries/recovery.js';
 import { RestoreCredentialsRecovery } from '../recoveries/restore-credentials-recovery.js';
 import { StatefulSetForceBootRecovery } from '../recoveries/statefulset-force-boot-recovery.js';
 import type { Expectation } from '../run/journal.js';
-import type { ScenarioMethod } from './scenario.js';
+import type { ExpectationsByRelease, ScenarioMethod } from './scenario.js';
 
 /** The recovery methods of the field notes, in the matrix's column order (design §3), fresh for each scenario. */
 export const Recoveries = {
@@ -29,6 +29,8 @@ export const Expect = {
   staysDown: (...diagnoses: [string, ...string[]]): Expectation => ({ outcome: 'not-recovered', diagnoses }),
   recovers: (): Expectation => ({ outcome: 'recovered', messages: 'kept' }),
   recoversMessagesLost: (): Expectation => ({ outcome: 'recovered', messages: 'lost' }),
+  /** A different expectation per release (series/metadata store), each from a real run on that release. */
+  byRelease: (expectations: ExpectationsByRelease): ExpectationsByRelease => expectations,
 };
 
 export function method(recovery: Recovery, expected: Expectation): ScenarioMethod {

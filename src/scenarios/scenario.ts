@@ -1,12 +1,24 @@
+import { RELEASES, releaseKey, type ReleaseKey } from '../broker/rabbitmq-release.js';
 import type { Fault } from '../faults/fault.js';
 import type { Rollout } from '../faults/mismatched-cookie-fault.js';
 import type { Recovery } from '../recoveries/recovery.js';
 import type { Expectation } from '../run/journal.js';
 
+/** One expectation for each release (series × metadata store), each written from a real run on it. */
+export type ExpectationsByRelease = Readonly<Record<ReleaseKey, Expectation>>;
+
 export interface ScenarioMethod {
   recovery: Recovery;
-  /** A hypothesis: a drill whose reality differs fails, and the report shows the difference. */
-  expected: Expectation;
+  /**
+   * A hypothesis: a drill whose reality differs fails, and the report shows the difference. One for every release
+   * (`Expect.byRelease`), or one that holds on every release.
+   */
+  expected: Expectation | ExpectationsByRelease;
+}
+
+/** The expectation a method is judged by on `release`. */
+export function expectationOn(expected: ScenarioMethod['expected'], release: ReleaseKey): Expectation {
+  return 'outcome' in expected ? expected : expected[release];
 }
 
 export interface Scenario {
@@ -29,9 +41,13 @@ export function defineScenario(scenario: Scenario): Scenario {
   const names = scenario.methods.map((method) => method.recovery.name);
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
   if (duplicate) throw new TypeError(`scenario ${scenario.name}: method ${duplicate} listed twice`);
-  for (const { recovery, expected } of scenario.methods) {
-    if (expected.outcome === 'not-recovered' && (!Array.isArray(expected.diagnoses) || expected.diagnoses.length === 0)) {
-      throw new TypeError(`scenario ${scenario.name}: method ${recovery.name} expects not-recovered without naming the diagnosis that must explain it`);
+  for (const { recovery, expected: byRelease } of scenario.methods) {
+    for (const release of RELEASES.map(releaseKey)) {
+      const expected = expectationOn(byRelease, release) as Expectation | undefined;
+      if (expected === undefined) throw new TypeError(`scenario ${scenario.name}: method ${recovery.name} has no expectation on ${release}`);
+      if (expected.outcome === 'not-recovered' && (!Array.isArray(expected.diagnoses) || expected.diagnoses.length === 0)) {
+        throw new TypeError(`scenario ${scenario.name}: method ${recovery.name} expects not-recovered on ${release} without naming the diagnosis that must explain it`);
+      }
     }
   }
   for (const variant of Object.values(scenario.variants ?? {})) defineScenario(variant);

@@ -221,7 +221,7 @@ export class KindCluster implements StartedCluster {
     const runs: ForceBootRun[] = [];
     for (const node of this.nodes) {
       for (const match of (await this.readLog(node.ordinal)).matchAll(FORCE_BOOT_MARKER)) {
-        runs.push({ ordinal: node.ordinal, exitCode: Number(match[1]), output: match[0] });
+        runs.push({ ordinal: node.ordinal, exitCode: Number(match[1]), ...(match[2] ? { forceLoadWritten: match[2] === 'written' } : {}), output: match[0] });
       }
     }
     return runs;

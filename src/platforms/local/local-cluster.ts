@@ -23,6 +23,7 @@ import {
 import { FORCE_BOOT_ENV, FORCE_BOOT_MARKER, forceBootEnvLine, forceBootIn, forceBootLine } from '../force-boot-command.js';
 import type { Epmd } from './epmd.js';
 import { RABBITMQ_BIN, rabbitmqConf, type NodeLayout } from './node-layout.js';
+import { imageCommand, type RabbitMqImage } from './rabbitmq-image.js';
 import { Pod } from './pod.js';
 import type { ProcessGroup } from './process-group.js';
 import { exitGuard } from './exit-guard.js';
@@ -37,6 +38,8 @@ export interface LocalClusterOptions {
   layouts: NodeLayout[];
   envs: Record<string, string>[];
   epmd: Epmd;
+  /** What every pod's container and every CLI call runs from. */
+  image: RabbitMqImage;
   log: Logger;
   redactor: Redactor;
   signal: AbortSignal;
@@ -115,7 +118,7 @@ export class LocalCluster implements StartedCluster {
     return [
       `run directory: ${this.options.runDir}`,
       ...this.nodes.map((node) => `${node.nodeName}: amqp://${node.amqp.host}:${node.amqp.port} (user ${this.credentials.username}; password in ${join(this.options.layouts[node.ordinal]!.configDir, 'rabbitmq.conf')})`),
-      `CLI: env HOME=${first.HOME} ERL_EPMD_PORT=${first.ERL_EPMD_PORT} ${RABBITMQ_BIN}/rabbitmqctl -n ${this.nodes[0]!.nodeName} cluster_status`,
+      `CLI: env HOME=${first.HOME} ERL_EPMD_PORT=${first.ERL_EPMD_PORT} ${this.options.image.rootfs === undefined ? '' : `chroot ${this.options.image.rootfs} `}${RABBITMQ_BIN}/rabbitmqctl -n ${this.nodes[0]!.nodeName} cluster_status`,
       `stop it: npm run warren -- cleanup --run ${this.spec.runId}`,
     ];
   }
@@ -233,7 +236,9 @@ export class LocalCluster implements StartedCluster {
   async forceBootRuns(): Promise<ForceBootRun[]> {
     const runs: ForceBootRun[] = [];
     for (const node of this.nodes) {
-      for (const match of (await this.readLog(node.ordinal)).matchAll(FORCE_BOOT_MARKER)) runs.push({ ordinal: node.ordinal, exitCode: Number(match[1]), output: match[0] });
+      for (const match of (await this.readLog(node.ordinal)).matchAll(FORCE_BOOT_MARKER)) {
+        runs.push({ ordinal: node.ordinal, exitCode: Number(match[1]), ...(match[2] ? { forceLoadWritten: match[2] === 'written' } : {}), output: match[0] });
+      }
     }
     return runs;
   }
@@ -242,7 +247,8 @@ export class LocalCluster implements StartedCluster {
     const layout = this.#layout(ordinal);
     const command = `${tool} ${args.join(' ')}`;
     try {
-      const call = execa(join(RABBITMQ_BIN, tool), ['-n', layout.nodeName, ...args], {
+      const [file, ...argv] = imageCommand(this.options.image, this.options.runDir, [join(RABBITMQ_BIN, tool), '-n', layout.nodeName, ...args]);
+      const call = execa(file, argv, {
         env: this.options.envs[ordinal]!,
         extendEnv: false,
         cwd: layout.home,
@@ -383,7 +389,7 @@ export class LocalCluster implements StartedCluster {
       env: template.forceBoot && template.forceBootVia === 'chart-values' ? { ...this.options.envs[ordinal]!, [FORCE_BOOT_ENV]: 'yes' } : this.options.envs[ordinal]!,
       log,
       probeReady: () => amqpProbe({ endpoint: node.amqp, credentials: template.credentials }),
-      command: ['/bin/sh', '-c', containerScript(layout.nodeName, template.forceBoot && template.forceBootVia !== 'chart-values')],
+      command: imageCommand(this.options.image, this.options.runDir, ['/bin/sh', '-c', containerScript(layout.nodeName, template.forceBoot && template.forceBootVia !== 'chart-values')]),
       preStart: () => writePodSecret(layout, rabbitmqConf(this.spec, layout, template.credentials), template.credentials.erlangCookie),
       onSpawn: (group) => this.#watchGroup(group),
       onChange: () => {

@@ -10,7 +10,10 @@ import type { ClusterSpec, Platform, ProvisionContext, StartedCluster } from '..
 import { Epmd } from './epmd.js';
 import { exitGuard } from './exit-guard.js';
 import { LocalCluster, writePodSecret } from './local-cluster.js';
-import { nodeEnv, nodeLayout, RABBITMQ_BIN, rabbitmqConf, type NodeLayout } from './node-layout.js';
+import { advancedConfig, nodeEnv, nodeLayout, RABBITMQ_BIN, rabbitmqConf, type NodeLayout } from './node-layout.js';
+import { findImage, layerMountPoint } from './rabbitmq-image.js';
+import type { RabbitMqRelease } from '../../broker/rabbitmq-release.js';
+import type { Logger } from '../../run/logger.js';
 import { createOwnedDirectory, currentOwner, formatOwner } from './run-owner.js';
 
 export interface LocalPlatformOptions {
@@ -32,7 +35,13 @@ export class LocalPlatform implements Platform {
 
   constructor(private readonly options: LocalPlatformOptions) {}
 
-  async preflight(): Promise<void> {
+  /**
+   * Checks what the runs need before anything starts: the host's package for 3.10, each other series' root
+   * filesystem (and root, to enter it).
+   * @throws EnvironmentError, one line naming what to run.
+   */
+  async preflight(releases: readonly RabbitMqRelease[] = [{ series: '3.10', metadataStore: 'mnesia' }]): Promise<void> {
+    for (const series of new Set(releases.map((release) => release.series))) if (series !== '3.10') await findImage(series);
     const missing: string[] = [];
     try {
       await access(join(RABBITMQ_BIN, 'rabbitmq-server'), constants.X_OK);
@@ -50,6 +59,7 @@ export class LocalPlatform implements Platform {
     const runDir = runDirectory(spec.runId, this.options.baseDir);
     const log = context.log.child('local');
     const owner = currentOwner();
+    const image = await findImage(spec.rabbitmq.series);
     await createOwnedDirectory(runDir, owner);
     exitGuard.watchRun(spec.runId, runDir);
     let epmd: Epmd;
@@ -63,9 +73,12 @@ export class LocalPlatform implements Platform {
         for (const dir of [layout.home, layout.volume, layout.logDir, layout.configDir]) await mkdir(dir, { recursive: true, mode: 0o700 });
         // No plugins: the management plugin alone adds ~5 s to every graceful stop.
         await writeFile(join(layout.configDir, 'enabled_plugins'), '[].\n');
+        await writeFile(join(layout.configDir, 'advanced.config'), advancedConfig(spec));
         // The epmd and CLI calls before the first pod need a cookie; each pod writes its own Secret at start.
         await writePodSecret(layout, rabbitmqConf(spec, layout, spec.credentials), spec.credentials.erlangCookie);
       }
+      if (image.rootfs !== undefined) await mkdir(layerMountPoint(runDir), { mode: 0o700 });
+      log.info(`RabbitMQ ${spec.rabbitmq.series} on ${spec.rabbitmq.metadataStore} from ${image.rootfs ?? "the host's package"}`);
       log.info(`run directory ${runDir} (owner ${formatOwner(owner)}); epmd port ${epmdPort}; nodes ${layouts.map((l) => `${l.nodeName} amqp:${l.amqpPort} dist:${l.distPort}`).join(', ')}`);
       epmd = await Epmd.start(epmdPort!, runDir, envs[0]!, context.signal);
     } catch (error) {
@@ -80,6 +93,7 @@ export class LocalPlatform implements Platform {
       layouts,
       envs,
       epmd,
+      image,
       log,
       redactor: this.options.redactor,
       signal: context.signal,
@@ -92,6 +106,7 @@ export class LocalPlatform implements Platform {
         intervalMs: 100,
         signal: context.signal,
       });
+      if (spec.rabbitmq.metadataStore === 'khepri' && spec.rabbitmq.series === '4.0') await enableKhepri(cluster, log);
       cluster.installed();
       return cluster;
     } catch (error) {
@@ -100,4 +115,18 @@ export class LocalPlatform implements Platform {
       throw error;
     }
   }
+}
+
+/**
+ * 4.0 on Khepri: the cluster forms on Mnesia (4.0's default), then `rabbitmqctl enable_feature_flag khepri_db`
+ * migrates it, as RabbitMQ 4.0's docs say; the flag's state afterwards is read back, never assumed.
+ * @throws EnvironmentError when the migration fails or the flag is not enabled afterwards.
+ */
+async function enableKhepri(cluster: StartedCluster, log: Logger): Promise<void> {
+  const enable = await cluster.exec(0, 'rabbitmqctl', ['enable_feature_flag', 'khepri_db'], { timeoutMs: 120_000 });
+  if (enable.exitCode !== 0) throw new EnvironmentError(`enabling khepri_db on the fresh 4.0 cluster failed: ${(enable.stderr || enable.stdout).trim()}`);
+  const flags = await cluster.exec(0, 'rabbitmqctl', ['list_feature_flags', 'name', 'state', '--formatter', 'json'], { timeoutMs: 30_000 });
+  const state = (JSON.parse(flags.stdout || '[]') as { name: string; state: string }[]).find((flag) => flag.name === 'khepri_db')?.state;
+  if (state !== 'enabled') throw new EnvironmentError(`khepri_db is ${state ?? 'missing'} after enable_feature_flag on the fresh 4.0 cluster`);
+  log.info('metadata store migrated to Khepri (khepri_db enabled)');
 }

@@ -102,3 +102,14 @@ export function nodeEnv(runId: string, layout: NodeLayout, epmdPort: number, own
     [OWNER_VARIABLE]: formatOwner(owner),
   };
 }
+
+/**
+ * advanced.config for one node: Khepri's wait for a Raft leader at boot (`khepri_leader_wait_retry_timeout`, in
+ * ms; RabbitMQ 4.x's `rabbit_khepri`, default 300 000 ms, not in rabbitmq.conf's schema) is bounded like Mnesia's
+ * table wait (timeout × retries), so a lone Khepri member that cannot elect a leader fails its boot in seconds, as
+ * a lone Mnesia node does. 3.10 ignores the key.
+ */
+export function advancedConfig(spec: Pick<ClusterSpec, 'tableWait'>): string {
+  const leaderWaitMs = spec.tableWait.retryTimeoutMs * spec.tableWait.retryLimit;
+  return `[{rabbit, [{khepri_leader_wait_retry_timeout, ${leaderWaitMs}}]}].\n`;
+}
