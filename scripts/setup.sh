@@ -1,9 +1,28 @@
 #!/usr/bin/env bash
 # Installs what warren needs on a Debian host, idempotently (seconds when everything is there):
-#   - Debian's rabbitmq-server (and Erlang) from apt, without leaving the package's own node running;
+#   - Debian's rabbitmq-server (and Erlang) from apt, without leaving the package's own node running (RabbitMQ 3.10);
+#   - the root filesystems of RabbitMQ 4.0 and 4.3, built from Debian's packages (scripts/rabbitmq-rootfs.sh,
+#     ~35 s each the first time, cached in /var/cache/warren/rootfs);
 #   - the npm dependencies, and the built library entry (dist/) that package.json exports.
+#
+#   bash scripts/setup.sh                       # every RabbitMQ series: 3.10 4.0 4.3
+#   bash scripts/setup.sh --rabbitmq 4.3        # only the series named (3.10 is always the host's package)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+series="3.10 4.0 4.3"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rabbitmq) series="${2:?--rabbitmq needs a series: 3.10, 4.0, 4.3 or all}"; shift 2 ;;
+    --rabbitmq=*) series="${1#--rabbitmq=}"; shift ;;
+    *) echo "setup: unknown argument '$1' (usage: bash scripts/setup.sh [--rabbitmq 3.10|4.0|4.3|all])" >&2; exit 2 ;;
+  esac
+done
+series="$(echo "$series" | tr ',' ' ')"
+[ "$series" = all ] && series="3.10 4.0 4.3"
+for one in $series; do
+  case "$one" in 3.10|4.0|4.3) ;; *) echo "setup: unknown RabbitMQ series '$one' (3.10, 4.0, 4.3 or all)" >&2; exit 2 ;; esac
+done
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -30,6 +49,18 @@ if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
   as_root systemctl disable --now rabbitmq-server.service >/dev/null 2>&1 || true
 elif pgrep -u rabbitmq -f beam.smp >/dev/null 2>&1; then
   as_root service rabbitmq-server stop >/dev/null 2>&1 || true
+fi
+
+# Root filesystems for the 4.x series: debootstrap comes from the host's own archive.
+rootfs_series=""
+for one in $series; do [ "$one" != 3.10 ] && rootfs_series="$rootfs_series $one"; done
+if [ -n "$rootfs_series" ]; then
+  if ! command -v debootstrap >/dev/null; then
+    echo "setup: installing debootstrap (to build the RabbitMQ 4.x root filesystems)…"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null \
+      || { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; }
+  fi
+  for one in $rootfs_series; do as_root bash scripts/rabbitmq-rootfs.sh "$one"; done
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -130,7 +130,7 @@ export class DefinitionsReimportRecovery implements Recovery {
         output = errorMessage(error);
       }
       const logged = countNotFormed(await cluster.readLog(0)) > logBefore;
-      const reason = countNotFormed(output) > 0 || logged ? 'cluster_not_formed' : exitCode !== 0 ? firstLine(output) : missingQueues.length > 0 ? 'skipped without an error' : undefined;
+      const reason = countNotFormed(output) > 0 || logged ? 'cluster_not_formed' : exitCode !== 0 ? firstLine(output.replace(/^Importing definitions[^\n]*\n?/, '')) || firstLine(output) : missingQueues.length > 0 ? 'skipped without an error' : undefined;
       state.attempts.push({ attempt, exitCode, missingQueues, ...(reason ? { reason } : {}) });
       if (attempt === 1) await afterFirstAttempt?.();
       if (exitCode === 0 && missingQueues.length === 0) {

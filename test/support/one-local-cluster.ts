@@ -1,3 +1,4 @@
+import type { RabbitMqRelease } from '../../src/broker/rabbitmq-release.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,14 +13,14 @@ export interface TestCluster extends AsyncDisposable {
   credentials: Credentials;
 }
 
-/** Provisions `nodes` real rabbitmq-server pods on loopback (OrderedReady, short table waits), every pod ready. */
-export async function provisionLocalCluster(nodes: number): Promise<TestCluster> {
+/** Provisions `nodes` real rabbitmq-server pods of `rabbitmq` on loopback (OrderedReady, short table waits), every pod ready. */
+export async function provisionLocalCluster(nodes: number, rabbitmq: RabbitMqRelease = { series: '3.10', metadataStore: 'mnesia' }): Promise<TestCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'warren-test-report-'));
   const redactor = new Redactor();
   const credentials = generateCredentials();
   redactor.add(credentials);
   const cluster = await new LocalPlatform({ redactor }).provision(
-    { runId: `test-${Date.now().toString(16)}`, nodes, startPolicy: 'OrderedReady', credentials, tableWait: { retryTimeoutMs: 3_000, retryLimit: 2 }, rabbitmq: { series: '3.10', metadataStore: 'mnesia' } },
+    { runId: `test-${Date.now().toString(16)}`, nodes, startPolicy: 'OrderedReady', credentials, tableWait: { retryTimeoutMs: 3_000, retryLimit: 2 }, rabbitmq },
     { signal: new AbortController().signal, log: new FileLogger(join(dir, 'warren.log'), redactor), keep: false },
   ).catch(async (error: unknown) => {
     await rm(dir, { recursive: true, force: true });
