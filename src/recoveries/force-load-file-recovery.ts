@@ -41,6 +41,7 @@ export class ForceLoadFileRecovery implements Recovery {
   async apply(context: DrillContext): Promise<void> {
     const { cluster } = context;
     const waitingBefore = await Promise.all(cluster.nodes.map(async (node) => countMatches(await cluster.readLog(node.ordinal))));
+    const failuresBefore = cluster.status().map((pod) => pod.bootFailures);
     const written: number[] = [];
     this.#written.set(context.runId, written);
     // The file only matters to a node that is stuck waiting: find the pods that are, from their logs. If every
@@ -55,12 +56,20 @@ export class ForceLoadFileRecovery implements Recovery {
           if (countMatches(await cluster.readLog(pod.ordinal)) > waitingBefore[pod.ordinal]!) found.push(pod.ordinal);
         }
         if (found.length === 0 && created.length > 0 && created.every((pod) => pod.booted)) return 'none';
+        // A boot that failed without a table wait (Khepri has no Mnesia tables: measured on 4.x, the node fails
+        // with timeout_waiting_for_leader instead) will not show one on the next try either.
+        if (found.length === 0 && created.some((pod) => pod.bootFailures > (failuresBefore[pod.ordinal] ?? 0))) return 'failed-without-waiting';
         return found.length > 0 ? found : undefined;
       },
       { timeoutMs: this.#waitTimeoutMs, intervalMs: 250, signal: context.signal },
     );
     if (waiting === 'none') {
       context.mark('no pod waits for Mnesia tables: every pod has booted, there is nowhere to write force_load');
+      return;
+    }
+    if (waiting === 'failed-without-waiting') {
+      context.mark('a pod failed to boot without ever waiting for Mnesia tables: the runbook\'s moment to write force_load never comes');
+      context.addEvidence('no pod was seen waiting for Mnesia tables before a boot failure: force_load written nowhere');
       return;
     }
     for (const ordinal of waiting) {

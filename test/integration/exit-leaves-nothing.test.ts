@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/run/journal.js';
-import { RunProcessWatch } from '../support/leftovers.js';
+import { mountsUnder, RunProcessWatch } from '../support/leftovers.js';
 
 /**
  * The promise a CI job relies on: warren exits only when every process it started is gone and every run
@@ -81,9 +81,9 @@ describe.sequential('warren exits only once everything it started is gone', () =
         kill(interrupt.signal);
       }, interrupt.againAfterMs);
     });
-    const atExit = new Promise<{ left: string[]; runDirectories: string[]; at: number }>((resolve) => {
+    const atExit = new Promise<{ left: string[]; runDirectories: string[]; mounts: string[]; at: number }>((resolve) => {
       child.once('exit', () => {
-        resolve({ left: watch.leftNow(), runDirectories: readdirSync(tmp).filter((entry) => entry.startsWith('warren-')), at: Date.now() });
+        resolve({ left: watch.leftNow(), runDirectories: readdirSync(tmp).filter((entry) => entry.startsWith('warren-')), mounts: mountsUnder(tmp), at: Date.now() });
       });
     });
     const result = await child;
@@ -122,6 +122,17 @@ describe.sequential('warren exits only once everything it started is gone', () =
     expect(report?.outcome).toBe('interrupted');
     expect(report?.methods[0]).toMatchObject({ method: 'parallel-restart', reason: 'interrupted' });
     expect(left).toEqual([]);
+    expect(runDirectories).toEqual([]);
+  });
+
+  it('Ctrl-C during a RabbitMQ 4.3 drill (nodes in their root filesystem, in private mount namespaces): exit 130, no process, mount or run directory left', async ({ signal }) => {
+    const { result, report, left, runDirectories, mounts, seen } = await run([...NODE_CLI, ...DRILL, '--rabbitmq', '4.3'], { signal: 'SIGINT', when: 'fault injected' }, signal);
+    expect(result.exitCode, result.all).toBe(130);
+    expect(report?.outcome).toBe('interrupted');
+    expect(report?.rabbitmq.version).toMatch(/^4\.3\./);
+    expect(seen).toBeGreaterThan(5);
+    expect(left).toEqual([]);
+    expect(mounts).toEqual([]);
     expect(runDirectories).toEqual([]);
   });
 

@@ -40,7 +40,7 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
     expect(exit.code, exit.output.slice(-3_000)).toBe(0);
     for (const report of reports.values()) {
       expect(report).toMatchObject({ platform: 'local', nodes: 3, outcome: 'passed' });
-      expect(report.rabbitmq).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), metadataStore: 'mnesia' });
+      expect(report.rabbitmq).toEqual({ version: expect.stringMatching(/^3\.10\.\d+/), metadataStore: 'mnesia', erlang: expect.stringMatching(/^\d+\./) });
     }
   });
 

@@ -155,3 +155,20 @@ export class RunProcessWatch {
     }
   }
 }
+
+/**
+ * Mount points (from /proc/self/mountinfo, field 5, octal escapes decoded) at or below `prefix`, or named
+ * `warren-image`/`warren-layer` (the sources warren's image mounts use): what a run would leave mounted on the host.
+ */
+export function mountsUnder(prefix: string): string[] {
+  const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+  return mountinfo
+    .split('\n')
+    .filter(Boolean)
+    .filter((line) => {
+      const fields = line.split(' ');
+      const point = fields[4]!.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+      const source = fields[fields.indexOf('-') + 2] ?? '';
+      return point === prefix || point.startsWith(`${prefix}/`) || source === 'warren-image' || source === 'warren-layer';
+    });
+}

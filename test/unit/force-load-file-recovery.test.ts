@@ -22,6 +22,23 @@ function pod0StartsWaiting(cluster: FakeCluster): FakeCluster {
 }
 
 describe('ForceLoadFileRecovery.apply', () => {
+  it('gives up at once, writing nothing, when a pod fails to boot without ever waiting for tables (Khepri: timeout_waiting_for_leader)', async () => {
+    const cluster = pod0Starting();
+    cluster.scriptReadLog(() => 'exit:timeout_waiting_for_leader\nBOOT FAILED\n');
+    const context = fakeContext(cluster);
+    setTimeout(() => cluster.setPod(0, { phase: 'back-off', booted: false, bootFailures: 2 }), 300);
+
+    const started = Date.now();
+    const recovery = new ForceLoadFileRecovery({ waitTimeoutMs: 10_000 });
+    await recovery.apply(context);
+
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(cluster.calls).toEqual([]);
+    expect(context.marks[0]).toMatch(/failed to boot without ever waiting for Mnesia tables/);
+    const [check] = await recovery.evidence(context);
+    expect(check).toMatchObject({ name: 'force-load-consumed', ok: false, reason: 'force_load was never written' });
+  });
+
   it('writes nothing when every created pod has booted: nothing waits for tables', async () => {
     const cluster = new FakeCluster();
     cluster.setPod(0, { phase: 'starting', booted: true }); // booted, only its logins are refused
