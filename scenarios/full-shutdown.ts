@@ -12,11 +12,11 @@ export const fullShutdown = defineScenario({
   fault: new FullShutdownFault(),
   methods: [
     // Measured (2026-11-30, report full-shutdown none): pod 0 gives up waiting for tables, OrderedReady never starts 1, 2.
-    method(Recoveries.none(), Expect.staysDown('ordered-ready-deadlock', 'timeout-waiting-for-tables')),
-    method(Recoveries.chartForceBoot(), Expect.recovers()),
-    method(Recoveries.statefulSetForceBoot(), Expect.recovers()),
-    method(Recoveries.forceLoadFile(), Expect.recovers()),
-    method(Recoveries.definitionsReimport(), Expect.recoversMessagesLost()),
-    method(Recoveries.parallelRestart(), Expect.recovers()),
+    method(Recoveries.none(), Expect.byRelease({ '3.10/mnesia': Expect.staysDown('ordered-ready-deadlock', 'timeout-waiting-for-tables') })),
+    method(Recoveries.chartForceBoot(), Expect.byRelease({ '3.10/mnesia': Expect.recovers() })),
+    method(Recoveries.statefulSetForceBoot(), Expect.byRelease({ '3.10/mnesia': Expect.recovers() })),
+    method(Recoveries.forceLoadFile(), Expect.byRelease({ '3.10/mnesia': Expect.recovers() })),
+    method(Recoveries.definitionsReimport(), Expect.byRelease({ '3.10/mnesia': Expect.recoversMessagesLost() })),
+    method(Recoveries.parallelRestart(), Expect.byRelease({ '3.10/mnesia': Expect.recovers() })),
   ],
 });

@@ -13,17 +13,17 @@ export const mismatchedCookieRolling = defineScenario({
   description: 'helm upgrade without the old values: pods replaced one by one with a regenerated cookie and password',
   fault: new MismatchedCookieFault('rolling'),
   methods: [
-    method(Recoveries.none(), Expect.staysDown('access-refused')),
-    method(Recoveries.restoreCredentials(), Expect.recovers()),
-    method(Recoveries.chartForceBoot(), Expect.staysDown('split-cluster')),
+    method(Recoveries.none(), Expect.byRelease({ '3.10/mnesia': Expect.staysDown('access-refused') })),
+    method(Recoveries.restoreCredentials(), Expect.byRelease({ '3.10/mnesia': Expect.recovers() })),
+    method(Recoveries.chartForceBoot(), Expect.byRelease({ '3.10/mnesia': Expect.staysDown('split-cluster') })),
     // Changed from the design's "split cluster" with evidence (run 2026-11-26, report mismatched-cookie
     // --rollout rolling): this runbook deletes EVERY pod, healthy old-cookie ones too, so all come back on the
     // new Secret; pod-0 force-boots alone, its data refuses the new password (ACCESS_REFUSED), it never gets
     // ready, and OrderedReady never creates pods 1 and 2. One node alone, not two clusters.
-    method(Recoveries.statefulSetForceBoot(), Expect.staysDown('access-refused')),
-    method(Recoveries.forceLoadFile(), Expect.staysDown('split-cluster')),
-    method(Recoveries.definitionsReimport(), Expect.recoversMessagesLost()),
-    method(Recoveries.parallelRestart(), Expect.staysDown('access-refused')),
+    method(Recoveries.statefulSetForceBoot(), Expect.byRelease({ '3.10/mnesia': Expect.staysDown('access-refused') })),
+    method(Recoveries.forceLoadFile(), Expect.byRelease({ '3.10/mnesia': Expect.staysDown('split-cluster') })),
+    method(Recoveries.definitionsReimport(), Expect.byRelease({ '3.10/mnesia': Expect.recoversMessagesLost() })),
+    method(Recoveries.parallelRestart(), Expect.byRelease({ '3.10/mnesia': Expect.staysDown('access-refused') })),
   ],
 });
 
@@ -35,13 +35,13 @@ export const mismatchedCookie = defineScenario({
   methods: [
     // Measured (2026-11-30, report mismatched-cookie none): pod 0 stopped last, boots alone, and its data refuses the
     // regenerated password; it never gets ready, so pods 1 and 2 are never created.
-    method(Recoveries.none(), Expect.staysDown('access-refused')),
-    method(Recoveries.restoreCredentials(), Expect.recovers()),
-    method(Recoveries.chartForceBoot(), Expect.staysDown('access-refused')),
-    method(Recoveries.statefulSetForceBoot(), Expect.staysDown('access-refused')),
-    method(Recoveries.forceLoadFile(), Expect.staysDown('access-refused')),
-    method(Recoveries.definitionsReimport(), Expect.recoversMessagesLost()),
-    method(Recoveries.parallelRestart(), Expect.staysDown('access-refused')),
+    method(Recoveries.none(), Expect.byRelease({ '3.10/mnesia': Expect.staysDown('access-refused') })),
+    method(Recoveries.restoreCredentials(), Expect.byRelease({ '3.10/mnesia': Expect.recovers() })),
+    method(Recoveries.chartForceBoot(), Expect.byRelease({ '3.10/mnesia': Expect.staysDown('access-refused') })),
+    method(Recoveries.statefulSetForceBoot(), Expect.byRelease({ '3.10/mnesia': Expect.staysDown('access-refused') })),
+    method(Recoveries.forceLoadFile(), Expect.byRelease({ '3.10/mnesia': Expect.staysDown('access-refused') })),
+    method(Recoveries.definitionsReimport(), Expect.byRelease({ '3.10/mnesia': Expect.recoversMessagesLost() })),
+    method(Recoveries.parallelRestart(), Expect.byRelease({ '3.10/mnesia': Expect.staysDown('access-refused') })),
   ],
   variants: { rolling: mismatchedCookieRolling },
 });

@@ -1,11 +1,11 @@
 import { CommanderError, Option, type Command } from 'commander';
 import { UsageError } from '../common/errors.js';
-import { METADATA_STORES, RABBITMQ_SERIES, releasesFor, type MetadataStore, type RabbitMqRelease, type RabbitMqSeries } from '../broker/rabbitmq-release.js';
+import { METADATA_STORES, RABBITMQ_SERIES, releaseKey, releasesFor, type MetadataStore, type RabbitMqRelease, type RabbitMqSeries } from '../broker/rabbitmq-release.js';
 import type { PlatformName, StartPolicy } from '../platforms/platform.js';
 import type { Rollout } from '../faults/mismatched-cookie-fault.js';
 import { assertContextAllowed } from '../platforms/kind/context-guard.js';
 import { DEFAULT_KIND_OPTIONS, type KindOptions } from '../platforms/kind/kind-platform.js';
-import { withVariants, type Scenario } from '../scenarios/scenario.js';
+import { expectationOn, scenarioLabel, withVariants, type Scenario } from '../scenarios/scenario.js';
 import { cliCommand, guardOptionValues, usageErrorFrom } from './cli-command.js';
 
 /** One scenario (or variant) to run on one RabbitMQ release, with the methods to drill, in the order given. */
@@ -23,6 +23,8 @@ export interface ScenarioArgs {
   all: boolean;
   /** The RabbitMQ releases (series × metadata store) the runs cover, in matrix order. */
   releases: RabbitMqRelease[];
+  /** `scenario on release: methods` left out of `all` because they have no expectation there yet (never drilled). */
+  notDrilled: string[];
   platform: PlatformName;
   /** Pods per cluster, 2 to 9. */
   nodes: number;
@@ -185,7 +187,7 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
     throw new UsageError('--rabbitmq and --metadata-store apply to --platform local only (kind runs the image it is given: --image)');
   }
   const releases = releaseList(values.rabbitmq, values.metadataStore);
-  const releaseRuns = runs.flatMap((run) => releases.map((release) => ({ ...run, release })));
+  const { releaseRuns, notDrilled } = onReleases(runs, releases, { all, explicit: requested !== undefined });
   const kind = kindOptions(values);
   const kindFlags = KIND_FLAGS.filter(([, key]) => values[key] !== undefined).map(([flag]) => flag);
   if (platform !== 'kind' && kindFlags.length > 0) {
@@ -198,6 +200,7 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
     runs: releaseRuns,
     all: all || releaseRuns.length > 1,
     releases,
+    notDrilled,
     platform,
     kind,
     startPolicy,
@@ -211,6 +214,36 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
       retryLimit: integer('--table-wait-retries', values.tableWaitRetries, tableWaitRetries),
     },
   };
+}
+
+/**
+ * Each run on each release, with the methods that have an expectation there (each written from a real run on that
+ * release). A method without one is never judged by a guess: named with --methods, or leaving a named scenario
+ * nothing to run, it is a UsageError; in `all` (or across several releases) it is left out and listed.
+ */
+function onReleases(
+  runs: Omit<ScenarioRun, 'release'>[],
+  releases: RabbitMqRelease[],
+  how: { all: boolean; explicit: boolean },
+): { releaseRuns: ScenarioRun[]; notDrilled: string[] } {
+  const releaseRuns: ScenarioRun[] = [];
+  const notDrilled: string[] = [];
+  for (const run of runs) {
+    for (const release of releases) {
+      const key = releaseKey(release);
+      const has = (name: string) => expectationOn(run.scenario.methods.find((method) => method.recovery.name === name)!.expected, key) !== undefined;
+      const kept = run.methods.filter(has);
+      const missing = run.methods.filter((name) => !has(name));
+      const label = `${scenarioLabel(run.scenario)} on ${key}`;
+      if (missing.length > 0 && !how.all && releases.length === 1 && (how.explicit || kept.length === 0)) {
+        throw new UsageError(`${label}: no expectation yet for ${missing.join(', ')} (never drilled on ${key}); drillable there: ${run.scenario.methods.filter((method) => expectationOn(method.expected, key) !== undefined).map((method) => method.recovery.name).join(', ') || 'none'}`);
+      }
+      if (missing.length > 0) notDrilled.push(`${label}: ${missing.join(', ')}`);
+      if (kept.length > 0) releaseRuns.push({ ...run, methods: kept, release });
+    }
+  }
+  if (releaseRuns.length === 0) throw new UsageError(`nothing to run: no method has an expectation on ${releases.map(releaseKey).join(', ')}`);
+  return { releaseRuns, notDrilled };
 }
 
 /** `--rabbitmq` (one series or all, as commander checked) with `--metadata-store`: the releases, or a UsageError. */

@@ -4,6 +4,7 @@ import type { Redactor } from '../common/secrets.js';
 import type { Platform } from '../platforms/platform.js';
 import { expectationOn, type Scenario } from '../scenarios/scenario.js';
 import { releaseKey } from '../broker/rabbitmq-release.js';
+import { UsageError } from '../common/errors.js';
 import { runDrill, type DrillSettings } from './drill.js';
 import type { RunEvents } from './events.js';
 import type { MethodReport, RunOutcome, RunReport } from './journal.js';
@@ -48,6 +49,8 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     }
     options.events.emit('drillStarted', { method: method.recovery.name, index, total: selected.length });
     const expected = expectationOn(method.expected, releaseKey(options.rabbitmq));
+    // The CLI only selects methods with an expectation on the release; a library caller may not have.
+    if (expected === undefined) throw new UsageError(`${scenario.name}: ${method.recovery.name} has no expectation on ${releaseKey(options.rabbitmq)} (never drilled there)`);
     const result = await runDrill(scenario, { recovery: method.recovery, expected }, options, { ...options, log });
     methods.push(result.report);
     if (result.rabbitmq?.version) rabbitmq = result.rabbitmq;

@@ -33,6 +33,6 @@ export const Expect = {
   byRelease: (expectations: ExpectationsByRelease): ExpectationsByRelease => expectations,
 };
 
-export function method(recovery: Recovery, expected: Expectation): ScenarioMethod {
+export function method(recovery: Recovery, expected: Expectation | ExpectationsByRelease): ScenarioMethod {
   return { recovery, expected };
 }

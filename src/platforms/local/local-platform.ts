@@ -118,12 +118,12 @@ export class LocalPlatform implements Platform {
 }
 
 /**
- * 4.0 on Khepri: the cluster forms on Mnesia (4.0's default), then `rabbitmqctl enable_feature_flag khepri_db`
- * migrates it, as RabbitMQ 4.0's docs say; the flag's state afterwards is read back, never assumed.
+ * 4.0 on Khepri: the cluster forms on Mnesia (4.0's default), then `rabbitmqctl enable_feature_flag --opt-in
+ * khepri_db` migrates it (4.0.5 refuses without --opt-in: "requires the user to explicitly opt-in", measured); the flag's state afterwards is read back, never assumed.
  * @throws EnvironmentError when the migration fails or the flag is not enabled afterwards.
  */
 async function enableKhepri(cluster: StartedCluster, log: Logger): Promise<void> {
-  const enable = await cluster.exec(0, 'rabbitmqctl', ['enable_feature_flag', 'khepri_db'], { timeoutMs: 120_000 });
+  const enable = await cluster.exec(0, 'rabbitmqctl', ['enable_feature_flag', '--opt-in', 'khepri_db'], { timeoutMs: 120_000 });
   if (enable.exitCode !== 0) throw new EnvironmentError(`enabling khepri_db on the fresh 4.0 cluster failed: ${(enable.stderr || enable.stdout).trim()}`);
   const flags = await cluster.exec(0, 'rabbitmqctl', ['list_feature_flags', 'name', 'state', '--formatter', 'json'], { timeoutMs: 30_000 });
   const state = (JSON.parse(flags.stdout || '[]') as { name: string; state: string }[]).find((flag) => flag.name === 'khepri_db')?.state;
