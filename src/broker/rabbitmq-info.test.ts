@@ -69,13 +69,13 @@ describe('detectRabbitMq', () => {
 
   it('does not ask a 3.10.8 broker: it can only be Mnesia', async () => {
     const { cluster, exec } = clusterAnswering({ exitCode: 0, stdout: khepriFlags, stderr: '' });
-    expect(await detectRabbitMq(cluster, '3.10.8')).toEqual({ version: '3.10.8', metadataStore: 'mnesia' });
+    expect(await detectRabbitMq(cluster, '3.10.8')).toEqual({ version: '3.10.8', metadataStore: 'mnesia', erlang: null });
     expect(exec).not.toHaveBeenCalled();
   });
 
   it('asks node 0 for the feature flags on 4.x and reads khepri_db', async () => {
     const { cluster, exec } = clusterAnswering({ exitCode: 0, stdout: khepriFlags, stderr: '' });
-    expect(await detectRabbitMq(cluster, '4.2.0')).toEqual({ version: '4.2.0', metadataStore: 'khepri' });
+    expect(await detectRabbitMq(cluster, '4.2.0')).toEqual({ version: '4.2.0', metadataStore: 'khepri', erlang: null });
     expect(exec).toHaveBeenCalledTimes(1);
     const [ordinal, tool, args] = exec.mock.calls[0]!;
     expect(ordinal).toBe(0);
@@ -85,11 +85,11 @@ describe('detectRabbitMq', () => {
 
   it('is mnesia on 3.13 with khepri_db disabled', async () => {
     const { cluster } = clusterAnswering({ exitCode: 0, stdout: JSON.stringify([{ name: 'khepri_db', state: 'disabled' }]), stderr: '' });
-    expect(await detectRabbitMq(cluster, '3.13.7')).toEqual({ version: '3.13.7', metadataStore: 'mnesia' });
+    expect(await detectRabbitMq(cluster, '3.13.7')).toEqual({ version: '3.13.7', metadataStore: 'mnesia', erlang: null });
   });
 
   it('does not know the store when the CLI fails', async () => {
     const { cluster } = clusterAnswering({ exitCode: 69, stdout: '', stderr: 'Error: unable to perform an operation on node' });
-    expect(await detectRabbitMq(cluster, '4.2.0')).toEqual({ version: '4.2.0', metadataStore: null });
+    expect(await detectRabbitMq(cluster, '4.2.0')).toEqual({ version: '4.2.0', metadataStore: null, erlang: null });
   });
 });

@@ -10,7 +10,7 @@ describe('defineScenario', () => {
   it('refuses a negative control that does not name the diagnosis that must explain the outage', () => {
     const vague = { outcome: 'not-recovered', diagnoses: [] } as unknown as Expectation;
     expect(() => defineScenario({ name: 'vague', description: '', fault, methods: [{ recovery: new NoRecovery(), expected: vague }] })).toThrow(
-      'scenario vague: method none expects not-recovered without naming the diagnosis that must explain it',
+      'scenario vague: method none expects not-recovered on 3.10/mnesia without naming the diagnosis that must explain it',
     );
     const old = { outcome: 'not-recovered' } as unknown as Expectation;
     expect(() => defineScenario({ name: 'old', description: '', fault, methods: [{ recovery: new NoRecovery(), expected: old }] })).toThrow(/without naming the diagnosis/);

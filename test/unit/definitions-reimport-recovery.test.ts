@@ -106,7 +106,7 @@ describe('DefinitionsReimportRecovery.apply', () => {
     cluster.clearCalls();
     await recovery.apply(context);
 
-    expect(cluster.ops()).toEqual(['uninstall', 'install', 'exec rabbitmqctl import_definitions', 'exec rabbitmqctl list_queues', 'exec rabbitmqctl list_queues']);
+    expect(cluster.ops()).toEqual(['uninstall', 'install', 'writeDataFile', 'exec rabbitmqctl import_definitions', 'writeDataFile', 'exec rabbitmqctl list_queues', 'exec rabbitmqctl list_queues']);
     expect(cluster.callsOf('uninstall')[0]!.options).toEqual({ volumes: 'delete', termination: 'at-once' });
     const installed = cluster.callsOf('install')[0]!.options.credentials;
     expect(installed).toEqual(CURRENT);
@@ -114,7 +114,7 @@ describe('DefinitionsReimportRecovery.apply', () => {
 
     expect(imports).toHaveLength(1);
     expect(imports[0]!.ordinal).toBe(0);
-    const imported = JSON.parse(imports[0]!.input!) as Definitions;
+    const imported = JSON.parse(cluster.callsOf('writeDataFile')[0]!.content) as Definitions;
     expect(imported.users!.map((user) => user.name)).toEqual(['app', 'monitoring']);
     expect(imported.users!.some((user) => user.name === cluster.credentials.username)).toBe(false);
     expect(imported.queues!.map((queue) => queue.name)).toEqual([QUORUM, CLASSIC]);

@@ -103,7 +103,7 @@ describe.each([
     const checks = await make().evidence(fakeContext(new FakeCluster({ forceBootRuns: [] })));
     expect(checks).toEqual([
       { name: 'force-boot-rendered', ok: false, reason: expect.stringMatching(/^the pods do not run force_boot/) },
-      { name: 'force-boot-ran', ok: false, reason: 'no pod ran rabbitmqctl force_boot', observation: [] },
+      { name: 'force-boot-ran', ok: false, reason: 'no pod ran rabbitmqctl force_boot' },
       { name: 'force-load-consumed', ok: false, reason: 'force_load was never written' },
     ]);
   });
@@ -114,7 +114,7 @@ describe.each([
       { ordinal: 1, exitCode: 69, output: 'Error: unable to perform an operation on node' },
     ];
     const checks = await make().evidence(fakeContext(new FakeCluster({ forceBootRuns: runs, dataFileExists: () => false })));
-    expect(checks.find((c) => c.name === 'force-boot-ran')).toEqual({ name: 'force-boot-ran', ok: false, reason: 'rabbitmqctl force_boot failed', observation: runs });
+    expect(checks.find((c) => c.name === 'force-boot-ran')).toEqual({ name: 'force-boot-ran', ok: false, reason: 'rabbitmqctl force_boot failed on pod(s) 1 (exit 69)', observation: runs });
   });
 
   it('fails force-load-consumed when the file is still there (never read at boot), naming its path', async () => {

@@ -110,12 +110,11 @@ describe('DefinitionsReimportRecovery on kind', () => {
         recovers: (pod) => pod.freshVolumes,
         runner: {
           exec: (call) => {
+            // What went onto the pod's volume (the import's file); the emptying write after the import is not kept.
+            if (call.command[0] === 'sh' && call.input) imported.push(call.input);
             if (call.command[0] !== 'rabbitmqctl') return undefined;
             if (call.command.includes('export_definitions')) return ok(JSON.stringify(exported));
-            if (call.command.includes('import_definitions')) {
-              imported.push(call.input ?? '');
-              return ok('Successfully started definition import.');
-            }
+            if (call.command.includes('import_definitions')) return ok('Successfully started definition import.');
             if (call.command.includes('list_queues')) {
               const members = ['rabbitmq-0', 'rabbitmq-1', 'rabbitmq-2'].map((pod) => `rabbit@${pod}.rabbitmq-headless.${call.namespace}.svc.cluster.local`);
               return ok(JSON.stringify(imported.length > 0 ? [{ name: 'orders', type: 'quorum', members, leader: members[0] }] : []));
@@ -137,6 +136,7 @@ describe('DefinitionsReimportRecovery on kind', () => {
 
     const node0 = p.cluster.nodes[0]!.nodeName;
     const kubectl = `$ kubectl --context ${KUBE_CONTEXT} --namespace ${p.namespace} exec`;
+    const definitionsFile = `/var/lib/rabbitmq/mnesia/${node0}/warren-definitions.json`;
     expect(actions(h, from)).toEqual([
       `DELETE ${sts}/rabbitmq?propagationPolicy=Background`,
       ...SERVICES.map((name) => `DELETE ${core}/services/${name}`),
@@ -147,7 +147,10 @@ describe('DefinitionsReimportRecovery on kind', () => {
       `POST ${core}/configmaps`,
       ...SERVICES.map(() => `POST ${core}/services`),
       `POST ${sts}`,
-      `${kubectl} -i rabbitmq-0 -c rabbitmq -- rabbitmqctl --longnames -n ${node0} import_definitions --format json`,
+      // The definitions go onto the pod's volume first: 4.3.6's CLI crashes reading them from stdin (exit 70).
+      `${kubectl} -i rabbitmq-0 -c rabbitmq -- sh -c cat > "$1" sh ${definitionsFile}`,
+      `${kubectl} rabbitmq-0 -c rabbitmq -- rabbitmqctl --longnames -n ${node0} import_definitions ${definitionsFile} --format json`,
+      `${kubectl} -i rabbitmq-0 -c rabbitmq -- sh -c cat > "$1" sh ${definitionsFile}`,
       `${kubectl} rabbitmq-0 -c rabbitmq -- rabbitmqctl --longnames -n ${node0} list_queues name type members leader --formatter json`,
       `${kubectl} rabbitmq-0 -c rabbitmq -- rabbitmqctl --longnames -n ${node0} list_queues name type members leader --formatter json`,
     ]);
