@@ -8,7 +8,7 @@ import { KindCli } from '../platforms/kind/kind-cli.js';
 import { sweepKindClusters } from '../platforms/kind/kind-sweeper.js';
 import { sweepLeftovers } from '../platforms/local/leftover-sweeper.js';
 import { createPlatform } from '../platforms/platforms.js';
-import { matrixRun, renderMatrixJson, scenarioSlug, writeMatrix, type MatrixRun } from '../report/matrix-reporter.js';
+import { matrixRun, renderMatrixJson, runLabel, runSlug, writeMatrix, type MatrixRun } from '../report/matrix-reporter.js';
 import { writeReports } from '../report/reporters.js';
 import { RunEvents } from '../run/events.js';
 import { runScenario, WARREN_VERSION } from '../run/runner.js';
@@ -23,7 +23,7 @@ import { defineScenarioCommand, type ScenarioArgs, type ScenarioRun } from './sc
 import { scenarioLabel, withVariants, type Scenario } from '../scenarios/scenario.js';
 import type { Platform } from '../platforms/platform.js';
 import { expectationText, type RunReport } from '../run/journal.js';
-import { RELEASES, releaseKey } from '../broker/rabbitmq-release.js';
+import { RELEASES, releaseKey, type ReleaseKey } from '../broker/rabbitmq-release.js';
 
 export { EXIT, exitCodeForOutcome } from './exit-codes.js';
 
@@ -118,29 +118,36 @@ async function runAndReport(args: PreparedArgs, env: RunEnvironment, runId: stri
 }
 
 /**
- * `all`: every scenario and variant one after another (they share the machine's cores), each with its usual
- * reports in <base>/<slug>, then matrix.md and matrix.json in <base>. After Ctrl-C no further scenario starts.
+ * `all` (or several releases): every run one after another (they share the machine's cores), each with its usual
+ * reports in <base>/<slug>, then matrix.md and matrix.json in <base>. After Ctrl-C no further run starts. On one
+ * release a run's slug is its scenario's (`full-shutdown`), as before releases existed; on several it is
+ * `full-shutdown/4.3-khepri`, and its label says the release (`full-shutdown on 4.3/khepri`).
  */
 async function runMatrix(args: PreparedArgs, env: RunEnvironment): Promise<number> {
   const baseDir = args.reportDir;
   if (args.notDrilled.length > 0) console.log(`not drilled yet, left out (no expectation on that release): ${args.notDrilled.join('; ')}`);
-  console.log(`matrix: ${args.runs.length} scenarios (${args.runs.map((run) => scenarioLabel(run.scenario)).join(', ')}); reports in ${baseDir}`);
+  const perRelease = args.releases.length > 1;
+  const shown = (run: ScenarioRun): ReleaseKey | null => (perRelease ? releaseKey(run.release) : null);
+  const labels = args.runs.map((run) => runLabel(run.scenario, shown(run)));
+  const what = perRelease ? `${args.runs.length} runs on ${args.releases.length} releases` : `${args.runs.length} scenarios`;
+  console.log(`matrix: ${what} (${labels.join(', ')}); reports in ${baseDir}`);
   const finished: MatrixRun[] = [];
-  for (const run of args.runs) {
+  for (const [i, run] of args.runs.entries()) {
     if (env.signal.aborted) break;
-    const report = await runOneOfMatrix(args, run, env, join(baseDir, scenarioSlug(run.scenario)));
-    finished.push(matrixRun(run.scenario, report));
+    const slug = runSlug(run.scenario, shown(run));
+    const report = await runOneOfMatrix(args, run, env, { reportDir: join(baseDir, slug), label: labels[i]! });
+    finished.push(matrixRun(run.scenario, report, releaseKey(run.release), slug));
   }
-  const notRun = args.runs.slice(finished.length).map((run) => scenarioLabel(run.scenario));
+  const notRun = labels.slice(finished.length);
   const [matrixPath] = await writeMatrix(finished, baseDir, { notRun });
   const { outcome, durationMs } = renderMatrixJson(finished, { notRun });
-  console.log(`MATRIX ${outcome.toUpperCase()}: ${finished.length} scenarios in ${(durationMs / 1000).toFixed(1)} s; matrix: ${matrixPath}`);
+  console.log(`MATRIX ${outcome.toUpperCase()}: ${finished.length} ${perRelease ? 'runs' : 'scenarios'} in ${(durationMs / 1000).toFixed(1)} s; matrix: ${matrixPath}`);
   return exitCodeForOutcome(outcome);
 }
 
 /** A run that breaks warren itself must not cost the rest of the matrix: it becomes an error row, and the matrix goes on. */
-async function runOneOfMatrix(args: ScenarioArgs, run: ScenarioRun, env: RunEnvironment, reportDir: string): Promise<RunReport> {
-  const label = scenarioLabel(run.scenario);
+async function runOneOfMatrix(args: ScenarioArgs, run: ScenarioRun, env: RunEnvironment, target: { reportDir: string; label: string }): Promise<RunReport> {
+  const { reportDir, label } = target;
   const runId = newRunId();
   const startedAt = new Date();
   try {
