@@ -32,6 +32,13 @@ describe('bad input', () => {
   });
 
   it.each<[string[], RegExp]>([
+    // RabbitMQ releases: a series warren has no image for, a store the series cannot run, kind, never-drilled cells
+    [['scenario', 'full-shutdown', '--rabbitmq', '5.0'], /^option '--rabbitmq <series>' argument '5\.0' is invalid\. Allowed choices are 3\.10, 4\.0, 4\.3, all/],
+    [['scenario', 'full-shutdown', '--rabbitmq', '4.3', '--metadata-store', 'mnesia'], /^--metadata-store mnesia: RabbitMQ 4\.3 runs on khepri only, not mnesia$/],
+    [['scenario', 'full-shutdown', '--metadata-store', 'khepri'], /^--metadata-store khepri: RabbitMQ 3\.10 runs on mnesia only, not khepri$/],
+    [['scenario', 'full-shutdown', '--metadata-store', 'etcd'], /argument 'etcd' is invalid/],
+    [['scenario', 'full-shutdown', '--platform', 'kind', '--rabbitmq', '4.3'], /^--rabbitmq and --metadata-store apply to --platform local only/],
+    [['scenario', 'delete-all-pods', '--rabbitmq', '4.3'], /^delete-all-pods on 4\.3\/khepri: no expectation yet for none, .* \(never drilled on 4\.3\/khepri\); drillable there: none$/],
     // the report directory: checked (and made) without a recursive mkdir, before anything starts
     [['scenario', 'full-shutdown', '--report-dir', '/proc/warren-x'], /^--report-dir "\/proc\/warren-x": cannot create \/proc\/warren-x \(ENOENT\)$/],
     [['scenario', 'all', '--report-dir', '/proc/warren-x'], /^--report-dir "\/proc\/warren-x": cannot create \/proc\/warren-x/],
@@ -188,14 +195,14 @@ describe('list', () => {
     expect(lines.slice(0, 4)).toEqual([
       'fake-outage: fake outage, reinstalled',
       '  fault: fake-outage',
-      '  none                   expected not-recovered (access-refused)',
-      '  fake-fix               expected recovered, messages kept',
+      '  none                   expected not-recovered (access-refused) (every release)',
+      '  fake-fix               expected recovered, messages kept (every release)',
     ]);
     expect(lines.slice(5, 9)).toEqual([
       'fake-outage --rollout rolling: fake outage, replaced pod by pod',
       '  fault: fake-outage (rolling)',
-      '  none                   expected not-recovered (split-cluster)',
-      '  fake-long-method-name  expected recovered, messages lost',
+      '  none                   expected not-recovered (split-cluster) (every release)',
+      '  fake-long-method-name  expected recovered, messages lost (every release)',
     ]);
   });
 
@@ -208,9 +215,11 @@ describe('list', () => {
   it('shows the built-in scenarios with the matrix expectations', async () => {
     const text = (await listed(SCENARIOS)).join('\n');
     expect(text).toMatch(/^full-shutdown: /m);
-    expect(text).toMatch(/none\s+expected not-recovered/);
-    expect(text).toMatch(/force-load-file\s+expected recovered, messages kept/);
+    // One line per release under each method: an expectation from a run there, or that it was never drilled there.
+    expect(text).toMatch(/ {2}none:\n {4}3\.10\/mnesia +expected not-recovered \(ordered-ready-deadlock, timeout-waiting-for-tables\)/);
+    expect(text).toMatch(/ {2}force-load-file:\n {4}3\.10\/mnesia +expected recovered, messages kept/);
+    expect(text).toMatch(/4\.3\/khepri +expected not-recovered \(ordered-ready-deadlock, timeout-waiting-for-leader\)/);
     expect(text).toMatch(/^mismatched-cookie --rollout rolling: /m);
-    expect(text).toMatch(/chart-force-boot\s+expected not-recovered \(split-cluster\)/);
+    expect(text).toMatch(/ {2}chart-force-boot:\n {4}3\.10\/mnesia +expected not-recovered \(split-cluster\)/);
   });
 });
