@@ -13,7 +13,8 @@
  */
 
 // Scenarios and their methods
-export { defineScenario, scenarioLabel, withVariants, type Scenario, type ScenarioMethod } from './scenarios/scenario.js';
+export { defineScenario, expectationOn, scenarioLabel, withVariants, type ExpectationsByRelease, type Scenario, type ScenarioMethod } from './scenarios/scenario.js';
+export { RELEASES, releaseKey, releasesFor, SUPPORTED_STORES, type MetadataStore, type RabbitMqRelease, type RabbitMqSeries, type ReleaseKey } from './broker/rabbitmq-release.js';
 export { Expect, method, Recoveries } from './scenarios/methods.js';
 export { SCENARIOS } from './scenarios/registry.js';
 

@@ -118,7 +118,7 @@ export class LocalCluster implements StartedCluster {
     return [
       `run directory: ${this.options.runDir}`,
       ...this.nodes.map((node) => `${node.nodeName}: amqp://${node.amqp.host}:${node.amqp.port} (user ${this.credentials.username}; password in ${join(this.options.layouts[node.ordinal]!.configDir, 'rabbitmq.conf')})`),
-      `CLI: env HOME=${first.HOME} ERL_EPMD_PORT=${first.ERL_EPMD_PORT} ${this.options.image.rootfs === undefined ? '' : `chroot ${this.options.image.rootfs} `}${RABBITMQ_BIN}/rabbitmqctl -n ${this.nodes[0]!.nodeName} cluster_status`,
+      `CLI: env HOME=${first.HOME} ERL_EPMD_PORT=${first.ERL_EPMD_PORT} ${imageCommand(this.options.image, this.options.runDir, [`${RABBITMQ_BIN}/rabbitmqctl`, '-n', this.nodes[0]!.nodeName, 'cluster_status']).map(shellWord).join(' ')}`,
       `stop it: npm run warren -- cleanup --run ${this.spec.runId}`,
     ];
   }
@@ -440,4 +440,9 @@ export async function writePodSecret(layout: NodeLayout, conf: string, cookie: s
   await unlink(cookieFile).catch(() => undefined);
   await writeFile(cookieFile, cookie, { mode: 0o400 });
   await chmod(cookieFile, 0o400);
+}
+
+/** A word as a POSIX shell reads it back: as is when plain, else single-quoted. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
