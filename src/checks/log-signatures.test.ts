@@ -153,3 +153,11 @@ describe('diagnose: what clients and the CLI were told', () => {
     expect(diagnose('n', `["amqp_error","internal_error",[${codes.join(',')}]]`, { source: 'client' })).toEqual([]);
   });
 });
+
+describe('method-outlasted-deadline', () => {
+  it("is found in put-get's reason when a method was still running at the deadline (4.0.5 run, /tmp/fs40k), and not in others", () => {
+    const reason = 'method definitions-reimport still running at the recovery deadline (120 s)';
+    expect(diagnose('put-get', reason, { source: 'client' }).map((found) => found.signature)).toEqual(['method-outlasted-deadline']);
+    expect(diagnose('put-get', 'put/get still failing at the recovery deadline: connect ECONNREFUSED', { source: 'client' }).map((found) => found.signature)).not.toContain('method-outlasted-deadline');
+  });
+});

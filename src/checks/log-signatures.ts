@@ -27,6 +27,11 @@ export const LOG_SIGNATURES: readonly LogSignature[] = [
   { name: 'incompatible-feature-flags', pattern: /incompatible_feature_flags/, meaning: 'a node restarting while peers booted saw other feature flags; the pod retries' },
   { name: 'access-refused', pattern: /ACCESS[-_]REFUSED/, meaning: 'the client credentials were refused (e.g. the password was regenerated but the data kept the old one)' },
   {
+    name: 'method-outlasted-deadline',
+    pattern: /method [\w-]+ still running at the recovery deadline/,
+    meaning: "the runbook's own steps had not finished when the recovery deadline came (e.g. on 4.0.5 a fresh pod 0 under OrderedReady spends the whole deadline in peer discovery, its peers never started)",
+  },
+  {
     name: 'force-boot-no-op',
     pattern: /warren: force_boot exit code 0, force_load absent/,
     meaning: 'rabbitmqctl force_boot exited 0 but left no force_load file: it changed nothing (Khepri has no force_load; measured on RabbitMQ 4.x)',
