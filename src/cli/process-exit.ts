@@ -32,11 +32,19 @@ export async function exitWhenSettled(code: number): Promise<never> {
  * warren started is killed and waited for, exit 3. Node's default would exit 1, which CI reads as a finding.
  */
 export function exitOnCrash(): void {
+  // A reader that went away (`warren … | head`: EPIPE) is not a crash: the run goes on and writes its reports, its
+  // progress is lost. Unhandled, each failed write was an uncaught exception whose own message failed to write
+  // again: warren spun at full CPU and never exited (measured 2026-11-30).
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   let crashed = false;
   process.on('uncaughtException', (error) => {
-    process.stderr.write(`warren: crashed: ${error instanceof Error && error.stack ? error.stack : errorMessage(error)}\n`);
     if (crashed) return;
     crashed = true;
+    try {
+      process.stderr.write(`warren: crashed: ${error instanceof Error && error.stack ? error.stack : errorMessage(error)}\n`);
+    } catch {
+      // stderr is gone: the exit code still says it
+    }
     void exitWhenSettled(EXIT.harness);
   });
 }
