@@ -16,7 +16,9 @@ const FRESH_POD_STILL_DISCOVERING = Expect.staysDown('method-outlasted-deadline'
  * - 3.10/mnesia: report full-shutdown (the matrix run).
  * - 4.3/khepri (4.3.6, Erlang 29.1.1): /tmp/fs43. force_boot exits 0 and writes force_load, which Khepri never
  *   reads (still there after the failed boot); force-load-file finds no table wait to act on; a fresh install
- *   plus definitions import recovers with every message lost; Parallel recovers all 400.
+ *   plus definitions import recovers with every message lost; Parallel recovers all 400. force-load-file's
+ *   deadlock diagnosis is from the later run of test/integration/releases.test.ts (passed, 358 s), once the method
+ *   stopped waiting for a table wait that never comes.
  * - 4.0/khepri (4.0.5, Erlang 27.3.4.1): /tmp/fs40k. As 4.3, except definitions-reimport: the fresh pod 0 was still
  *   in peer discovery ("DB: virgin node -> run peer discovery", nothing after) when the 120 s deadline came.
  * - 4.0/mnesia: /tmp/fs40m. As 3.10 (force boot and force_load recover, 0 lost), except definitions-reimport, which
