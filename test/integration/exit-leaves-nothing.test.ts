@@ -91,7 +91,7 @@ describe.sequential('warren exits only once everything it started is gone', () =
     watch.stop();
     // A second Ctrl-C quits before any report is written.
     const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8').catch(() => 'null')) as RunReport | null;
-    return { result, report, seen: watch.seen, secondSignalToExitMs: secondAt === undefined ? undefined : exit.at - secondAt, ...exit };
+    return { result, report, reportDir, seen: watch.seen, secondSignalToExitMs: secondAt === undefined ? undefined : exit.at - secondAt, ...exit };
   }
 
   it('a pass (exit 0, through npx): nothing of the run is left at the moment warren exits', async ({ signal }) => {
@@ -103,10 +103,18 @@ describe.sequential('warren exits only once everything it started is gone', () =
     expect(runDirectories).toEqual([]);
   });
 
-  it('a finding (exit 1, a fixture scenario that does not recover): nothing is left at exit', async ({ signal }) => {
-    const { result, report, left, runDirectories } = await run(['npx', 'tsx', 'test/support/fixture-cli.ts', 'scenario', 'misplaced-force-load'], undefined, signal);
+  it('a finding (exit 1, the negative control: force_load in the wrong directory): not-recovered, its checks fail, nothing is left at exit', async ({ signal }) => {
+    const { result, report, reportDir, left, runDirectories } = await run(['npx', 'tsx', 'test/support/fixture-cli.ts', 'scenario', 'misplaced-force-load'], undefined, signal);
     expect(result.exitCode, result.all).toBe(1);
     expect(report?.outcome).toBe('deviated');
+    // The negative control itself (force_load written one directory too high): the checks can fail.
+    const method = report!.methods[0]!;
+    expect(method).toMatchObject({ method: 'force-load-file', outcome: 'not-recovered', passed: false, timeToRecoverMs: null });
+    expect(method.reason).toMatch(/expected recovered, got not-recovered/);
+    expect(method.evidence.join('\n')).toMatch(/rabbit-0\/rabbit-0@localhost\/\.\.\/force_load/);
+    expect(method.checks.find((check) => check.name === 'put-get')?.ok).toBe(false);
+    expect(method.diagnoses.map((d) => d.signature)).toContain('timeout-waiting-for-tables');
+    expect(await readFile(join(reportDir, 'junit.xml'), 'utf8')).toMatch(/<failure/);
     expect(left).toEqual([]);
     expect(runDirectories).toEqual([]);
   });

@@ -10,10 +10,16 @@ import { labelledProcesses, runDirectories } from '../support/leftovers.js';
  * full-shutdown with every method on each 4.x release, through the real CLI, on real nodes running from the
  * root filesystems setup builds (3.10 is covered by the matrix test). What the nodes run is read from them.
  */
+/**
+ * On 4.0 the recovery timeout is 60 s instead of 120 s, to keep `.ci/run` within its budget: every 4.0 recovery
+ * in the runs behind the expectations came within 16 s of the fault's end, and definitions-reimport, the one that
+ * does not recover, was still in peer discovery at 120 s (runs of 2026-11-30, /tmp/fs40k and /tmp/fs40m). 4.3's
+ * definitions-reimport needs ~45 s after the fault: it keeps the default.
+ */
 const RELEASES = [
-  { series: '4.3', store: 'khepri', version: /^4\.3\./, erlang: /^29\./ },
-  { series: '4.0', store: 'khepri', version: /^4\.0\./, erlang: /^27\./ },
-  { series: '4.0', store: 'mnesia', version: /^4\.0\./, erlang: /^27\./ },
+  { series: '4.3', store: 'khepri', version: /^4\.3\./, erlang: /^29\./, recoveryTimeout: '120' },
+  { series: '4.0', store: 'khepri', version: /^4\.0\./, erlang: /^27\./, recoveryTimeout: '60' },
+  { series: '4.0', store: 'mnesia', version: /^4\.0\./, erlang: /^27\./, recoveryTimeout: '60' },
 ] as const;
 
 describe.sequential('full-shutdown on RabbitMQ 4.x (every method, 3 real nodes per drill)', () => {
@@ -23,7 +29,7 @@ describe.sequential('full-shutdown on RabbitMQ 4.x (every method, 3 real nodes p
   it.for(RELEASES)('$series on $store: exit 0, every method met its expectation, what runs is read from the nodes', async (release) => {
     const reportDir = await mkdtemp(join(tmpdir(), `warren-test-${release.series}-${release.store}-`));
     dirs.push(reportDir);
-    const result = await execa(process.execPath, ['bin/warren.js', 'scenario', 'full-shutdown', '--rabbitmq', release.series, '--metadata-store', release.store, '--report-dir', reportDir], { reject: false, all: true });
+    const result = await execa(process.execPath, ['bin/warren.js', 'scenario', 'full-shutdown', '--rabbitmq', release.series, '--metadata-store', release.store, '--recovery-timeout', release.recoveryTimeout, '--report-dir', reportDir], { reject: false, all: true });
     const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as RunReport;
     const missed = report.methods.filter((m) => !m.passed).map((m) => `${m.method}: ${m.reason}`);
     expect(missed).toEqual([]);
