@@ -13,6 +13,7 @@ import { LocalCluster, writePodSecret } from './local-cluster.js';
 import { advancedConfig, nodeEnv, nodeLayout, RABBITMQ_BIN, rabbitmqConf, type NodeLayout } from './node-layout.js';
 import { findImage, layerMountPoint } from './rabbitmq-image.js';
 import type { RabbitMqRelease } from '../../broker/rabbitmq-release.js';
+import { metadataStoreFrom } from '../../broker/rabbitmq-info.js';
 import type { Logger } from '../../run/logger.js';
 import { createOwnedDirectory, currentOwner, formatOwner } from './run-owner.js';
 
@@ -119,14 +120,16 @@ export class LocalPlatform implements Platform {
 
 /**
  * 4.0 on Khepri: the cluster forms on Mnesia (4.0's default), then `rabbitmqctl enable_feature_flag --opt-in
- * khepri_db` migrates it (4.0.5 refuses without --opt-in: "requires the user to explicitly opt-in", measured); the flag's state afterwards is read back, never assumed.
+ * khepri_db` migrates it (4.0.5 refuses without --opt-in: "requires the user to explicitly opt-in", measured);
+ * the flag's state afterwards is read back (as the report reads the store), never assumed.
  * @throws EnvironmentError when the migration fails or the flag is not enabled afterwards.
  */
 async function enableKhepri(cluster: StartedCluster, log: Logger): Promise<void> {
   const enable = await cluster.exec(0, 'rabbitmqctl', ['enable_feature_flag', '--opt-in', 'khepri_db'], { timeoutMs: 120_000 });
   if (enable.exitCode !== 0) throw new EnvironmentError(`enabling khepri_db on the fresh 4.0 cluster failed: ${(enable.stderr || enable.stdout).trim()}`);
   const flags = await cluster.exec(0, 'rabbitmqctl', ['list_feature_flags', 'name', 'state', '--formatter', 'json'], { timeoutMs: 30_000 });
-  const state = (JSON.parse(flags.stdout || '[]') as { name: string; state: string }[]).find((flag) => flag.name === 'khepri_db')?.state;
-  if (state !== 'enabled') throw new EnvironmentError(`khepri_db is ${state ?? 'missing'} after enable_feature_flag on the fresh 4.0 cluster`);
+  if (flags.exitCode !== 0 || metadataStoreFrom(JSON.parse(flags.stdout) as { name: string; state: string }[]) !== 'khepri') {
+    throw new EnvironmentError(`khepri_db is not enabled after enable_feature_flag on the fresh 4.0 cluster: ${(flags.stderr || flags.stdout).trim().slice(0, 200)}`);
+  }
   log.info('metadata store migrated to Khepri (khepri_db enabled)');
 }
