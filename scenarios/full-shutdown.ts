@@ -6,6 +6,13 @@ import { defineScenario } from '../src/scenarios/scenario.js';
 const KHEPRI_DEADLOCK = Expect.staysDown('ordered-ready-deadlock', 'timeout-waiting-for-leader');
 /** 4.0.5: a fresh pod 0 alone under OrderedReady is still in peer discovery (its peers never started) at the deadline. */
 const FRESH_POD_STILL_DISCOVERING = Expect.staysDown('method-outlasted-deadline');
+/**
+ * force_standalone_khepri_boot is accepted by the waiting pod 0, which boots as a one-member store and serves alone;
+ * pod 1, still a member of the old 3-member store, crash-loops on timeout_waiting_for_leader and OrderedReady never
+ * creates pod 2 (4.3.6: /tmp/fsk43, 2026-12-01).
+ */
+const STANDALONE_POD_0_ALONE = Expect.staysDown('split-cluster', 'timeout-waiting-for-leader');
+const MNESIA_DEADLOCK = Expect.staysDown('ordered-ready-deadlock', 'timeout-waiting-for-tables');
 
 /**
  * Field notes, "whole-cluster restart": after every pod stopped, nodes hang at `Waiting for Mnesia tables`.
@@ -36,5 +43,6 @@ export const fullShutdown = defineScenario({
     method(Recoveries.forceLoadFile(), Expect.byRelease({ '3.10/mnesia': Expect.recovers(), '4.0/mnesia': Expect.recovers(), '4.0/khepri': KHEPRI_DEADLOCK, '4.3/khepri': KHEPRI_DEADLOCK })),
     method(Recoveries.definitionsReimport(), Expect.byRelease({ '3.10/mnesia': Expect.recoversMessagesLost(), '4.0/mnesia': FRESH_POD_STILL_DISCOVERING, '4.0/khepri': FRESH_POD_STILL_DISCOVERING, '4.3/khepri': Expect.recoversMessagesLost() })),
     method(Recoveries.parallelRestart(), Expect.byRelease({ '3.10/mnesia': Expect.recovers(), '4.0/mnesia': Expect.recovers(), '4.0/khepri': Expect.recovers(), '4.3/khepri': Expect.recovers() })),
+    method(Recoveries.forceStandaloneKhepriBoot(), Expect.byRelease({ '3.10/mnesia': MNESIA_DEADLOCK, '4.0/mnesia': MNESIA_DEADLOCK, '4.0/khepri': STANDALONE_POD_0_ALONE, '4.3/khepri': STANDALONE_POD_0_ALONE })),
   ],
 });

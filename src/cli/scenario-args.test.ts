@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../common/errors.js';
 import { SCENARIOS } from '../scenarios/registry.js';
-import { scenarioLabel } from '../scenarios/scenario.js';
+import { Expect, method, Recoveries } from '../scenarios/methods.js';
+import { defineScenario, scenarioLabel } from '../scenarios/scenario.js';
+import { FullShutdownFault } from '../faults/full-shutdown-fault.js';
 import { parseScenarioArgs, type ScenarioArgs } from './scenario-args.js';
 
-const ALL_METHODS = ['none', 'chart-force-boot', 'statefulset-force-boot', 'force-load-file', 'definitions-reimport', 'parallel-restart'];
+const ALL_METHODS = ['none', 'chart-force-boot', 'statefulset-force-boot', 'force-load-file', 'definitions-reimport', 'parallel-restart', 'force-standalone-khepri-boot'];
 
 function usageError(argv: string[]): UsageError {
   try {
@@ -214,5 +216,29 @@ describe('parseScenarioArgs all', () => {
 
   it('has nothing to run in an empty registry', () => {
     expect(() => parseScenarioArgs(['all'], new Map())).toThrow(/nothing to run/);
+  });
+
+  it('a method never drilled on the release asked for is exit 2 for a named run, and left out of `all`', () => {
+    const partial = defineScenario({
+      name: 'partial',
+      description: 'drilled on 3.10 only',
+      fault: new FullShutdownFault(),
+      methods: [
+        method(Recoveries.none(), Expect.byRelease({ '3.10/mnesia': Expect.staysDown('ordered-ready-deadlock'), '4.3/khepri': Expect.staysDown('ordered-ready-deadlock') })),
+        method(Recoveries.parallelRestart(), Expect.byRelease({ '3.10/mnesia': Expect.recovers() })),
+      ],
+    });
+    const error = (() => {
+      try {
+        parseScenarioArgs(['partial', '--rabbitmq', '4.3', '--methods', 'parallel-restart'], new Map([['partial', partial]]));
+      } catch (caught) {
+        return caught as UsageError;
+      }
+      throw new Error('expected a UsageError');
+    })();
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toBe('partial on 4.3/khepri: no expectation yet for parallel-restart (never drilled on 4.3/khepri); drillable there: none');
+    const all = parseScenarioArgs(['all', '--rabbitmq', 'all'], new Map([['partial', partial]]));
+    expect(all.notDrilled).toContain('partial on 4.3/khepri: parallel-restart');
   });
 });

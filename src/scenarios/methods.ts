@@ -1,5 +1,6 @@
 import { ChartForceBootRecovery } from '../recoveries/chart-force-boot-recovery.js';
 import { DefinitionsReimportRecovery } from '../recoveries/definitions-reimport-recovery.js';
+import { ForceStandaloneKhepriBootRecovery } from '../recoveries/force-standalone-khepri-boot-recovery.js';
 import { ForceLoadFileRecovery } from '../recoveries/force-load-file-recovery.js';
 import { NoRecovery } from '../recoveries/no-recovery.js';
 import { ParallelRestartRecovery } from '../recoveries/parallel-restart-recovery.js';
@@ -18,6 +19,7 @@ export const Recoveries = {
   forceLoadFile: () => new ForceLoadFileRecovery(),
   definitionsReimport: () => new DefinitionsReimportRecovery(),
   parallelRestart: () => new ParallelRestartRecovery(),
+  forceStandaloneKhepriBoot: () => new ForceStandaloneKhepriBootRecovery(),
 } satisfies Record<string, () => Recovery>;
 
 /** The matrix's words, as expectations. */

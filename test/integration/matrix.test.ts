@@ -66,6 +66,10 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
       expect(m.messages, name).toMatchObject({ confirmed: CONFIRMED, recovered: CONFIRMED, lost: 0, duplicated: 0 });
       expect(m.checks.every((check) => check.ok), `${name}: ${JSON.stringify(m.checks)}`).toBe(true);
     }
+    // 3.10 has no force_standalone_khepri_boot: the call is refused (usage error) and never credited.
+    const standalone = method(slug, 'force-standalone-khepri-boot');
+    expect(standalone).toMatchObject({ outcome: 'not-recovered', passed: true });
+    expect(standalone.checks.find((c) => c.name === 'standalone-boot-took-effect')).toMatchObject({ ok: false, reason: expect.stringContaining('exit 64') });
     // On local both force-boot methods share one mechanism, and the report says so.
     expect(method(slug, 'chart-force-boot').mechanism).toMatch(/share one mechanism/);
     expect(method(slug, 'statefulset-force-boot').timeline.map((t) => t.event)).toContain('force boot taken out again: rolling restart');

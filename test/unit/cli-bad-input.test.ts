@@ -12,7 +12,7 @@ import { childProcesses } from '../support/leftovers.js';
 
 /** `TMP/…` stands for a path in the test's private temp dir; REPORT for a report directory there. */
 const REPORT = 'TMP/report';
-const ALL_METHODS = 'none, chart-force-boot, statefulset-force-boot, force-load-file, definitions-reimport, parallel-restart';
+const ALL_METHODS = 'none, chart-force-boot, statefulset-force-boot, force-load-file, definitions-reimport, parallel-restart, force-standalone-khepri-boot';
 const NODES_WHY = "every fault warren drills is about peers \\(which node stopped last, peers' tables, cookies between nodes, a quorum majority\\) and one node has none";
 
 /** Bad input of every option of every command: exit 2, one line, before anything is started. */
@@ -38,7 +38,6 @@ describe('bad input', () => {
     [['scenario', 'full-shutdown', '--metadata-store', 'khepri'], /^--metadata-store khepri: RabbitMQ 3\.10 runs on mnesia only, not khepri$/],
     [['scenario', 'full-shutdown', '--metadata-store', 'etcd'], /argument 'etcd' is invalid/],
     [['scenario', 'full-shutdown', '--platform', 'kind', '--rabbitmq', '4.3'], /^--rabbitmq and --metadata-store apply to --platform local only/],
-    [['scenario', 'delete-all-pods', '--rabbitmq', '4.3'], /^delete-all-pods on 4\.3\/khepri: no expectation yet for none, .* \(never drilled on 4\.3\/khepri\); drillable there: none$/],
     // the report directory: checked (and made) without a recursive mkdir, before anything starts
     [['scenario', 'full-shutdown', '--report-dir', '/proc/warren-x'], /^--report-dir "\/proc\/warren-x": cannot create \/proc\/warren-x \(ENOENT\)$/],
     [['scenario', 'all', '--report-dir', '/proc/warren-x'], /^--report-dir "\/proc\/warren-x": cannot create \/proc\/warren-x/],
