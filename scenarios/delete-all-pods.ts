@@ -1,14 +1,7 @@
 import { DeleteAllPodsFault } from '../src/faults/delete-all-pods-fault.js';
 import { Expect, method, Recoveries } from '../src/scenarios/methods.js';
 import { defineScenario } from '../src/scenarios/scenario.js';
-
-/** Khepri: a killed cluster restarts as after a full shutdown: pod 0 alone has no Raft majority (4.3.6, 4.0.5). */
-const KHEPRI_DEADLOCK = Expect.staysDown('ordered-ready-deadlock', 'timeout-waiting-for-leader');
-const MNESIA_DEADLOCK = Expect.staysDown('ordered-ready-deadlock', 'timeout-waiting-for-tables');
-/** 4.0.5 (both stores): the fresh pod 0 is still in peer discovery at the 120 s deadline. */
-const FRESH_POD_STILL_DISCOVERING = Expect.staysDown('method-outlasted-deadline');
-/** Pod 0 boots standalone and serves alone; pod 1, still a member of the old 3-member store, never gets a leader. */
-const STANDALONE_POD_0_ALONE = Expect.staysDown('split-cluster', 'timeout-waiting-for-leader');
+import { FRESH_POD_STILL_DISCOVERING, KHEPRI_DEADLOCK, MNESIA_DEADLOCK, STANDALONE_POD_0_ALONE } from './release-outcomes.js';
 
 /**
  * Field notes, "all pods deleted at once": kill -9 leaves every node believing its peers were still running,

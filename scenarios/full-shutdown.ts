@@ -1,18 +1,7 @@
 import { FullShutdownFault } from '../src/faults/full-shutdown-fault.js';
 import { Expect, method, Recoveries } from '../src/scenarios/methods.js';
 import { defineScenario } from '../src/scenarios/scenario.js';
-
-/** On Khepri a lone pod 0 cannot elect a metadata store leader, and OrderedReady never starts the others. */
-const KHEPRI_DEADLOCK = Expect.staysDown('ordered-ready-deadlock', 'timeout-waiting-for-leader');
-/** 4.0.5: a fresh pod 0 alone under OrderedReady is still in peer discovery (its peers never started) at the deadline. */
-const FRESH_POD_STILL_DISCOVERING = Expect.staysDown('method-outlasted-deadline');
-/**
- * force_standalone_khepri_boot is accepted by the waiting pod 0, which boots as a one-member store and serves alone;
- * pod 1, still a member of the old 3-member store, crash-loops on timeout_waiting_for_leader and OrderedReady never
- * creates pod 2 (4.3.6: /tmp/fsk43, 2026-12-01).
- */
-const STANDALONE_POD_0_ALONE = Expect.staysDown('split-cluster', 'timeout-waiting-for-leader');
-const MNESIA_DEADLOCK = Expect.staysDown('ordered-ready-deadlock', 'timeout-waiting-for-tables');
+import { FRESH_POD_STILL_DISCOVERING, KHEPRI_DEADLOCK, MNESIA_DEADLOCK, STANDALONE_POD_0_ALONE } from './release-outcomes.js';
 
 /**
  * Field notes, "whole-cluster restart": after every pod stopped, nodes hang at `Waiting for Mnesia tables`.

@@ -1,15 +1,8 @@
 import { MismatchedCookieFault } from '../src/faults/mismatched-cookie-fault.js';
 import { Expect, method, Recoveries } from '../src/scenarios/methods.js';
 import { defineScenario } from '../src/scenarios/scenario.js';
+import { FRESH_POD_STILL_DISCOVERING, KHEPRI_DEADLOCK } from './release-outcomes.js';
 
-/**
- * Khepri after a helm delete (scale to 0: pod 0 stops last) and a reinstall: pod 0 boots alone and cannot elect a
- * metadata store leader, so OrderedReady never starts pods 1 and 2, whatever the Secret holds. Mnesia lets the node
- * that stopped last boot alone; Khepri has no such rule. Measured on 4.3.6 and 4.0.5 (khepri), 2026-12-01.
- */
-const KHEPRI_DEADLOCK = Expect.staysDown('ordered-ready-deadlock', 'timeout-waiting-for-leader');
-/** 4.0.5 (both stores): the fresh pod 0 of a reinstall is still in peer discovery at the 120 s deadline. */
-const FRESH_POD_STILL_DISCOVERING = Expect.staysDown('method-outlasted-deadline');
 const REFUSED = Expect.staysDown('access-refused');
 /** Khepri, rolling: pods 0 and 1 run on together and refuse the new password; pod 2 never gets a leader. */
 const REFUSED_POD_2_LEADERLESS = Expect.staysDown('access-refused', 'timeout-waiting-for-leader');
@@ -20,6 +13,9 @@ const REFUSED_POD_2_LEADERLESS = Expect.staysDown('access-refused', 'timeout-wai
  * delete, and the password: its hash lives in the data, so clients holding the new Secret are refused.
  */
 /**
+ * Khepri after helm delete (scale to 0: pod 0 stops last) and a reinstall: pod 0 boots alone and cannot elect a
+ * metadata store leader, so OrderedReady never starts pods 1 and 2, whatever the Secret holds (Mnesia lets the node
+ * that stopped last boot alone; Khepri has no such rule).
  * 4.x expectations from runs of 2026-12-01 (`npm run scenario mismatched-cookie [-- --rollout rolling] --rabbitmq …`,
  * reports /tmp/x/<release>/mismatchedcookie*): 4.3.6/khepri, 4.0.5/khepri and 4.0.5/mnesia.
  */
