@@ -430,3 +430,12 @@ export function fakeContext(cluster: StartedCluster, options: FakeContextOptions
     recoveryDeadline: options.recoveryDeadline ?? started + 30_000,
   };
 }
+
+/** Pod 0 up but not booted (1 boot failure so far), pods 1 and 2 absent: OrderedReady after a full shutdown. */
+export function pod0StartingAlone(): FakeCluster {
+  const cluster = new FakeCluster();
+  cluster.setPod(0, { phase: 'starting', booted: false, bootFailures: 1 });
+  cluster.setPod(1, { phase: 'absent', revision: 0, booted: false });
+  cluster.setPod(2, { phase: 'absent', revision: 0, booted: false });
+  return cluster;
+}

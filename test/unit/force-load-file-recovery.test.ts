@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { WaitTimeoutError } from '../../src/common/errors.js';
 import { ForceLoadFileRecovery } from '../../src/recoveries/force-load-file-recovery.js';
-import { FakeCluster, fakeContext } from '../support/fake-cluster.js';
+import { FakeCluster, fakeContext, pod0StartingAlone } from '../support/fake-cluster.js';
 
 const WAITING_LINE = '2024-01-01 00:00:00.000 [warning] <0.230.0> Waiting for Mnesia tables for 3000 ms, 9 retries left';
 /** What pod 0 logged before the method was applied: one table wait from an earlier boot. */
 const EARLIER_BOOT = `${WAITING_LINE}\n2024-01-01 00:00:30.000 [error] BOOT FAILED\n`;
-
-/** Pod 0 starting (not booted), 1 and 2 absent: OrderedReady after a full shutdown. */
-function pod0Starting(): FakeCluster {
-  const cluster = new FakeCluster();
-  cluster.setPod(0, { phase: 'starting', booted: false, bootFailures: 1 });
-  cluster.setPod(1, { phase: 'absent', revision: 0, booted: false });
-  cluster.setPod(2, { phase: 'absent', revision: 0, booted: false });
-  return cluster;
-}
 
 /** Pod 0's log gains a new table wait after the method's baseline read (its first read). */
 function pod0StartsWaiting(cluster: FakeCluster): FakeCluster {
@@ -23,7 +14,7 @@ function pod0StartsWaiting(cluster: FakeCluster): FakeCluster {
 
 describe('ForceLoadFileRecovery.apply', () => {
   it('gives up at once, writing nothing, when a pod fails to boot without ever waiting for tables (Khepri: timeout_waiting_for_leader)', async () => {
-    const cluster = pod0Starting();
+    const cluster = pod0StartingAlone();
     cluster.scriptReadLog(() => 'exit:timeout_waiting_for_leader\nBOOT FAILED\n');
     const context = fakeContext(cluster);
     setTimeout(() => cluster.setPod(0, { phase: 'back-off', booted: false, bootFailures: 2 }), 300);
@@ -54,7 +45,7 @@ describe('ForceLoadFileRecovery.apply', () => {
   });
 
   it('writes force_load into the waiting pod 0 and deletes it, once its log gains a new table wait', async () => {
-    const cluster = pod0StartsWaiting(pod0Starting());
+    const cluster = pod0StartsWaiting(pod0StartingAlone());
     const context = fakeContext(cluster);
 
     await new ForceLoadFileRecovery({ waitTimeoutMs: 2_000 }).apply(context);
@@ -69,14 +60,14 @@ describe('ForceLoadFileRecovery.apply', () => {
   });
 
   it('does not take an old table wait (from before the method) for a pod waiting now: it times out writing nothing', async () => {
-    const cluster = pod0Starting().scriptReadLog((ordinal) => (ordinal === 0 ? EARLIER_BOOT : ''));
+    const cluster = pod0StartingAlone().scriptReadLog((ordinal) => (ordinal === 0 ? EARLIER_BOOT : ''));
     const context = fakeContext(cluster);
     await expect(new ForceLoadFileRecovery({ waitTimeoutMs: 600 }).apply(context)).rejects.toBeInstanceOf(WaitTimeoutError);
     expect(cluster.calls).toEqual([]);
   });
 
   it('writes into the file name it was given (the negative control)', async () => {
-    const cluster = pod0StartsWaiting(pod0Starting());
+    const cluster = pod0StartsWaiting(pod0StartingAlone());
     await new ForceLoadFileRecovery({ relativePath: 'not/force_load', waitTimeoutMs: 2_000 }).apply(fakeContext(cluster));
     expect(cluster.callsOf('writeDataFile')).toEqual([{ op: 'writeDataFile', ordinal: 0, name: 'not/force_load', content: '' }]);
   });
@@ -84,7 +75,7 @@ describe('ForceLoadFileRecovery.apply', () => {
 
 describe('ForceLoadFileRecovery.evidence', () => {
   it('is ok once the file written during apply was consumed at boot', async () => {
-    const cluster = pod0StartsWaiting(pod0Starting());
+    const cluster = pod0StartsWaiting(pod0StartingAlone());
     const context = fakeContext(cluster);
     const recovery = new ForceLoadFileRecovery({ waitTimeoutMs: 2_000 });
     await recovery.apply(context);
@@ -94,7 +85,7 @@ describe('ForceLoadFileRecovery.evidence', () => {
   });
 
   it('fails when the file is still there after boot (never read)', async () => {
-    const cluster = pod0StartsWaiting(pod0Starting());
+    const cluster = pod0StartsWaiting(pod0StartingAlone());
     const context = fakeContext(cluster);
     const recovery = new ForceLoadFileRecovery({ waitTimeoutMs: 2_000 });
     await recovery.apply(context);
@@ -112,7 +103,7 @@ describe('ForceLoadFileRecovery.evidence', () => {
   });
 
   it('keeps per-drill state: another run id does not see what this drill wrote, and the state is used once', async () => {
-    const cluster = pod0StartsWaiting(pod0Starting());
+    const cluster = pod0StartsWaiting(pod0StartingAlone());
     const recovery = new ForceLoadFileRecovery({ waitTimeoutMs: 2_000 });
     const drillA = fakeContext(cluster, { runId: 'run-a' });
     const drillB = fakeContext(cluster, { runId: 'run-b' });

@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ForceStandaloneKhepriBootRecovery } from '../../src/recoveries/force-standalone-khepri-boot-recovery.js';
-import { FakeCluster, fakeContext } from '../support/fake-cluster.js';
-
-/** Pod 0 up but not booted (waiting for a leader), 1 and 2 absent: OrderedReady after a full shutdown on Khepri. */
-function pod0Waiting(): FakeCluster {
-  const cluster = new FakeCluster();
-  cluster.setPod(0, { phase: 'starting', booted: false, bootFailures: 1 });
-  cluster.setPod(1, { phase: 'absent', revision: 0, booted: false });
-  cluster.setPod(2, { phase: 'absent', revision: 0, booted: false });
-  return cluster;
-}
+import { FakeCluster, fakeContext, pod0StartingAlone } from '../support/fake-cluster.js';
 
 const UNAVAILABLE = { exitCode: 69, stdout: '', stderr: "Error: unable to perform an operation on node 'rabbit-0@localhost'." };
 
 describe('ForceStandaloneKhepriBootRecovery', () => {
   it('calls again while the node is unreachable, and is credited once the accepting pod boots', async () => {
-    const cluster = pod0Waiting();
+    const cluster = pod0StartingAlone();
     let calls = 0;
     cluster.scriptExec((call, fake) => {
       calls += 1;
@@ -38,7 +29,7 @@ describe('ForceStandaloneKhepriBootRecovery', () => {
   });
 
   it('negative control: exit 0 on a pod that never boots afterwards changed nothing, and is not credited', async () => {
-    const cluster = pod0Waiting().scriptExec(() => Promise.resolve({ exitCode: 0, stdout: '', stderr: '' }));
+    const cluster = pod0StartingAlone().scriptExec(() => Promise.resolve({ exitCode: 0, stdout: '', stderr: '' }));
     const context = fakeContext(cluster);
     const recovery = new ForceStandaloneKhepriBootRecovery({ attemptWindowMs: 10_000 });
 
@@ -49,7 +40,7 @@ describe('ForceStandaloneKhepriBootRecovery', () => {
   });
 
   it('stops at the first usage error (3.10 has no such command): no later call can answer otherwise', async () => {
-    const cluster = pod0Waiting().scriptExec(() => Promise.resolve({ exitCode: 64, stdout: '', stderr: 'Command \'force_standalone_khepri_boot\' not found.' }));
+    const cluster = pod0StartingAlone().scriptExec(() => Promise.resolve({ exitCode: 64, stdout: '', stderr: 'Command \'force_standalone_khepri_boot\' not found.' }));
     const context = fakeContext(cluster);
     const recovery = new ForceStandaloneKhepriBootRecovery({ attemptWindowMs: 10_000 });
 
