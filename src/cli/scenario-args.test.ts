@@ -36,6 +36,7 @@ describe('parseScenarioArgs', () => {
       messagesPerQueue: 100,
       recoveryTimeoutMs: 120_000,
       tableWait: { retryTimeoutMs: 3_000, retryLimit: 2 },
+      terminationGracePeriodSeconds: 30,
     });
   });
 
@@ -57,6 +58,7 @@ describe('parseScenarioArgs', () => {
         '--recovery-timeout', '30',
         '--table-wait-timeout', '2000',
         '--table-wait-retries', '4',
+        '--termination-grace-period', '5',
       ],
       SCENARIOS,
     );
@@ -69,6 +71,7 @@ describe('parseScenarioArgs', () => {
       messagesPerQueue: 7,
       recoveryTimeoutMs: 30_000,
       tableWait: { retryTimeoutMs: 2_000, retryLimit: 4 },
+      terminationGracePeriodSeconds: 5,
     });
   });
 
@@ -128,6 +131,7 @@ describe('parseScenarioArgs', () => {
     ['--recovery-timeout', '-5', 'from 10 to 3600'],
     ['--table-wait-timeout', '-100', 'from 1000 to 300000'],
     ['--table-wait-retries', '-2', 'from 1 to 100'],
+    ['--termination-grace-period', '0', 'from 1 to 3600'],
   ])('rejects %s %s with its range, negative or not', (flag, value, range) => {
     expect(usageError(['full-shutdown', flag, value]).message).toBe(`${flag} must be a whole number ${range}, got "${value}"`);
     expect(usageError(['full-shutdown', `${flag}=${value}`]).message).toBe(`${flag} must be a whole number ${range}, got "${value}"`);

@@ -35,6 +35,8 @@ export interface ScenarioArgs {
   messagesPerQueue: number;
   recoveryTimeoutMs: number;
   tableWait: { retryTimeoutMs: number; retryLimit: number };
+  /** The pods' terminationGracePeriodSeconds, 1 to 3600 (Kubernetes' default: 30). */
+  terminationGracePeriodSeconds: number;
   /** Only for --platform kind (each unset unless given). */
   kind: Partial<KindOptions>;
 }
@@ -51,6 +53,7 @@ interface ScenarioOptionValues {
   recoveryTimeout: string | number;
   tableWaitTimeout: string | number;
   tableWaitRetries: string | number;
+  terminationGracePeriod: string | number;
   rollout?: string;
   rabbitmq: string;
   metadataStore?: string;
@@ -97,6 +100,7 @@ export const LIMITS = {
   recoveryTimeoutSeconds: { min: 10, max: 3_600 },
   tableWaitTimeoutMs: { min: 1_000, max: 300_000 },
   tableWaitRetries: { min: 1, max: 100 },
+  terminationGracePeriodSeconds: { min: 1, max: 3_600 },
 } as const;
 const NODES_WHY = "every fault warren drills is about peers (which node stopped last, peers' tables, cookies between nodes, a quorum majority) and one node has none";
 
@@ -137,6 +141,12 @@ export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, 
       new Option('--table-wait-timeout <ms>', `RabbitMQ's mnesia_table_loading_retry_timeout in ms, ${LIMITS.tableWaitTimeoutMs.min} to ${LIMITS.tableWaitTimeoutMs.max}`).default(3_000),
     )
     .addOption(new Option('--table-wait-retries <count>', `RabbitMQ's mnesia_table_loading_retry_limit, ${LIMITS.tableWaitRetries.min} to ${LIMITS.tableWaitRetries.max}`).default(2))
+    .addOption(
+      new Option(
+        '--termination-grace-period <seconds>',
+        `the pods' terminationGracePeriodSeconds: how long a graceful stop may take before SIGKILL, ${LIMITS.terminationGracePeriodSeconds.min} to ${LIMITS.terminationGracePeriodSeconds.max} (Kubernetes' default)`,
+      ).default(30),
+    )
     .addOption(
       new Option('--rabbitmq <series>', `the RabbitMQ series to install on the local platform: ${RABBITMQ_SERIES.join(', ')} or all (3.10: the host's package; 4.x: root filesystems setup builds)`)
         .choices([...RABBITMQ_SERIES, 'all'])
@@ -195,7 +205,7 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
   }
   if (platform === 'kind') assertContextAllowed(kind);
 
-  const { nodes, messages, recoveryTimeoutSeconds, tableWaitTimeoutMs, tableWaitRetries } = LIMITS;
+  const { nodes, messages, recoveryTimeoutSeconds, tableWaitTimeoutMs, tableWaitRetries, terminationGracePeriodSeconds } = LIMITS;
   return {
     runs: releaseRuns,
     all: all || releaseRuns.length > 1,
@@ -213,6 +223,7 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
       retryTimeoutMs: integer('--table-wait-timeout', values.tableWaitTimeout, tableWaitTimeoutMs),
       retryLimit: integer('--table-wait-retries', values.tableWaitRetries, tableWaitRetries),
     },
+    terminationGracePeriodSeconds: integer('--termination-grace-period', values.terminationGracePeriod, terminationGracePeriodSeconds),
   };
 }
 

@@ -19,6 +19,13 @@ export interface ClusterSpec {
   startPolicy: StartPolicy;
   credentials: Credentials;
   tableWait: TableWaitSettings;
+  /**
+   * The pod's terminationGracePeriodSeconds: how long a graceful stop (SIGTERM) may take before the kubelet sends
+   * SIGKILL. Kubernetes' default is 30 s (PodSpec). On Khepri the last node of a full shutdown takes 30 s to stop
+   * (30.1 s with a 300 s grace), so 30 s kills it (measured: 4.3.6 and 4.0.5 khepri, 2026-12-01); 3.10 and 4.0
+   * mnesia nodes stop in ~1 s.
+   */
+  terminationGracePeriodSeconds: number;
   /** The RabbitMQ series and metadata store to install (the local platform; kind runs the image it is given). */
   rabbitmq: RabbitMqRelease;
 }

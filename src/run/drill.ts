@@ -32,6 +32,8 @@ export interface DrillSettings {
   nodes: number;
   startPolicy: StartPolicy;
   tableWait: TableWaitSettings;
+  /** The pods' terminationGracePeriodSeconds (see ClusterSpec). */
+  terminationGracePeriodSeconds: number;
   /** The RabbitMQ series and metadata store each drill's cluster runs. */
   rabbitmq: RabbitMqRelease;
   messagesPerQueue: number;
@@ -106,7 +108,7 @@ export async function runDrill(scenario: Scenario, method: DrillMethod, settings
     env.redactor.add(credentials);
     const drillRunId = `${env.runId}-${recovery.name}`;
     cluster = await env.platform.provision(
-      { runId: drillRunId, nodes: settings.nodes, startPolicy: settings.startPolicy, credentials, tableWait: settings.tableWait, rabbitmq: settings.rabbitmq },
+      { runId: drillRunId, nodes: settings.nodes, startPolicy: settings.startPolicy, credentials, tableWait: settings.tableWait, terminationGracePeriodSeconds: settings.terminationGracePeriodSeconds, rabbitmq: settings.rabbitmq },
       { signal: env.signal, log, keep: settings.keep, onPodChange: (pod) => env.events.emit('podChanged', { method: recovery.name, pod }) },
     );
     const provisioned = cluster;

@@ -16,6 +16,10 @@ import { labelledProcesses, runDirectories } from '../support/leftovers.js';
  * does not recover, was still in peer discovery at 120 s (runs of 2026-11-30, /tmp/fs40k and /tmp/fs40m). On 4.3 it
  * is 75 s: its definitions-reimport recovered 42.9 s after the fault's end (/tmp/fs43), and force-standalone-khepri-boot
  * waits out the whole deadline (pod 1 crash-loops; 2026-12-01, /tmp/fsk43).
+ * The pods' grace period is 10 s instead of Kubernetes' 30 s: on Khepri the last node of the shutdown takes 30 s to
+ * stop (300 s grace: stopped by itself after 30.1 s, /tmp/g43long), so with 30 s or 10 s it is killed
+ * (/tmp/y/fs40k, /tmp/fsk43; /tmp/g43, 2026-12-01), and each Khepri drill would wait 20 s more for the same SIGKILL. The first nodes stop in under 1.2 s
+ * (the same logs), well within 10 s, so the fault stays a graceful stop in order.
  */
 const RELEASES = [
   { series: '4.3', store: 'khepri', version: /^4\.3\./, erlang: /^29\./, recoveryTimeout: '75' },
@@ -30,12 +34,13 @@ describe.sequential('full-shutdown on RabbitMQ 4.x (every method, 3 real nodes p
   it.for(RELEASES)('$series on $store: exit 0, every method met its expectation, what runs is read from the nodes', async (release) => {
     const reportDir = await mkdtemp(join(tmpdir(), `warren-test-${release.series}-${release.store}-`));
     dirs.push(reportDir);
-    const result = await execa(process.execPath, ['bin/warren.js', 'scenario', 'full-shutdown', '--rabbitmq', release.series, '--metadata-store', release.store, '--recovery-timeout', release.recoveryTimeout, '--report-dir', reportDir], { reject: false, all: true });
+    const result = await execa(process.execPath, ['bin/warren.js', 'scenario', 'full-shutdown', '--rabbitmq', release.series, '--metadata-store', release.store, '--recovery-timeout', release.recoveryTimeout, '--termination-grace-period', '10', '--report-dir', reportDir], { reject: false, all: true });
     const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as RunReport;
     const missed = report.methods.filter((m) => !m.passed).map((m) => `${m.method}: ${m.reason}`);
     expect(missed).toEqual([]);
     expect(result.exitCode, String(result.all).slice(-3_000)).toBe(0);
     expect(report.rabbitmq).toEqual({ version: expect.stringMatching(release.version), metadataStore: release.store, erlang: expect.stringMatching(release.erlang) });
+    expect(report.settings.terminationGracePeriodSeconds).toBe(10);
     expect(report.methods.map((m) => m.method)).toEqual(['none', 'chart-force-boot', 'statefulset-force-boot', 'force-load-file', 'definitions-reimport', 'parallel-restart', 'force-standalone-khepri-boot']);
 
     const none = report.methods.find((m) => m.method === 'none')!;

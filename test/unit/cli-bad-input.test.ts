@@ -83,6 +83,8 @@ describe('bad input', () => {
     [['scenario', 'full-shutdown', '--table-wait-retries', '0'], /^--table-wait-retries must be a whole number from 1 to 100, got "0"$/],
     [['scenario', 'full-shutdown', '--table-wait-retries', '-2'], /^--table-wait-retries must be a whole number from 1 to 100, got "-2"$/],
     [['scenario', 'full-shutdown', '--table-wait-retries', '101'], /^--table-wait-retries must be a whole number from 1 to 100, got "101"$/],
+    [['scenario', 'full-shutdown', '--termination-grace-period', '0'], /^--termination-grace-period must be a whole number from 1 to 3600, got "0"$/],
+    [['scenario', 'full-shutdown', '--termination-grace-period', '30s'], /^--termination-grace-period must be a whole number from 1 to 3600, got "30s"$/],
     // choices
     [['scenario', 'full-shutdown', '--platform', 'mars'], /^option '--platform <name>' argument 'mars' is invalid. Allowed choices are local, docker, kind; --help lists the options$/],
     [['scenario', 'full-shutdown', '--platform'], /^option '--platform <name>' argument missing/],

@@ -73,8 +73,9 @@ describe('ProcessGroup', () => {
     const { group, rows } = await startGroup("trap '' TERM; setsid sleep 100 & sleep 100 & wait", 3);
     const started = Date.now();
 
-    await group.terminate(600);
+    const exit = await group.terminate(600);
     expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    expect(exit.signal).toBe('SIGKILL'); // what the pod reads as "not stopped within its grace period"
     expect(running(rows)).toEqual([]);
   });
 

@@ -85,6 +85,7 @@ export class ManifestsRelease implements Release {
       image: this.image,
       credentials: template?.credentials ?? this.spec.credentials,
       tableWait: this.spec.tableWait,
+      terminationGracePeriodSeconds: this.spec.terminationGracePeriodSeconds,
       forceBoot: template?.forceBoot.enabled === true && template.forceBoot.via === 'statefulset-command',
       templateRevision: template?.revision ?? 1,
     });

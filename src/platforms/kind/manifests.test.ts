@@ -174,6 +174,11 @@ describe('rabbitMqObjects: what the pods run', () => {
     expect(pod.terminationGracePeriodSeconds).toBe(30);
   });
 
+  it('takes the pod grace period it is given (--termination-grace-period)', () => {
+    const rendered = rabbitMqObjects({ ...options, terminationGracePeriodSeconds: 7 }).statefulSet;
+    expect(rendered.spec?.template.spec?.terminationGracePeriodSeconds).toBe(7);
+  });
+
   it('copies the cookie into the home directory as a private file of uid 999', () => {
     const init = pod.initContainers!.find((c) => c.name === 'erlang-cookie')!;
     const command = init.command!.join(' ');

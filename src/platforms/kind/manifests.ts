@@ -29,6 +29,8 @@ export interface RabbitMqManifestOptions {
   image: string;
   credentials: Credentials;
   tableWait: TableWaitSettings;
+  /** The pod's terminationGracePeriodSeconds (the fixture's 30 s, Kubernetes' default, unless given). */
+  terminationGracePeriodSeconds?: number;
   forceBoot: boolean;
   templateRevision: number;
 }
@@ -276,6 +278,7 @@ function renderStatefulSet(statefulSet: V1StatefulSet, options: RabbitMqManifest
   const server = serverContainer(statefulSet);
   server.image = options.image;
   server.command = ['/bin/sh', '-c', containerScript(options.forceBoot)];
+  if (options.terminationGracePeriodSeconds !== undefined) pod.terminationGracePeriodSeconds = options.terminationGracePeriodSeconds;
   setEnvValue(server, 'RABBITMQ_DEFAULT_USER', options.credentials.username);
   return placeInRun(statefulSet, options);
 }

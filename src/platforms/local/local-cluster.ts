@@ -397,6 +397,7 @@ export class LocalCluster implements StartedCluster {
         this.#controller.reconcile();
       },
       now: () => Date.now(),
+      gracePeriodMs: this.spec.terminationGracePeriodSeconds * 1_000,
     });
     return pod;
   }

@@ -11,7 +11,7 @@ const spec: ClusterSpec = {
   nodes: 3,
   startPolicy: 'OrderedReady',
   credentials: { username: 'warren', password: 'FAKE-PASSWORD', erlangCookie: 'FAKECOOKIE' },
-  tableWait: { retryTimeoutMs: 4_321, retryLimit: 7 }, rabbitmq: { series: '3.10', metadataStore: 'mnesia' }
+  tableWait: { retryTimeoutMs: 4_321, retryLimit: 7 }, terminationGracePeriodSeconds: 30, rabbitmq: { series: '3.10', metadataStore: 'mnesia' }
 };
 
 describe('nodeLayout', () => {

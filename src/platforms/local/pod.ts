@@ -24,6 +24,7 @@ export interface PodOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** Told of every server process group the pod starts (teardown waits until each is entirely gone). */
   onSpawn?: (group: ProcessGroup) => void;
+  /** terminationGracePeriodSeconds in ms: a graceful delete's SIGTERM is followed by SIGKILL after it (default 30 000). */
   gracePeriodMs?: number;
 }
 
@@ -86,7 +87,12 @@ export class Pod {
     if (process?.running) {
       this.#setPhase('terminating');
       if (mode === 'kill') await process.kill();
-      else await process.terminate(this.options.gracePeriodMs ?? 30_000);
+      else {
+        const gracePeriodMs = this.options.gracePeriodMs ?? 30_000;
+        const exit = await process.terminate(gracePeriodMs);
+        // The kubelet's SIGKILL at the end of the grace period: the stop was not graceful after all.
+        if (exit.signal === 'SIGKILL') this.options.log.warn(`not stopped within terminationGracePeriodSeconds (${gracePeriodMs / 1_000} s): killed (SIGKILL)`);
+      }
     }
     await this.#loop;
     this.#setPhase('absent');
