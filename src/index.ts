@@ -14,15 +14,15 @@
 
 // Scenarios and their methods
 export { defineScenario, expectationOn, scenarioLabel, withVariants, type ExpectationsByRelease, type Scenario, type ScenarioMethod } from './scenarios/scenario.js';
-export { RELEASES, releaseKey, releasesFor, SUPPORTED_STORES, type MetadataStore, type RabbitMqRelease, type RabbitMqSeries, type ReleaseKey } from './broker/rabbitmq-release.js';
+export { RELEASES, releaseKey, releasesFor, SUPPORTED_STORES, type MetadataStore, type RabbitMqInfo, type RabbitMqRelease, type RabbitMqSeries, type ReleaseKey } from './core/rabbitmq-release.js';
 export { Expect, method, Recoveries } from './scenarios/methods.js';
-export { SCENARIOS } from './scenarios/registry.js';
+export { SCENARIOS } from '../scenarios/registry.js';
 
 // Faults, recoveries, checks
 export { irreversible, type ActiveFault, type Fault } from './faults/fault.js';
-export type { RabbitMqInfo, Recovery } from './recoveries/recovery.js';
+export type { Recovery } from './recoveries/recovery.js';
 export { runCheck, type Check, type Verdict } from './checks/check.js';
-export type { DrillContext } from './run/drill-context.js';
+export type { DrillContext } from './core/drill-context.js';
 
 // Platforms
 export type {
@@ -36,13 +36,13 @@ export type {
   ProvisionContext,
   StartedCluster,
   StartPolicy,
-} from './platforms/platform.js';
+} from './core/platform.js';
 
 // Running, and what a run reports
 export { runScenario, type RunOptions, type RunResult } from './run/runner.js';
 export { Redactor } from './common/secrets.js';
 export { RunEvents } from './run/events.js';
-export type { CheckRecord, Expectation, MethodOutcome, MethodReport, RunOutcome, RunReport } from './run/journal.js';
+export type { CheckRecord, Expectation, MethodOutcome, MethodReport, RunOutcome, RunReport } from './core/journal.js';
 export { runCli, EXIT, exitCodeForOutcome } from './cli/cli.js';
 
 // Errors

@@ -1,7 +1,7 @@
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { withTimeout } from '../common/wait.js';
 import type { Credentials } from '../common/secrets.js';
-import type { AmqpEndpoint } from '../platforms/platform.js';
+import type { AmqpEndpoint } from '../core/platform.js';
 
 export interface AmqpTarget {
   endpoint: AmqpEndpoint;

@@ -1,7 +1,7 @@
 import { ClusterCommandError } from '../common/errors.js';
 import { firstLine } from '../common/text.js';
-import { decodeErlangStrings } from './erlang-terms.js';
-import type { StartedCluster } from '../platforms/platform.js';
+import { decodeErlangStrings } from '../common/erlang-terms.js';
+import type { StartedCluster } from '../core/platform.js';
 
 /** A definitions export (`rabbitmqctl export_definitions`): the topology, not the messages. */
 export interface Definitions {

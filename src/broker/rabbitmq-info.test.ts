@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { ExecResult, StartedCluster } from '../platforms/platform.js';
+import type { ExecResult, StartedCluster } from '../core/platform.js';
 import { detectRabbitMq, khepriPossible, metadataStoreFrom } from './rabbitmq-info.js';
 
 describe('khepriPossible', () => {

@@ -1,5 +1,5 @@
-import type { RabbitMqInfo } from '../recoveries/recovery.js';
-import type { StartedCluster } from '../platforms/platform.js';
+import type { RabbitMqInfo } from '../core/rabbitmq-release.js';
+import type { StartedCluster } from '../core/platform.js';
 
 /** Khepri first shipped (behind a feature flag) in 3.13; anything older can only be Mnesia. */
 export function khepriPossible(version: string): boolean {

@@ -1,11 +1,10 @@
 import type { ConfirmChannel } from 'amqplib';
 import { errorMessage, WaitTimeoutError } from '../common/errors.js';
 import type { Credentials } from '../common/secrets.js';
-import type { ClusterNode } from '../platforms/platform.js';
+import type { ClusterNode } from '../core/platform.js';
+import type { PutGetResult, QueueType, ReadMode } from '../core/journal.js';
 import { withTimeout } from '../common/wait.js';
 import { AmqpConnection } from './amqp-connection.js';
-
-export type QueueType = 'classic' | 'quorum';
 
 export interface QueueRef {
   name: string;
@@ -137,21 +136,6 @@ export async function drainQueue(node: ClusterNode, credentials: Credentials, qu
   }
   await connection.bounded(`confirm acks on ${queue}`, channel.waitForConfirms().catch(() => undefined));
   return ids;
-}
-
-/** How a probe reads its message back: `basic.get` (a poll) or `basic.consume` (a subscription, what real consumers do). */
-export type ReadMode = 'get' | 'consume';
-
-export interface PutGetResult {
-  node: string;
-  ordinal: number;
-  queue: string;
-  queueType: QueueType;
-  /** How the probe was read back. A quorum queue whose consumer side crashed still answers basic.get. */
-  mode: ReadMode;
-  ok: boolean;
-  latencyMs: number;
-  error?: string;
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { DrillContext } from '../run/drill-context.js';
-import type { CheckRecord } from '../run/journal.js';
+import type { DrillContext } from '../core/drill-context.js';
+import type { CheckRecord } from '../core/journal.js';
 
 export interface Verdict {
   ok: boolean;

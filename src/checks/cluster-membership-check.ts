@@ -1,9 +1,9 @@
 import { firstLine } from '../common/text.js';
-import { decodeErlangStrings } from '../broker/erlang-terms.js';
+import { decodeErlangStrings } from '../common/erlang-terms.js';
 import { errorMessage } from '../common/errors.js';
-import type { StartedCluster } from '../platforms/platform.js';
-import type { DrillContext } from '../run/drill-context.js';
-import type { Diagnosis } from '../run/journal.js';
+import type { StartedCluster } from '../core/platform.js';
+import type { DrillContext } from '../core/drill-context.js';
+import type { Diagnosis } from '../core/journal.js';
 import type { Check, Verdict } from './check.js';
 
 export interface MembershipView {

@@ -1,5 +1,5 @@
 import { errorMessage } from '../common/errors.js';
-import type { DrillContext } from '../run/drill-context.js';
+import type { DrillContext } from '../core/drill-context.js';
 import type { Check, Verdict } from './check.js';
 import { observeDefinitions, type DefinitionsView } from './steady-state-baseline.js';
 

@@ -1,5 +1,5 @@
-import { decodeErlangStrings } from '../broker/erlang-terms.js';
-import type { Diagnosis } from '../run/journal.js';
+import { decodeErlangStrings } from '../common/erlang-terms.js';
+import type { Diagnosis } from '../core/journal.js';
 
 export interface LogSignature {
   name: string;

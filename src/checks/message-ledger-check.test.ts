@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SeedResult } from '../broker/workload.js';
-import type { MessageLedger } from '../run/journal.js';
+import type { MessageLedger } from '../core/journal.js';
 import { MessageLedgerCheck, type LedgerObservation } from './message-ledger-check.js';
 
 const CLASSIC = 'warren.ledger.classic.0';

@@ -1,7 +1,8 @@
-import { drainQueue, type QueueType, type SeedResult } from '../broker/workload.js';
+import { drainQueue, type SeedResult } from '../broker/workload.js';
+import type { QueueType } from '../core/journal.js';
 import { errorMessage } from '../common/errors.js';
-import type { DrillContext } from '../run/drill-context.js';
-import type { MessageCounts, MessageLedger } from '../run/journal.js';
+import type { DrillContext } from '../core/drill-context.js';
+import type { MessageCounts, MessageLedger } from '../core/journal.js';
 import type { Check, Verdict } from './check.js';
 
 export interface LedgerObservation {

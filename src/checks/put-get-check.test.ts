@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PutGetResult } from '../broker/workload.js';
+import type { PutGetResult } from '../core/journal.js';
 import { PutGetCheck } from './put-get-check.js';
 
 function result(node: number, queueType: 'classic' | 'quorum', ok: boolean, error?: string): PutGetResult {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { probeTargets, putGet, type PutGetResult } from '../broker/workload.js';
-import type { DrillContext } from '../run/drill-context.js';
+import { probeTargets, putGet } from '../broker/workload.js';
+import type { PutGetResult } from '../core/journal.js';
+import type { DrillContext } from '../core/drill-context.js';
 import type { Check, Verdict } from './check.js';
 
 /**

@@ -1,7 +1,7 @@
 import { listQueues } from '../broker/definitions.js';
 import { errorMessage } from '../common/errors.js';
-import type { SteadyStateBaseline } from '../run/journal.js';
-import type { DrillContext } from '../run/drill-context.js';
+import type { SteadyStateBaseline } from '../core/journal.js';
+import type { DrillContext } from '../core/drill-context.js';
 import type { Check, Verdict } from './check.js';
 
 export interface QuorumStatus {

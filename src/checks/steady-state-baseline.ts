@@ -1,8 +1,8 @@
 import { listQueues } from '../broker/definitions.js';
 import { ClusterCommandError } from '../common/errors.js';
 import { firstLine } from '../common/text.js';
-import type { StartedCluster } from '../platforms/platform.js';
-import type { SteadyStateBaseline } from '../run/journal.js';
+import type { StartedCluster } from '../core/platform.js';
+import type { SteadyStateBaseline } from '../core/journal.js';
 
 /** The definitions part of a baseline: what a recovery must bring back besides the nodes. */
 export type DefinitionsView = Pick<SteadyStateBaseline, 'queues' | 'users' | 'vhosts'>;

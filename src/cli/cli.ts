@@ -12,7 +12,7 @@ import { matrixRun, renderMatrixJson, runLabel, runSlug, writeMatrix, type Matri
 import { writeReports } from '../report/reporters.js';
 import { RunEvents } from '../run/events.js';
 import { runScenario, WARREN_VERSION } from '../run/runner.js';
-import { SCENARIOS } from '../scenarios/registry.js';
+import { SCENARIOS } from '../../scenarios/registry.js';
 import { defineCleanupCommand, type CleanupArgs } from './cleanup-args.js';
 import { cliCommand, usageErrorFrom } from './cli-command.js';
 import { EXIT, exitCodeForOutcome } from './exit-codes.js';
@@ -21,9 +21,9 @@ import { ProgressPrinter } from './progress-printer.js';
 import { prepareReportDirectory } from './report-directory.js';
 import { defineScenarioCommand, type ScenarioArgs, type ScenarioRun } from './scenario-args.js';
 import { scenarioLabel, withVariants, type Scenario } from '../scenarios/scenario.js';
-import type { Platform } from '../platforms/platform.js';
-import { expectationText, type RunReport } from '../run/journal.js';
-import { RELEASES, releaseKey, type ReleaseKey } from '../broker/rabbitmq-release.js';
+import type { Platform } from '../core/platform.js';
+import { expectationText, type RunReport } from '../core/journal.js';
+import { RELEASES, releaseKey, type ReleaseKey } from '../core/rabbitmq-release.js';
 
 export { EXIT, exitCodeForOutcome } from './exit-codes.js';
 

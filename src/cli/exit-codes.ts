@@ -1,4 +1,4 @@
-import type { RunOutcome } from '../run/journal.js';
+import type { RunOutcome } from '../core/journal.js';
 
 /**
  * Exit codes (design §4): CI tells a finding in RabbitMQ apart from a broken harness. An interrupted run exits

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { PodStatus } from '../platforms/platform.js';
+import type { PodStatus } from '../core/platform.js';
 import { RunEvents } from '../run/events.js';
-import { newMethodReport, type MethodReport, type RunReport } from '../run/journal.js';
+import { newMethodReport, type MethodReport, type RunReport } from '../core/journal.js';
 import { ProgressPrinter } from './progress-printer.js';
 
 /** Collects everything written, as a terminal or a CI log would receive it. */

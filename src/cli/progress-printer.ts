@@ -1,7 +1,7 @@
-import type { PodStatus } from '../platforms/platform.js';
-import type { MethodReport } from '../run/journal.js';
+import type { PodStatus } from '../core/platform.js';
+import type { MethodReport } from '../core/journal.js';
 import type { RunEvents } from '../run/events.js';
-import { expectationText } from '../run/journal.js';
+import { expectationText } from '../core/journal.js';
 import { outcomeText, seconds } from '../report/markdown-reporter.js';
 
 export interface ProgressPrinterOptions {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../common/errors.js';
-import { SCENARIOS } from '../scenarios/registry.js';
+import { SCENARIOS } from '../../scenarios/registry.js';
 import { Expect, method, Recoveries } from '../scenarios/methods.js';
 import { defineScenario, scenarioLabel } from '../scenarios/scenario.js';
 import { FullShutdownFault } from '../faults/full-shutdown-fault.js';

@@ -1,7 +1,7 @@
 import { CommanderError, Option, type Command } from 'commander';
 import { UsageError } from '../common/errors.js';
-import { METADATA_STORES, RABBITMQ_SERIES, releaseKey, releasesFor, type MetadataStore, type RabbitMqRelease, type RabbitMqSeries } from '../broker/rabbitmq-release.js';
-import type { PlatformName, StartPolicy } from '../platforms/platform.js';
+import { METADATA_STORES, RABBITMQ_SERIES, releaseKey, releasesFor, type MetadataStore, type RabbitMqRelease, type RabbitMqSeries } from '../core/rabbitmq-release.js';
+import type { PlatformName, StartPolicy } from '../core/platform.js';
 import type { Rollout } from '../faults/mismatched-cookie-fault.js';
 import { assertContextAllowed } from '../platforms/kind/context-guard.js';
 import { DEFAULT_KIND_OPTIONS, type KindOptions } from '../platforms/kind/kind-platform.js';

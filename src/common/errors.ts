@@ -1,4 +1,4 @@
-import { decodeErlangStrings } from '../broker/erlang-terms.js';
+import { decodeErlangStrings } from './erlang-terms.js';
 
 /**
  * Error classes. Each names WHY a run could not go on, so the CLI can map it to an exit code:

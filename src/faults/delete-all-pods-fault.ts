@@ -1,6 +1,6 @@
 import { sleep } from '../common/wait.js';
 import { irreversible, type ActiveFault, type Fault } from './fault.js';
-import type { DrillContext } from '../run/drill-context.js';
+import type { DrillContext } from '../core/drill-context.js';
 
 /**
  * How long the cluster is left idle before the kill. Measured: kill -9 about 1 s after the drill declared its

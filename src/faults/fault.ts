@@ -1,5 +1,5 @@
-import type { Capability } from '../platforms/platform.js';
-import type { DrillContext } from '../run/drill-context.js';
+import type { Capability } from '../core/platform.js';
+import type { DrillContext } from '../core/drill-context.js';
 
 export interface ActiveFault extends AsyncDisposable {
   /** Undo what can be undone; idempotent, and a no-op for a fault that cannot be reverted (a restart). */

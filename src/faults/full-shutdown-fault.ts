@@ -1,5 +1,5 @@
 import { irreversible, type ActiveFault, type Fault } from './fault.js';
-import type { DrillContext } from '../run/drill-context.js';
+import type { DrillContext } from '../core/drill-context.js';
 
 /**
  * A whole-cluster restart, as after a Kubernetes restart: every pod stops gracefully in ordinal order (each

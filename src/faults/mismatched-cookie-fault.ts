@@ -1,6 +1,6 @@
 import { generateCredentials } from '../common/secrets.js';
 import { waitFor } from '../common/wait.js';
-import type { DrillContext } from '../run/drill-context.js';
+import type { DrillContext } from '../core/drill-context.js';
 import { irreversible, type ActiveFault, type Fault } from './fault.js';
 
 /** How the release is replaced: `helm delete` + `helm install`, or a `helm upgrade` rolled out pod by pod. */

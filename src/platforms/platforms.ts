@@ -3,7 +3,7 @@ import { EnvironmentError } from '../common/errors.js';
 import type { Redactor } from '../common/secrets.js';
 import { KindPlatform, type KindOptions } from './kind/kind-platform.js';
 import { LocalPlatform } from './local/local-platform.js';
-import type { Platform, PlatformName } from './platform.js';
+import type { Platform, PlatformName } from '../core/platform.js';
 
 /** The docker platform needs a Docker engine; say exactly which part is missing, before anything starts. */
 async function missingContainerTools(tools: readonly ('docker' | 'kind')[]): Promise<string[]> {

@@ -3,9 +3,9 @@ import { LOG_SIGNATURES } from '../checks/log-signatures.js';
 import { errorMessage } from '../common/errors.js';
 import { firstLine } from '../common/text.js';
 import { sleep, waitFor } from '../common/wait.js';
-import type { PlatformName } from '../platforms/platform.js';
-import type { DrillContext } from '../run/drill-context.js';
-import type { CheckRecord } from '../run/journal.js';
+import type { PlatformName } from '../core/platform.js';
+import type { DrillContext } from '../core/drill-context.js';
+import type { CheckRecord } from '../core/journal.js';
 import type { Recovery } from './recovery.js';
 
 export interface DefinitionsReimportOptions {

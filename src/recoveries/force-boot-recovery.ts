@@ -1,7 +1,7 @@
-import type { ForceBootVia, PlatformName } from '../platforms/platform.js';
-import type { DrillContext } from '../run/drill-context.js';
-import type { CheckRecord } from '../run/journal.js';
-import type { ForceBootRun } from '../platforms/platform.js';
+import type { ForceBootVia, PlatformName } from '../core/platform.js';
+import type { DrillContext } from '../core/drill-context.js';
+import type { CheckRecord } from '../core/journal.js';
+import type { ForceBootRun } from '../core/platform.js';
 import { FORCE_LOAD_FILE, forceLoadConsumed } from './force-load.js';
 import type { Recovery } from './recovery.js';
 

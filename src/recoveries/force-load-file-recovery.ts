@@ -1,9 +1,10 @@
 import { waitFor } from '../common/wait.js';
-import type { PlatformName } from '../platforms/platform.js';
-import type { DrillContext } from '../run/drill-context.js';
-import type { CheckRecord } from '../run/journal.js';
+import type { PlatformName } from '../core/platform.js';
+import type { DrillContext } from '../core/drill-context.js';
+import type { CheckRecord } from '../core/journal.js';
 import { FORCE_LOAD_FILE, forceLoadConsumed } from './force-load.js';
-import type { RabbitMqInfo, Recovery } from './recovery.js';
+import type { RabbitMqInfo } from '../core/rabbitmq-release.js';
+import type { Recovery } from './recovery.js';
 
 const WAITING = /Waiting for Mnesia tables for \d+ ms/g;
 

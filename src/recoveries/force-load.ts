@@ -1,5 +1,5 @@
-import type { CheckRecord } from '../run/journal.js';
-import type { DrillContext } from '../run/drill-context.js';
+import type { CheckRecord } from '../core/journal.js';
+import type { DrillContext } from '../core/drill-context.js';
 
 /** RabbitMQ (Mnesia) reads this file at boot, force-loads its tables without waiting for peers, and deletes it. */
 export const FORCE_LOAD_FILE = 'force_load';

@@ -1,8 +1,8 @@
 import { ClusterCommandError, WaitTimeoutError } from '../common/errors.js';
 import { waitFor } from '../common/wait.js';
-import type { PlatformName } from '../platforms/platform.js';
-import type { DrillContext } from '../run/drill-context.js';
-import type { CheckRecord } from '../run/journal.js';
+import type { PlatformName } from '../core/platform.js';
+import type { DrillContext } from '../core/drill-context.js';
+import type { CheckRecord } from '../core/journal.js';
 import type { Recovery } from './recovery.js';
 
 /** rabbitmqctl's exit code for a usage error: the command is unknown (3.10) or the node lacks it. */

@@ -1,6 +1,6 @@
-import type { PlatformName } from '../platforms/platform.js';
-import type { DrillContext } from '../run/drill-context.js';
-import type { CheckRecord } from '../run/journal.js';
+import type { PlatformName } from '../core/platform.js';
+import type { DrillContext } from '../core/drill-context.js';
+import type { CheckRecord } from '../core/journal.js';
 import type { Recovery } from './recovery.js';
 
 /**

@@ -1,16 +1,7 @@
-import type { CheckRecord } from '../run/journal.js';
-import type { Capability, PlatformName } from '../platforms/platform.js';
-import type { DrillContext } from '../run/drill-context.js';
-
-/** What the cluster really runs, read from node 0 (never from what warren asked for). */
-export interface RabbitMqInfo {
-  /** RabbitMQ's version from the AMQP server properties, e.g. `4.3.6`. */
-  version: string | null;
-  /** From the `khepri_db` feature flag's state (`rabbitmqctl list_feature_flags`). */
-  metadataStore: 'mnesia' | 'khepri' | null;
-  /** The Erlang/OTP release from the AMQP server properties' `platform`, e.g. `29.1.1`. */
-  erlang?: string | null;
-}
+import type { CheckRecord } from '../core/journal.js';
+import type { Capability, PlatformName } from '../core/platform.js';
+import type { DrillContext } from '../core/drill-context.js';
+import type { RabbitMqInfo } from '../core/rabbitmq-release.js';
 
 export interface Recovery {
   readonly name: string;

@@ -1,5 +1,5 @@
-import type { PlatformName } from '../platforms/platform.js';
-import type { DrillContext } from '../run/drill-context.js';
+import type { PlatformName } from '../core/platform.js';
+import type { DrillContext } from '../core/drill-context.js';
 import type { Recovery } from './recovery.js';
 
 /**

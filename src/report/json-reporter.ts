@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunReport } from '../run/journal.js';
+import type { RunReport } from '../core/journal.js';
 
 /** The journal as it is: the contract other tools read (design §4). Pretty-printed, so a diff of two runs reads well. */
 export function renderJson(report: RunReport): string {

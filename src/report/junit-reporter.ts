@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MethodReport, RunReport } from '../run/journal.js';
-import { expectationText } from '../run/journal.js';
+import type { MethodReport, RunReport } from '../core/journal.js';
+import { expectationText } from '../core/journal.js';
 import { outcomeText, seconds } from './markdown-reporter.js';
 
 /** Everything XML 1.0 allows: TAB, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF (lone surrogates go too). */

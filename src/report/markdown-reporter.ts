@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PutGetResult } from '../broker/workload.js';
+import type { PutGetResult } from '../core/journal.js';
 import type { ErrorRecord } from '../common/errors.js';
-import { expectationText, type MessageCounts, type MethodOutcome, type MethodReport, type RunOutcome, type RunReport } from '../run/journal.js';
+import { expectationText, type MessageCounts, type MethodOutcome, type MethodReport, type RunOutcome, type RunReport } from '../core/journal.js';
 
 const NONE = '—';
 

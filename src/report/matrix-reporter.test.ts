@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ReleaseKey } from '../broker/rabbitmq-release.js';
-import { newMethodReport, type MessageCounts, type MethodReport, type RunOutcome, type RunReport } from '../run/journal.js';
+import type { ReleaseKey } from '../core/rabbitmq-release.js';
+import { newMethodReport, type MessageCounts, type MethodReport, type RunOutcome, type RunReport } from '../core/journal.js';
 import type { Scenario } from '../scenarios/scenario.js';
 import { matrixOutcome, matrixRun, releaseDirName, runLabel, runSlug, scenarioSlug, writeMatrix, type MatrixJson, type MatrixRun } from './matrix-reporter.js';
 

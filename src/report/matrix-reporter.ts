@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RELEASES, releaseKey, type MetadataStore, type ReleaseKey } from '../broker/rabbitmq-release.js';
+import { RELEASES, releaseKey, type MetadataStore, type ReleaseKey } from '../core/rabbitmq-release.js';
 import { scenarioLabel, type Scenario } from '../scenarios/scenario.js';
-import { expectationText, type Expectation, type MethodReport, type MessageLedger, type MethodOutcome, type RunOutcome, type RunReport } from '../run/journal.js';
+import { expectationText, type Expectation, type MethodReport, type MessageLedger, type MethodOutcome, type RunOutcome, type RunReport } from '../core/journal.js';
 import { runOutcomeText, seconds } from './markdown-reporter.js';
 
 /**

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { newMethodReport, type MethodReport, type RunReport } from '../run/journal.js';
+import { newMethodReport, type MethodReport, type RunReport } from '../core/journal.js';
 import { writeJsonReport } from './json-reporter.js';
 import { escapeXml, renderJunit } from './junit-reporter.js';
 import { renderMarkdown } from './markdown-reporter.js';

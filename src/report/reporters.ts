@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { HarnessError } from '../common/errors.js';
-import type { RunReport } from '../run/journal.js';
+import type { RunReport } from '../core/journal.js';
 import { writeJsonReport } from './json-reporter.js';
 import { writeJunitReport } from './junit-reporter.js';
 import { writeMarkdownReport } from './markdown-reporter.js';

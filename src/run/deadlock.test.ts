@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PodPhase, PodStatus } from '../platforms/platform.js';
+import type { PodPhase, PodStatus } from '../core/platform.js';
 import { orderedReadyDeadlock } from './deadlock.js';
 
 function pod(ordinal: number, phase: PodPhase, bootFailures = 0, restarts = bootFailures): PodStatus {

@@ -1,5 +1,5 @@
-import type { PodStatus, StartPolicy } from '../platforms/platform.js';
-import type { Diagnosis } from './journal.js';
+import type { PodStatus, StartPolicy } from '../core/platform.js';
+import type { Diagnosis } from '../core/journal.js';
 
 /** The diagnosis name of a start-order deadlock. */
 export const ORDERED_READY_DEADLOCK = 'ordered-ready-deadlock';

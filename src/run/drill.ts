@@ -1,8 +1,9 @@
-import { releaseKey, seriesOf, type RabbitMqRelease } from '../broker/rabbitmq-release.js';
+import { releaseKey, seriesOf, type RabbitMqRelease } from '../core/rabbitmq-release.js';
 import { join } from 'node:path';
 import { AmqpConnection } from '../broker/amqp-connection.js';
 import { detectRabbitMq } from '../broker/rabbitmq-info.js';
-import { declareQueues, ledgerQueues, probeQueues, seedMessages, type PutGetResult, type SeedResult } from '../broker/workload.js';
+import { declareQueues, ledgerQueues, probeQueues, seedMessages, type SeedResult } from '../broker/workload.js';
+import type { PutGetResult } from '../core/journal.js';
 import { runCheck } from '../checks/check.js';
 import { ClusterMembershipCheck, splitCluster } from '../checks/cluster-membership-check.js';
 import { diagnose } from '../checks/log-signatures.js';
@@ -15,18 +16,18 @@ import { CleanupStack } from '../common/cleanup-stack.js';
 import { errorMessage, HarnessError, isRabbitMqUnresponsive, RunInterruptedError, toErrorRecord } from '../common/errors.js';
 import { generateCredentials, type Redactor } from '../common/secrets.js';
 import { sleep } from '../common/wait.js';
-import type { Platform, PodStatus, StartedCluster, StartPolicy, TableWaitSettings } from '../platforms/platform.js';
-import type { RabbitMqInfo } from '../recoveries/recovery.js';
+import type { Platform, PodStatus, StartedCluster, StartPolicy, TableWaitSettings } from '../core/platform.js';
+import type { RabbitMqInfo } from '../core/rabbitmq-release.js';
 import type { Scenario } from '../scenarios/scenario.js';
 import type { Recovery } from '../recoveries/recovery.js';
-import type { Expectation } from './journal.js';
+import type { Expectation } from '../core/journal.js';
 import { orderedReadyDeadlock, podsSettled } from './deadlock.js';
 import { judge } from './judge.js';
-import type { DrillContext } from './drill-context.js';
+import type { DrillContext } from '../core/drill-context.js';
 import type { RunEvents } from './events.js';
-import { newMethodReport, type CheckRecord, type Diagnosis, type DrillPhases, type MethodReport, type SteadyStateBaseline } from './journal.js';
+import { newMethodReport, type CheckRecord, type Diagnosis, type DrillPhases, type MethodReport, type SteadyStateBaseline } from '../core/journal.js';
 import { RefusalTracker } from './refusal-tracker.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../common/logger.js';
 
 export interface DrillSettings {
   nodes: number;

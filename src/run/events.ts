@@ -1,5 +1,5 @@
-import type { PodStatus } from '../platforms/platform.js';
-import type { MethodReport, RunReport } from './journal.js';
+import type { PodStatus } from '../core/platform.js';
+import type { MethodReport, RunReport } from '../core/journal.js';
 
 /** What a drill reports while it runs; the CLI's progress printer and any other subscriber listen here. */
 export interface RunEventMap {

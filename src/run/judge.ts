@@ -1,4 +1,4 @@
-import type { MethodReport } from './journal.js';
+import type { MethodReport } from '../core/journal.js';
 
 /** Did the method meet its hypothesis? A wrong outcome, a missing expected diagnosis or a failed check says no. */
 export function judge(report: MethodReport): void {

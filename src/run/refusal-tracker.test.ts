@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PutGetResult } from '../broker/workload.js';
+import type { PutGetResult } from '../core/journal.js';
 import { REFUSALS_IN_A_ROW, RefusalTracker } from './refusal-tracker.js';
 
 const NODES = ['rabbit-0@localhost', 'rabbit-1@localhost', 'rabbit-2@localhost'];

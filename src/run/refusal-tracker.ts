@@ -1,5 +1,5 @@
 import { isAccessRefused } from '../broker/amqp-connection.js';
-import type { PutGetResult } from '../broker/workload.js';
+import type { PutGetResult } from '../core/journal.js';
 
 /** Refusals in a row after which a node's answer counts as final (one refusal could race a boot). */
 export const REFUSALS_IN_A_ROW = 3;

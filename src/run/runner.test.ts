@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newMethodReport, type MethodOutcome, type MethodReport } from './journal.js';
+import { newMethodReport, type MethodOutcome, type MethodReport } from '../core/journal.js';
 import { runOutcome } from './runner.js';
 
 function method(name: string, outcome: MethodOutcome, passed: boolean): MethodReport {

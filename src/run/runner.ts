@@ -1,14 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redactor } from '../common/secrets.js';
-import type { Platform } from '../platforms/platform.js';
+import type { Platform } from '../core/platform.js';
 import { expectationOn, type Scenario } from '../scenarios/scenario.js';
-import { releaseKey } from '../broker/rabbitmq-release.js';
+import { releaseKey } from '../core/rabbitmq-release.js';
 import { UsageError } from '../common/errors.js';
 import { runDrill, type DrillSettings } from './drill.js';
 import type { RunEvents } from './events.js';
-import type { MethodReport, RunOutcome, RunReport } from './journal.js';
-import { FileLogger } from './logger.js';
+import type { MethodReport, RunOutcome, RunReport } from '../core/journal.js';
+import { FileLogger } from '../common/logger.js';
 
 export const WARREN_VERSION = '0.1.0';
 

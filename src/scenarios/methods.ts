@@ -7,7 +7,7 @@ import { ParallelRestartRecovery } from '../recoveries/parallel-restart-recovery
 import type { Recovery } from '../recoveries/recovery.js';
 import { RestoreCredentialsRecovery } from '../recoveries/restore-credentials-recovery.js';
 import { StatefulSetForceBootRecovery } from '../recoveries/statefulset-force-boot-recovery.js';
-import type { Expectation } from '../run/journal.js';
+import type { Expectation } from '../core/journal.js';
 import type { ExpectationsByRelease, ScenarioMethod } from './scenario.js';
 
 /** The recovery methods of the field notes, in the matrix's column order (design §3), fresh for each scenario. */

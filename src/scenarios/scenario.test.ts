@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NoRecovery } from '../recoveries/no-recovery.js';
 import type { Fault } from '../faults/fault.js';
-import type { Expectation } from '../run/journal.js';
+import type { Expectation } from '../core/journal.js';
 import { defineScenario } from './scenario.js';
 
 const fault: Fault = { name: 'fake', description: 'fake', requires: [], inject: async () => ({ revert: async () => {}, [Symbol.asyncDispose]: async () => {} }) };

@@ -1,8 +1,8 @@
-import { RELEASES, releaseKey, type ReleaseKey } from '../broker/rabbitmq-release.js';
+import { RELEASES, releaseKey, type ReleaseKey } from '../core/rabbitmq-release.js';
 import type { Fault } from '../faults/fault.js';
 import type { Rollout } from '../faults/mismatched-cookie-fault.js';
 import type { Recovery } from '../recoveries/recovery.js';
-import type { Expectation } from '../run/journal.js';
+import type { Expectation } from '../core/journal.js';
 
 /**
  * One expectation per release (series × metadata store), each written from a real run on it. A release left out

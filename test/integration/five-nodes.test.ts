@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/cli.js';
-import type { RunReport } from '../../src/run/journal.js';
+import type { RunReport } from '../../src/core/journal.js';
 
 /**
  * Issue 9, finding 1: on 5 nodes RabbitMQ places 3 members per quorum queue (3.10.8, measured); a correct

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importMajorityDown } from '../../fixtures/scenarios/import-majority-down.js';
 import { runCli } from '../../src/cli/cli.js';
-import type { RunReport } from '../../src/run/journal.js';
+import type { RunReport } from '../../src/core/journal.js';
 import { labelledProcesses, runDirectories } from '../support/leftovers.js';
 
 /**

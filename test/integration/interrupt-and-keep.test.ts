@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canConnect } from '../../src/platforms/local/epmd.js';
-import type { RunReport } from '../../src/run/journal.js';
+import type { RunReport } from '../../src/core/journal.js';
 import { labelledProcesses, runDirectories } from '../support/leftovers.js';
 
 describe.sequential('cleanup: Ctrl-C in the middle of a drill, and --keep', () => {

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MethodReport, RunReport } from '../../src/run/journal.js';
+import type { MethodReport, RunReport } from '../../src/core/journal.js';
 import { labelledProcesses, runDirectories } from '../support/leftovers.js';
 
 const NODES = ['rabbit-0@localhost', 'rabbit-1@localhost', 'rabbit-2@localhost'];

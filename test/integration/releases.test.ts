@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RunReport } from '../../src/run/journal.js';
+import type { RunReport } from '../../src/core/journal.js';
 import { labelledProcesses, runDirectories } from '../support/leftovers.js';
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { harnessBreaks, losesAQueue, neverComesBack, slowFault } from '../../fixtures/scenarios/verdict-controls.js';
 import { runCli } from '../../src/cli/cli.js';
-import type { RunReport } from '../../src/run/journal.js';
+import type { RunReport } from '../../src/core/journal.js';
 import type { Scenario } from '../../src/scenarios/scenario.js';
 import { labelledProcesses, runDirectories } from '../support/leftovers.js';
 

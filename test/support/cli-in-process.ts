@@ -1,6 +1,6 @@
 import { vi } from 'vitest';
 import { runCli } from '../../src/cli/cli.js';
-import { SCENARIOS } from '../../src/scenarios/registry.js';
+import { SCENARIOS } from '../../scenarios/registry.js';
 import type { Scenario } from '../../src/scenarios/scenario.js';
 
 export interface CliResult {

@@ -1,7 +1,7 @@
 import type { Credentials } from '../../src/common/secrets.js';
-import type { DrillContext } from '../../src/run/drill-context.js';
-import type { TimelineEntry } from '../../src/run/journal.js';
-import type { Logger } from '../../src/run/logger.js';
+import type { DrillContext } from '../../src/core/drill-context.js';
+import type { TimelineEntry } from '../../src/core/journal.js';
+import type { Logger } from '../../src/common/logger.js';
 import type {
   Capability,
   CliTool,
@@ -15,8 +15,8 @@ import type {
   StartedCluster,
   TemplateChange,
   UninstallTermination,
-} from '../../src/platforms/platform.js';
-import { CAPABILITIES } from '../../src/platforms/platform.js';
+} from '../../src/core/platform.js';
+import { CAPABILITIES } from '../../src/core/platform.js';
 
 /**
  * The fake cluster: an in-memory `StartedCluster` for unit-testing faults, recoveries and checks without a

@@ -1,11 +1,11 @@
-import type { RabbitMqRelease } from '../../src/broker/rabbitmq-release.js';
+import type { RabbitMqRelease } from '../../src/core/rabbitmq-release.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateCredentials, Redactor, type Credentials } from '../../src/common/secrets.js';
 import { LocalPlatform } from '../../src/platforms/local/local-platform.js';
-import type { StartedCluster } from '../../src/platforms/platform.js';
-import { FileLogger } from '../../src/run/logger.js';
+import type { StartedCluster } from '../../src/core/platform.js';
+import { FileLogger } from '../../src/common/logger.js';
 
 /** A real local cluster for a platform-level test, with its credentials; `dispose` tears it down and removes its log dir. */
 export interface TestCluster extends AsyncDisposable {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Fault } from '../../src/faults/fault.js';
 import type { Recovery } from '../../src/recoveries/recovery.js';
 import { Expect, method } from '../../src/scenarios/methods.js';
-import { SCENARIOS } from '../../src/scenarios/registry.js';
+import { SCENARIOS } from '../../scenarios/registry.js';
 import { defineScenario, type Scenario } from '../../src/scenarios/scenario.js';
 import { cli } from '../support/cli-in-process.js';
 import { childProcesses } from '../support/leftovers.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Definitions } from '../../src/broker/definitions.js';
 import type { Credentials } from '../../src/common/secrets.js';
-import type { ExecResult } from '../../src/platforms/platform.js';
+import type { ExecResult } from '../../src/core/platform.js';
 import { DefinitionsReimportRecovery } from '../../src/recoveries/definitions-reimport-recovery.js';
 import { FakeCluster, fakeContext, type ExecCall } from '../support/fake-cluster.js';
 

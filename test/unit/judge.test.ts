@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newMethodReport, type CheckRecord, type Diagnosis, type Expectation, type MethodOutcome, type MethodReport } from '../../src/run/journal.js';
+import { newMethodReport, type CheckRecord, type Diagnosis, type Expectation, type MethodOutcome, type MethodReport } from '../../src/core/journal.js';
 import { judge } from '../../src/run/judge.js';
 
 function report(expected: Expectation, outcome: MethodOutcome, fields: { reason?: string; checks?: CheckRecord[]; diagnoses?: Diagnosis[] } = {}): MethodReport {

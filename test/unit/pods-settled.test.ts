@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PodPhase, PodStatus } from '../../src/platforms/platform.js';
+import type { PodPhase, PodStatus } from '../../src/core/platform.js';
 import { podsSettled } from '../../src/run/deadlock.js';
 
 function pod(ordinal: number, phase: PodPhase, fields: { booted?: boolean; bootFailures?: number } = {}): PodStatus {

@@ -1,5 +1,5 @@
 import { waitFor } from '../../common/wait.js';
-import type { ClusterSpec, StartPolicy, UninstallTermination } from '../platform.js';
+import type { ClusterSpec, StartPolicy, UninstallTermination } from '../../core/platform.js';
 import type { HelmCli, HelmValues } from './helm-cli.js';
 import type { KubeObjects } from './kube-objects.js';
 import { forceBootIn, rabbitMqContainer } from './manifests-release.js';

@@ -6,7 +6,7 @@ import { amqpProbe } from '../../broker/amqp-connection.js';
 import { ClusterCommandError, errorMessage } from '../../common/errors.js';
 import type { Credentials, Redactor } from '../../common/secrets.js';
 import { sleep, waitFor } from '../../common/wait.js';
-import type { Logger } from '../../run/logger.js';
+import type { Logger } from '../../common/logger.js';
 import {
   CAPABILITIES,
   type Capability,
@@ -20,7 +20,7 @@ import {
   type StartPolicy,
   type TemplateChange,
   type UninstallTermination,
-} from '../platform.js';
+} from '../../core/platform.js';
 import type { KubeObjects } from './kube-objects.js';
 import type { Kubectl } from './kubectl.js';
 import { REVISION_ANNOTATION } from './manifests.js';

@@ -1,7 +1,7 @@
 import type { V1Container, V1StatefulSet } from '@kubernetes/client-node';
 import { waitFor } from '../../common/wait.js';
 import { FORCE_BOOT_ENV, forceBootIn as forceBootInCommand } from '../force-boot-command.js';
-import type { ClusterSpec, StartPolicy, UninstallTermination } from '../platform.js';
+import type { ClusterSpec, StartPolicy, UninstallTermination } from '../../core/platform.js';
 import type { KubeObjects } from './kube-objects.js';
 import { containerScript, mnesiaDir, nodeName, podName, rabbitMqObjects } from './manifests.js';
 import { exposed, type Exposure } from './exposure.js';

@@ -7,7 +7,7 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import type { StartPolicy } from '../platform.js';
+import type { StartPolicy } from '../../core/platform.js';
 import {
   DEFAULT_IMAGE,
   MANAGED_BY,

@@ -3,7 +3,7 @@ import type { V1ConfigMap, V1Container, V1Namespace, V1Secret, V1Service, V1Stat
 import { parseAllDocuments } from 'yaml';
 import { HarnessError } from '../../common/errors.js';
 import type { Credentials } from '../../common/secrets.js';
-import type { StartPolicy, TableWaitSettings } from '../platform.js';
+import type { StartPolicy, TableWaitSettings } from '../../core/platform.js';
 import { withConfList, withConfValues } from './rabbitmq-conf.js';
 
 /** Every object of a run carries it, so a sweep can find leftovers by label (testcontainers' reaper idea). */

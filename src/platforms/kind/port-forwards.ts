@@ -1,6 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
 import { errorMessage } from '../../common/errors.js';
-import type { Logger } from '../../run/logger.js';
+import type { Logger } from '../../common/logger.js';
 
 /**
  * `kubectl port-forward pod/<pod> <local>:5672` per pod, for a cluster warren did not create (no NodePorts mapped

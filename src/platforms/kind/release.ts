@@ -1,5 +1,5 @@
 import type { Credentials } from '../../common/secrets.js';
-import type { ForceBootVia, StartPolicy, UninstallTermination } from '../platform.js';
+import type { ForceBootVia, StartPolicy, UninstallTermination } from '../../core/platform.js';
 
 /** What the pod template is made of: the Secret's values and how (or whether) force_boot runs before the server. */
 export interface ReleaseTemplate {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { amqpProbe } from '../../broker/amqp-connection.js';
 import { ClusterCommandError, errorMessage } from '../../common/errors.js';
 import type { Credentials, Redactor } from '../../common/secrets.js';
-import type { Logger } from '../../run/logger.js';
+import type { Logger } from '../../common/logger.js';
 import {
   CAPABILITIES,
   type Capability,
@@ -19,7 +19,7 @@ import {
   type StartPolicy,
   type TemplateChange,
   type UninstallTermination,
-} from '../platform.js';
+} from '../../core/platform.js';
 import { FORCE_BOOT_ENV, FORCE_BOOT_MARKER, forceBootEnvLine, forceBootIn, forceBootLine } from '../force-boot-command.js';
 import type { Epmd } from './epmd.js';
 import { RABBITMQ_BIN, rabbitmqConf, type NodeLayout } from './node-layout.js';

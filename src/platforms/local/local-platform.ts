@@ -6,15 +6,15 @@ import { EnvironmentError } from '../../common/errors.js';
 import { findFreePortBlock } from '../../common/ports.js';
 import type { Redactor } from '../../common/secrets.js';
 import { waitFor } from '../../common/wait.js';
-import type { ClusterSpec, Platform, ProvisionContext, StartedCluster } from '../platform.js';
+import type { ClusterSpec, Platform, ProvisionContext, StartedCluster } from '../../core/platform.js';
 import { Epmd } from './epmd.js';
 import { exitGuard } from './exit-guard.js';
 import { LocalCluster, writePodSecret } from './local-cluster.js';
 import { advancedConfig, nodeEnv, nodeLayout, RABBITMQ_BIN, rabbitmqConf, type NodeLayout } from './node-layout.js';
 import { findImage, layerMountPoint } from './rabbitmq-image.js';
-import type { RabbitMqRelease } from '../../broker/rabbitmq-release.js';
+import type { RabbitMqRelease } from '../../core/rabbitmq-release.js';
 import { metadataStoreFrom } from '../../broker/rabbitmq-info.js';
-import type { Logger } from '../../run/logger.js';
+import type { Logger } from '../../common/logger.js';
 import { createOwnedDirectory, currentOwner, formatOwner } from './run-owner.js';
 
 export interface LocalPlatformOptions {

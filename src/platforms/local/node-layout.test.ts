@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import type { ClusterSpec } from '../platform.js';
+import type { ClusterSpec } from '../../core/platform.js';
 import { nodeEnv, nodeLayout, nodeName, rabbitmqConf } from './node-layout.js';
 
 const RUN_DIR = '/tmp/warren-test-run';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ClusterSpec } from '../platform.js';
+import type { ClusterSpec } from '../../core/platform.js';
 import type { Credentials } from '../../common/secrets.js';
 import { OWNER_VARIABLE, RUN_LABEL_VARIABLE } from './process-labels.js';
 import { formatOwner, type RunOwner } from './run-owner.js';

@@ -2,8 +2,8 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../../common/errors.js';
 import type { ProbeResult } from '../../broker/amqp-connection.js';
-import type { Logger } from '../../run/logger.js';
-import type { PodPhase, PodStatus } from '../platform.js';
+import type { Logger } from '../../common/logger.js';
+import type { PodPhase, PodStatus } from '../../core/platform.js';
 import type { NodeLayout } from './node-layout.js';
 import { ProcessGroup, type ExitInfo } from './process-group.js';
 

@@ -1,7 +1,7 @@
 import { getuid } from 'node:process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RabbitMqSeries } from '../../broker/rabbitmq-release.js';
+import type { RabbitMqSeries } from '../../core/rabbitmq-release.js';
 import { EnvironmentError } from '../../common/errors.js';
 
 /** Where `scripts/rabbitmq-rootfs.sh` builds each series' root filesystem (`<cache>/<series>`), unless overridden. */

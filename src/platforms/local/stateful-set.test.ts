@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { PodPhase } from '../platform.js';
+import type { PodPhase } from '../../core/platform.js';
 import type { ControlledPod as Pod } from './stateful-set.js';
 import { StatefulSetController } from './stateful-set.js';
 

@@ -1,4 +1,4 @@
-import type { PodPhase, StartPolicy } from '../platform.js';
+import type { PodPhase, StartPolicy } from '../../core/platform.js';
 
 /** Just what the controller needs of a pod. */
 export interface ControlledPod {

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MethodReport, RunReport } from '../../../src/run/journal.js';
+import type { MethodReport, RunReport } from '../../../src/core/journal.js';
 import { kindEnvironment } from './environment.js';
 
 /**

@@ -1,5 +1,5 @@
 import { appendFileSync } from 'node:fs';
-import type { Redactor } from '../common/secrets.js';
+import type { Redactor } from './secrets.js';
 
 /**
  * The harness's debug log: one line per action, prefixed with its context ("[run:3f2a] [pod:1]").

@@ -1,6 +1,23 @@
 import type { ErrorRecord } from '../common/errors.js';
-import type { PutGetResult, QueueType } from '../broker/workload.js';
-import type { PlatformName, StartPolicy, TableWaitSettings } from '../platforms/platform.js';
+import type { PlatformName, StartPolicy, TableWaitSettings } from './platform.js';
+
+/** The two queue types a ledger holds (RabbitMQ's `x-queue-type`). */
+export type QueueType = 'classic' | 'quorum';
+
+/** How a probe reads its message back: `basic.get` (a poll) or `basic.consume` (a subscription, what real consumers do). */
+export type ReadMode = 'get' | 'consume';
+
+export interface PutGetResult {
+  node: string;
+  ordinal: number;
+  queue: string;
+  queueType: QueueType;
+  /** How the probe was read back. A quorum queue whose consumer side crashed still answers basic.get. */
+  mode: ReadMode;
+  ok: boolean;
+  latencyMs: number;
+  error?: string;
+}
 
 /**
  * The run journal: plain data, the single source every reporter reads. A method that did not recover when

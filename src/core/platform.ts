@@ -1,6 +1,6 @@
-import type { RabbitMqRelease } from '../broker/rabbitmq-release.js';
+import type { RabbitMqRelease } from './rabbitmq-release.js';
 import type { Credentials } from '../common/secrets.js';
-import type { Logger } from '../run/logger.js';
+import type { Logger } from '../common/logger.js';
 
 export type PlatformName = 'local' | 'docker' | 'kind';
 

@@ -65,3 +65,13 @@ export function seriesOf(version: string): RabbitMqSeries | undefined {
   const series = /^(\d+\.\d+)/.exec(version)?.[1];
   return series !== undefined && isRabbitMqSeries(series) ? series : undefined;
 }
+
+/** What the cluster really runs, read from node 0 (never from what warren asked for). */
+export interface RabbitMqInfo {
+  /** RabbitMQ's version from the AMQP server properties, e.g. `4.3.6`. */
+  version: string | null;
+  /** From the `khepri_db` feature flag's state (`rabbitmqctl list_feature_flags`). */
+  metadataStore: 'mnesia' | 'khepri' | null;
+  /** The Erlang/OTP release from the AMQP server properties' `platform`, e.g. `29.1.1`. */
+  erlang?: string | null;
+}

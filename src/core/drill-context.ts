@@ -1,5 +1,5 @@
-import type { Logger } from './logger.js';
-import type { StartedCluster } from '../platforms/platform.js';
+import type { Logger } from '../common/logger.js';
+import type { StartedCluster } from './platform.js';
 import type { TimelineEntry } from './journal.js';
 
 /** Everything a fault, recovery or check needs, passed in explicitly: steps never import singletons. */
