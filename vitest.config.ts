@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -8,6 +9,8 @@ import { defineConfig } from 'vitest/config';
  * are looking for.
  */
 export default defineConfig({
+  // A drill file's `import … from 'warren'` is warren's source, as bin/resolve-warren.mjs makes it at run time.
+  resolve: { alias: { warren: fileURLToPath(new URL('./src/index.ts', import.meta.url)) } },
   test: {
     mockReset: true,
     restoreMocks: true,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CommanderError, type Command } from 'commander';
 import { errorMessage, toErrorRecord, UsageError } from '../common/errors.js';
@@ -19,6 +20,7 @@ import { EXIT, exitCodeForOutcome } from './exit-codes.js';
 import { listenForInterrupts } from './interrupts.js';
 import { ProgressPrinter } from './progress-printer.js';
 import { prepareReportDirectory } from './report-directory.js';
+import { loadScenarioDirectory, loadScenarioFile } from './scenario-file.js';
 import { defineScenarioCommand, type ScenarioArgs, type ScenarioRun } from './scenario-args.js';
 import { scenarioLabel, withVariants, type Scenario } from '../scenarios/scenario.js';
 import type { Platform } from '../core/platform.js';
@@ -65,9 +67,13 @@ function cliProgram(scenarios: ReadonlyMap<string, Scenario>, done: (exitCode: n
   program.addCommand(
     cliCommand('list', {
       summary: 'list the scenarios, their methods and what each is expected to do',
-      description: 'List every scenario and variant with its fault, its methods and what each method is expected to do.',
-      examples: ['npm run warren -- list'],
-    }).action(() => done(listCommand(scenarios))),
+      description:
+        'List every scenario and variant with its fault, its methods and what each method is expected to do; ' +
+        'with a path, the scenarios of that drill file or of every drill file in that directory instead.',
+      examples: ['npm run warren -- list', 'npx warren list ./drills'],
+    })
+      .argument('[path]', 'a drill file (export default defineScenario(...)) or a directory of them')
+      .action(async (path: string | undefined) => done(listCommand(path === undefined ? scenarios : await scenarioFiles(path, scenarios)))),
   );
   program.addCommand(defineCleanupCommand(async (args) => done(await cleanupCommand(args))));
   return program;
@@ -217,6 +223,13 @@ function timestamp(): string {
 }
 
 /** Every scenario and variant with its fault and each method's expectation, then how to run them. */
+/** The scenarios of one drill file, or of every drill file in a directory, by name. */
+async function scenarioFiles(path: string, builtIn: ReadonlyMap<string, Scenario>): Promise<ReadonlyMap<string, Scenario>> {
+  const isDirectory = (await stat(path).catch(() => undefined))?.isDirectory() === true;
+  const loaded = isDirectory ? await loadScenarioDirectory(path, builtIn) : [await loadScenarioFile(path, builtIn)];
+  return new Map(loaded.map((scenario) => [scenario.name, scenario]));
+}
+
 function listCommand(scenarios: ReadonlyMap<string, Scenario>): number {
   const all = [...scenarios.values()].flatMap(withVariants);
   const width = Math.max(0, ...all.flatMap((scenario) => scenario.methods.map((method) => method.recovery.name.length))) + 2;

@@ -1,3 +1,4 @@
+import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
 import { CommanderError, Option, type Command } from 'commander';
 import { UsageError } from '../common/errors.js';
 import { METADATA_STORES, RABBITMQ_SERIES, releaseKey, releasesFor, type MetadataStore, type RabbitMqRelease, type RabbitMqSeries } from '../core/rabbitmq-release.js';
@@ -123,10 +124,11 @@ export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, 
       'npm run scenario mismatched-cookie -- --rollout rolling',
       'npm run scenario all -- --methods none',
       'npx warren scenario delete-all-pods --nodes 5 --start-policy Parallel',
+      'npx warren scenario ./examples/delete-one-pod.ts',
     ],
   })
     .usage('<name>|all [options]')
-    .argument('[name]', `the scenario to drill (${names})`)
+    .argument('[name]', `the scenario to drill (${names}), or a drill file of your own (./my-outage.ts: export default defineScenario(...))`)
     .addOption(new Option('--platform <name>', 'where RabbitMQ runs (docker: not implemented yet)').choices(PLATFORMS).default('local'))
     .addOption(new Option('--methods <a,b>', "recovery methods to drill, comma-separated, in this order (default: all of the scenario's; with all: each scenario's among them)"))
     .addOption(new Option('--nodes <count>', `RabbitMQ nodes (pods) per cluster, ${LIMITS.nodes.min} to ${LIMITS.nodes.max}: every drilled fault is between peers`).default(3))
@@ -164,7 +166,12 @@ export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, 
     .addOption(new Option('--context <name>', 'an existing kube context instead of a new kind cluster (needs --allow-context naming it)').helpGroup(kindOnly))
     .addOption(new Option('--allow-context <name>', 'the same context again: warren refuses any context it did not create otherwise').helpGroup(kindOnly))
     .addOption(new Option('--chart-version <version>', 'the Bitnami chart version (with --installer helm)').helpGroup(kindOnly))
-    .action((name: string | undefined, values: ScenarioOptionValues) => onArgs(resolveScenarioArgs(name, values, scenarios)));
+    .action((name: string | undefined, values: ScenarioOptionValues) =>
+      // A drill file is loaded (asynchronously) first; a built-in name resolves at once, so parse() throws in place.
+      name !== undefined && isScenarioPath(name)
+        ? loadScenarioFile(name, scenarios).then((scenario) => onArgs(resolveScenarioArgs(scenario.name, values, new Map([[scenario.name, scenario]]))))
+        : onArgs(resolveScenarioArgs(name, values, scenarios)),
+    );
   return guardOptionValues(command);
 }
 
