@@ -73,7 +73,7 @@ function cliProgram(scenarios: ReadonlyMap<string, Scenario>, done: (exitCode: n
       examples: ['npm run warren -- list', 'npx warren list ./drills'],
     })
       .argument('[path]', 'a drill file (export default defineScenario(...)) or a directory of them')
-      .action(async (path: string | undefined) => done(listCommand(path === undefined ? scenarios : await scenarioFiles(path, scenarios)))),
+      .action(async (path: string | undefined) => done(path === undefined ? listCommand(scenarios) : listCommand(await scenarioFiles(path, scenarios), { fromFiles: true }))),
   );
   program.addCommand(defineCleanupCommand(async (args) => done(await cleanupCommand(args))));
   return program;
@@ -230,7 +230,7 @@ async function scenarioFiles(path: string, builtIn: ReadonlyMap<string, Scenario
   return new Map(loaded.map((scenario) => [scenario.name, scenario]));
 }
 
-function listCommand(scenarios: ReadonlyMap<string, Scenario>): number {
+function listCommand(scenarios: ReadonlyMap<string, Scenario>, options: { fromFiles?: boolean } = {}): number {
   const all = [...scenarios.values()].flatMap(withVariants);
   const width = Math.max(0, ...all.flatMap((scenario) => scenario.methods.map((method) => method.recovery.name.length))) + 2;
   for (const scenario of all) {
@@ -248,6 +248,10 @@ function listCommand(scenarios: ReadonlyMap<string, Scenario>): number {
       }
     }
     console.log('');
+  }
+  if (options.fromFiles) {
+    console.log('run one:        npx warren scenario <file> [--methods a,b] [--rabbitmq 3.10|4.0|4.3] [--metadata-store mnesia|khepri]');
+    return EXIT.passed;
   }
   console.log('run one:        npm run scenario <name> -- [--methods a,b] [--rollout rolling] [--rabbitmq 3.10|4.0|4.3|all] [--metadata-store mnesia|khepri]');
   console.log('run the matrix: npm run scenario all -- [--methods a,b] [--rabbitmq all]');

@@ -127,7 +127,7 @@ export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, 
       'npx warren scenario ./examples/delete-one-pod.ts',
     ],
   })
-    .usage('<name>|all [options]')
+    .usage('<name>|<file>|all [options]')
     .argument('[name]', `the scenario to drill (${names}), or a drill file of your own (./my-outage.ts: export default defineScenario(...))`)
     .addOption(new Option('--platform <name>', 'where RabbitMQ runs (docker: not implemented yet)').choices(PLATFORMS).default('local'))
     .addOption(new Option('--methods <a,b>', "recovery methods to drill, comma-separated, in this order (default: all of the scenario's; with all: each scenario's among them)"))
@@ -169,7 +169,10 @@ export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, 
     .action((name: string | undefined, values: ScenarioOptionValues) =>
       // A drill file is loaded (asynchronously) first; a built-in name resolves at once, so parse() throws in place.
       name !== undefined && isScenarioPath(name)
-        ? loadScenarioFile(name, scenarios).then((scenario) => onArgs(resolveScenarioArgs(scenario.name, values, new Map([[scenario.name, scenario]]))))
+        ? loadScenarioFile(name, scenarios).then((scenario) => {
+            if (scenario.name === ALL) throw new UsageError(`${name}: "${ALL}" runs every scenario; give yours another name`);
+            return onArgs(resolveScenarioArgs(scenario.name, values, new Map([[scenario.name, scenario]])));
+          })
         : onArgs(resolveScenarioArgs(name, values, scenarios)),
     );
   return guardOptionValues(command);

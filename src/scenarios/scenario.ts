@@ -36,25 +36,47 @@ export interface Scenario {
 }
 
 /**
- * Checks a scenario once, where it is written: each method listed once, and every negative control naming the
- * diagnosis that must explain the outage (an expectation of "stays down" for any reason would pass a port clash).
+ * Checks a scenario once, where it is written: each method listed once, every expectation well formed (also when
+ * it comes from JavaScript, which no type checker saw), per release only for releases warren knows, and every
+ * negative control naming the diagnosis that must explain the outage (an expectation of "stays down" for any
+ * reason would pass a port clash).
  * @throws TypeError naming the scenario and method.
  */
 export function defineScenario(scenario: Scenario): Scenario {
   const names = scenario.methods.map((method) => method.recovery.name);
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
   if (duplicate) throw new TypeError(`scenario ${scenario.name}: method ${duplicate} listed twice`);
+  const known: readonly string[] = RELEASES.map(releaseKey);
   for (const { recovery, expected: byRelease } of scenario.methods) {
+    const where = `scenario ${scenario.name}: method ${recovery.name}`;
+    if (typeof byRelease !== 'object' || byRelease === null) throw new TypeError(`${where} has no expectation`);
+    if (!('outcome' in byRelease)) {
+      const unknown = Object.keys(byRelease).filter((key) => !known.includes(key));
+      if (unknown.length > 0) throw new TypeError(`${where}: no release ${unknown.join(', ')}; releases: ${known.join(', ')}`);
+    }
     for (const release of RELEASES.map(releaseKey)) {
       const expected = expectationOn(byRelease, release);
       if (expected === undefined) continue;
-      if (expected.outcome === 'not-recovered' && (!Array.isArray(expected.diagnoses) || expected.diagnoses.length === 0)) {
-        throw new TypeError(`scenario ${scenario.name}: method ${recovery.name} expects not-recovered on ${release} without naming the diagnosis that must explain it`);
+      const problem = expectationProblem(expected);
+      if (problem) throw new TypeError(`${where} on ${release}: ${problem}`);
+      if (expected.outcome === 'not-recovered' && expected.diagnoses.length === 0) {
+        throw new TypeError(`${where} expects not-recovered on ${release} without naming the diagnosis that must explain it`);
       }
     }
   }
   for (const variant of Object.values(scenario.variants ?? {})) defineScenario(variant);
   return scenario;
+}
+
+/** What is wrong with a value used as an expectation (Expect.recovers(), Expect.staysDown(...)), or undefined. */
+function expectationProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return `the expectation is ${JSON.stringify(value)}, not one of Expect's`;
+  const candidate = value as { outcome?: unknown; messages?: unknown; diagnoses?: unknown };
+  if (candidate.outcome === 'recovered') return candidate.messages === 'kept' || candidate.messages === 'lost' ? undefined : `recovered needs messages 'kept' or 'lost', got ${JSON.stringify(candidate.messages)}`;
+  if (candidate.outcome === 'not-recovered') {
+    return Array.isArray(candidate.diagnoses) && candidate.diagnoses.every((d) => typeof d === 'string') ? undefined : 'not-recovered needs diagnoses, a list of signature names';
+  }
+  return `outcome must be 'recovered' or 'not-recovered', got ${JSON.stringify(candidate.outcome)}`;
 }
 
 /** The scenario and each of its variants: what `all` runs and `list` shows. */

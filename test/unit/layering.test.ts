@@ -54,6 +54,16 @@ describe('layering (dependency-cruiser, run by npm test)', () => {
     expect(await violations(dir)).toEqual(['layer-core: src/core/context.ts -> src/run/logger.ts']);
   });
 
+  it('a folder that is no layer fails, on both ends (else util <-> cli would be a cycle no rule sees)', async () => {
+    const dir = await tree({ 'src/util/a.ts': ['src/cli/b.ts'], 'src/cli/b.ts': ['src/util/c.ts'], 'src/util/c.ts': [] });
+    expect((await violations(dir)).sort()).toEqual(['layers-only-targets: src/cli/b.ts -> src/util/c.ts', 'layers-only: src/util/a.ts -> src/cli/b.ts']);
+  });
+
+  it('shipped code importing a built copy of warren or a fixture fails', async () => {
+    const dir = await tree({ 'src/common/a.ts': ['dist/src/index.ts', 'fixtures/x.ts'], 'dist/src/index.ts': [], 'fixtures/x.ts': [] });
+    expect(await violations(dir)).toEqual(['inside-the-package: src/common/a.ts -> dist/src/index.ts', 'inside-the-package: src/common/a.ts -> fixtures/x.ts']);
+  });
+
   it('a module cycle inside one folder fails', async () => {
     const dir = await tree({ 'src/run/a.ts': ['src/run/b.ts'], 'src/run/b.ts': ['src/run/a.ts'] });
     expect(await violations(dir)).toEqual([expect.stringMatching(/^no-circular: src\/run\/[ab]\.ts -> src\/run\/[ab]\.ts$/)]);
@@ -61,6 +71,6 @@ describe('layering (dependency-cruiser, run by npm test)', () => {
 
   it('shipped code importing test support fails', async () => {
     const dir = await tree({ 'src/run/a.ts': ['test/support/fake.ts'], 'test/support/fake.ts': [] });
-    expect(await violations(dir)).toEqual(['no-test-code-in-src: src/run/a.ts -> test/support/fake.ts']);
+    expect(await violations(dir)).toEqual(['inside-the-package: src/run/a.ts -> test/support/fake.ts']);
   });
 });

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +52,11 @@ async function refusal(path: string): Promise<string> {
 
 const shown = (path: string) => relative(process.cwd(), path);
 
+/** A one-method scenario `x` whose method `none` has `expected` (JavaScript source). */
+function withExpected(expected: string): string {
+  return `export default { name: 'x', description: 'd', fault: { name: 'f', description: 'd', requires: [], inject() {} }, methods: [{ recovery: { name: 'none', description: 'd', requires: [], mechanism() { return ''; }, apply() {} }, expected: ${expected} }] };\n`;
+}
+
 describe('drill files', () => {
   it('tells a path from a built-in name', () => {
     expect(['./my-outage.ts', 'drills/x', 'x.mjs', '/abs/y.ts'].map(isScenarioPath)).toEqual([true, true, true, true]);
@@ -68,8 +74,31 @@ describe('drill files', () => {
     expect(await refusal(path)).toMatch(new RegExp(`^${shown(path)}:11:\\d+: type error TS2322: Type 'number' is not assignable to type 'Fault'`));
   }, 60_000);
 
-  it('refuses a missing file, a file that is not a module, and a .ts file Node would load as CommonJS', async () => {
+  it('type-checks the helpers it imports, written as ./helper.ts as tsx runs them, and reports a syntax error first', async () => {
+    await file('helpers/ordinal.ts', 'export const FIRST: number = 0;\n');
+    const good = await file('with-helper.ts', GOOD.replace("import {", "import { FIRST } from './helpers/ordinal.ts';\nvoid FIRST;\nimport {"));
+    expect((await loadScenarioFile(good, SCENARIOS)).name).toBe('my-drill');
+    const broken = await file('broken.ts', GOOD.replace("methods: [method(Recoveries.none(), Expect.recovers())] });", 'methods: [method(Recoveries.none(), Expect.recovers())];'));
+    expect(await refusal(broken)).toMatch(new RegExp(`^${shown(broken)}:11:\\d+: syntax error TS1005: ',' expected\\. \\(and 1 more\\)$`));
+  }, 60_000);
+
+  it('follows symlinks: a linked file is judged where it lies, a directory lists linked drill files', async () => {
+    const target = await file('linked/real.mjs', withExpected("{ outcome: 'recovered', messages: 'kept' }"));
+    const outside = await mkdtemp(join(tmpdir(), 'warren-scenario-file-links-'));
+    try {
+      await symlink(await file('linked/typed.ts', GOOD), join(outside, 'typed.ts')); // no package.json beside the link
+      expect((await loadScenarioFile(join(outside, 'typed.ts'), SCENARIOS)).name).toBe('my-drill');
+      await rm(join(outside, 'typed.ts'));
+      await symlink(target, join(outside, 'real.mjs'));
+      expect((await loadScenarioDirectory(outside, SCENARIOS)).map((s) => s.name)).toEqual(['x']);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('refuses a missing file, a directory, a file that is not a module, and a .ts file Node would load as CommonJS', async () => {
     expect(await refusal(join(dir, 'nope.ts'))).toBe(`${shown(join(dir, 'nope.ts'))}: no such file`);
+    expect(await refusal(dir)).toBe(`${shown(dir)}: a directory; scenario drills one file (list takes a directory)`);
     const text = await file('notes.txt', 'hello');
     expect(await refusal(text)).toMatch(/: a drill file is a module ending in \.ts, \.mts, \.js, \.mjs$/);
     const outside = await mkdtemp(join(tmpdir(), 'warren-scenario-file-cjs-'));
@@ -77,6 +106,8 @@ describe('drill files', () => {
       await writeFile(join(outside, 'package.json'), '{}');
       await writeFile(join(outside, 'cjs.ts'), GOOD);
       expect(await refusal(join(outside, 'cjs.ts'))).toMatch(/cjs\.ts: not an ES module: name it \.mts, or put it under a package\.json with "type": "module"$/);
+      await writeFile(join(outside, 'package.json'), '{"type": "module",}');
+      expect(await refusal(join(outside, 'cjs.ts'))).toMatch(/cjs\.ts: not an ES module: the package\.json above it is not valid JSON; name it \.mts/);
     } finally {
       await rm(outside, { recursive: true, force: true });
     }
@@ -86,26 +117,40 @@ describe('drill files', () => {
     ['no default export', 'export const x = 1;\n', /: no default export \(export default defineScenario/],
     ['a number', 'export default 7;\n', /: the default export is a number, not a scenario/],
     ['a bad name', "export default { name: 'My Drill' };\n", /: the scenario's name must be lower-case words joined by hyphens, got "My Drill"/],
-    ['no fault', "export default { name: 'x', description: 'd', methods: [] };\n", /: scenario x: its fault needs a name, requires \(an array\) and inject\(\)/],
-    ['no methods', "export default { name: 'x', description: 'd', fault: { name: 'f', requires: [], inject() {} }, methods: [] };\n", /: scenario x has no methods/],
+    ['no fault', "export default { name: 'x', description: 'd', methods: [] };\n", /: scenario x: its fault needs a name, a description, requires \(an array\) and inject\(\)/],
+    ['no methods', "export default { name: 'x', description: 'd', fault: { name: 'f', description: 'd', requires: [], inject() {} }, methods: [] };\n", /: scenario x has no methods/],
     [
       'a negative control without a diagnosis',
-      "export default { name: 'x', description: 'd', fault: { name: 'f', requires: [], inject() {} }, methods: [{ recovery: { name: 'none', requires: [], mechanism() { return ''; }, apply() {} }, expected: { outcome: 'not-recovered', diagnoses: [] } }] };\n",
+      "export default { name: 'x', description: 'd', fault: { name: 'f', description: 'd', requires: [], inject() {} }, methods: [{ recovery: { name: 'none', description: 'd', requires: [], mechanism() { return ''; }, apply() {} }, expected: { outcome: 'not-recovered', diagnoses: [] } }] };\n",
       /: scenario x: method none expects not-recovered on 3\.10\/mnesia without naming the diagnosis that must explain it$/,
     ],
     ['a module that throws', "throw new Error('no broker here');\n", /: failed to load: no broker here$/],
+    ['a promise', 'export default Promise.resolve(1);\n', /: the default export is a promise: export the scenario itself/],
+    ['a class', 'export default class Drill {}\n', /: the default export is a class, not a scenario/],
+    ['an unknown outcome', withExpected("{ outcome: 'bogus' }"), /: scenario x: method none on 3\.10\/mnesia: outcome must be 'recovered' or 'not-recovered', got "bogus"$/],
+    ['recovered without messages', withExpected("{ outcome: 'recovered' }"), /: scenario x: method none on 3\.10\/mnesia: recovered needs messages 'kept' or 'lost', got undefined$/],
+    ['a release that is no expectation', withExpected("{ '3.10/mnesia': 'yes' }"), /: scenario x: method none on 3\.10\/mnesia: the expectation is "yes", not one of Expect's$/],
+    ['an unknown release', withExpected("{ '3.13/mnesia': { outcome: 'recovered', messages: 'kept' } }"), /: scenario x: method none: no release 3\.13\/mnesia; releases: 3\.10\/mnesia, /],
   ])('refuses %s, in one line', async (_what, text, expected) => {
     const path = await file(`bad-${Math.random().toString(16).slice(2)}.mjs`, text);
     expect(await refusal(path)).toMatch(expected);
   });
 
+  it('refuses, through the warren command, a module whose top-level await never settles (Node would exit 0 on it)', async () => {
+    // Only a process whose event loop empties shows it: vitest's never does, so this runs the real command.
+    const path = await file('stalls.mjs', 'await new Promise(() => {});\nexport default 1;\n');
+    const result = await execa(process.execPath, ['bin/warren.js', 'list', path], { reject: false });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(`warren: ${shown(path)}: its top-level code never finished (an await that can never settle)`);
+  }, 60_000);
+
   it("refuses a built-in scenario's name", async () => {
-    const path = await file('clash.mjs', "export default { name: 'full-shutdown', description: 'd', fault: { name: 'f', requires: [], inject() {} }, methods: [{ recovery: { name: 'none', requires: [], mechanism() { return ''; }, apply() {} }, expected: { outcome: 'recovered', messages: 'kept' } }] };\n");
+    const path = await file('clash.mjs', "export default { name: 'full-shutdown', description: 'd', fault: { name: 'f', description: 'd', requires: [], inject() {} }, methods: [{ recovery: { name: 'none', description: 'd', requires: [], mechanism() { return ''; }, apply() {} }, expected: { outcome: 'recovered', messages: 'kept' } }] };\n");
     expect(await refusal(path)).toMatch(/clash\.mjs: scenario name "full-shutdown" is a built-in scenario's; give yours its own$/);
   });
 
   it('loads every drill file of a directory in name order, and refuses two with the same scenario name', async () => {
-    const scenario = (name: string) => `export default { name: '${name}', description: 'd', fault: { name: 'f', requires: [], inject() {} }, methods: [{ recovery: { name: 'none', requires: [], mechanism() { return ''; }, apply() {} }, expected: { outcome: 'recovered', messages: 'kept' } }] };\n`;
+    const scenario = (name: string) => `export default { name: '${name}', description: 'd', fault: { name: 'f', description: 'd', requires: [], inject() {} }, methods: [{ recovery: { name: 'none', description: 'd', requires: [], mechanism() { return ''; }, apply() {} }, expected: { outcome: 'recovered', messages: 'kept' } }] };\n`;
     await file('drills/b.mjs', scenario('second'));
     await file('drills/a.mjs', scenario('first'));
     await file('drills/a.test.mjs', 'throw new Error("a test is not a drill");\n');
