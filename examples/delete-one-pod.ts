@@ -5,18 +5,18 @@
  * evicted pod). The StatefulSet recreates the pod on its volume; the hypothesis is that it rejoins by itself and
  * no confirmed message is lost.
  */
-import { defineScenario, Expect, irreversible, method, Recoveries, type ActiveFault, type DrillContext, type Fault } from 'warren';
+import { defineScenario, Expect, irreversible, method, need, Recoveries, type ActiveFault, type DrillContext, type Fault } from 'warren';
 
 /** Deletes one pod gracefully (SIGTERM, then SIGKILL after the grace period); the StatefulSet recreates it. */
 class DeleteOnePodFault implements Fault {
   readonly name = 'delete-one-pod';
   readonly description = 'kubectl delete pod rabbitmq-0 while the other pods run; the StatefulSet recreates it on its volume';
-  // Every platform can delete a pod: nothing beyond the core cluster is needed.
-  readonly requires = [] as const;
+  // Deleting a pod is a StatefulSet operation: a platform without one reports this drill not-applicable.
+  readonly requires = ['statefulset'] as const;
 
   async inject(context: DrillContext): Promise<ActiveFault> {
     context.mark('deleting pod 0');
-    await context.cluster.deletePod(0);
+    await need(context.cluster, 'statefulset').deletePod(0);
     context.mark('pod 0 deleted; the StatefulSet recreates it');
     return irreversible;
   }

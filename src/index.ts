@@ -24,9 +24,14 @@ export type { Recovery } from './recoveries/recovery.js';
 export { runCheck, type Check, type Verdict } from './checks/check.js';
 export type { DrillContext } from './core/drill-context.js';
 
-// Platforms
+// Platforms: a core cluster, and optional capabilities (interfaces) a fault or method lists in `requires`
+export { CAPABILITIES, capabilitiesOf, hasCapability, need } from './core/platform.js';
 export type {
   Capability,
+  CapabilityInterfaces,
+  ReleaseControl,
+  StatefulSetControl,
+  VolumeFiles,
   ClusterNode,
   ClusterSpec,
   ExecResult,

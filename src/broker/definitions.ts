@@ -1,7 +1,7 @@
 import { ClusterCommandError } from '../common/errors.js';
 import { firstLine } from '../common/text.js';
 import { decodeErlangStrings } from '../common/erlang-terms.js';
-import type { StartedCluster } from '../core/platform.js';
+import type { StartedCluster, VolumeFiles } from '../core/platform.js';
 
 /** A definitions export (`rabbitmqctl export_definitions`): the topology, not the messages. */
 export interface Definitions {
@@ -46,7 +46,7 @@ export const DEFINITIONS_FILE = 'warren-definitions.json';
  * prim_tty (FunctionClauseError) and exits 70; a file works on 3.10, 4.0 and 4.3.
  * @returns the CLI's exit code and its output, Erlang char lists decoded.
  */
-export async function importDefinitions(cluster: StartedCluster, ordinal: number, definitions: Definitions): Promise<{ exitCode: number; output: string }> {
+export async function importDefinitions(cluster: StartedCluster & VolumeFiles, ordinal: number, definitions: Definitions): Promise<{ exitCode: number; output: string }> {
   await cluster.writeDataFile(ordinal, DEFINITIONS_FILE, JSON.stringify(definitions));
   try {
     const path = `${cluster.dataDir(ordinal)}/${DEFINITIONS_FILE}`;

@@ -20,7 +20,7 @@ import { EXIT, exitCodeForOutcome } from './exit-codes.js';
 import { listenForInterrupts } from './interrupts.js';
 import { ProgressPrinter } from './progress-printer.js';
 import { prepareReportDirectory } from './report-directory.js';
-import { loadScenarioDirectory, loadScenarioFile } from './scenario-file.js';
+import { isScenarioPath, loadScenarioDirectory, loadScenarioFile } from './scenario-file.js';
 import { defineScenarioCommand, type ScenarioArgs, type ScenarioRun } from './scenario-args.js';
 import { scenarioLabel, withVariants, type Scenario } from '../scenarios/scenario.js';
 import type { Platform } from '../core/platform.js';
@@ -72,8 +72,8 @@ function cliProgram(scenarios: ReadonlyMap<string, Scenario>, done: (exitCode: n
         'with a path, the scenarios of that drill file or of every drill file in that directory instead.',
       examples: ['npm run warren -- list', 'npx warren list ./drills'],
     })
-      .argument('[path]', 'a drill file (export default defineScenario(...)) or a directory of them')
-      .action(async (path: string | undefined) => done(path === undefined ? listCommand(scenarios) : listCommand(await scenarioFiles(path, scenarios), { fromFiles: true }))),
+      .argument('[name|path]', "one scenario's name, a drill file (export default defineScenario(...)) or a directory of them")
+      .action(async (what: string | undefined) => done(await listWhat(what, scenarios))),
   );
   program.addCommand(defineCleanupCommand(async (args) => done(await cleanupCommand(args))));
   return program;
@@ -223,6 +223,17 @@ function timestamp(): string {
 }
 
 /** Every scenario and variant with its fault and each method's expectation, then how to run them. */
+/** `list`, `list <name>`, `list <file>` or `list <dir>`. */
+async function listWhat(what: string | undefined, scenarios: ReadonlyMap<string, Scenario>): Promise<number> {
+  if (what === undefined) return listCommand(scenarios);
+  const named = scenarios.get(what);
+  if (named !== undefined) return listCommand(new Map([[what, named]]));
+  if (!isScenarioPath(what) && !(await stat(what).catch(() => undefined))) {
+    throw new UsageError(`unknown scenario "${what}"; list takes a scenario's name (${[...scenarios.keys()].join(', ')}), a drill file or a directory of them`);
+  }
+  return listCommand(await scenarioFiles(what, scenarios), { fromFiles: true });
+}
+
 /** The scenarios of one drill file, or of every drill file in a directory, by name. */
 async function scenarioFiles(path: string, builtIn: ReadonlyMap<string, Scenario>): Promise<ReadonlyMap<string, Scenario>> {
   const isDirectory = (await stat(path).catch(() => undefined))?.isDirectory() === true;

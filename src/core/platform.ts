@@ -30,20 +30,6 @@ export interface ClusterSpec {
   rabbitmq: RabbitMqRelease;
 }
 
-/** Things a platform can or cannot do; a method needing a missing one is reported not-applicable. */
-export const CAPABILITIES = [
-  'ordered-graceful-shutdown', // stop pods one by one, each fully down before the next
-  'kill-all-pods', // kill -9 / delete with grace 0, all at once
-  'force-boot-on-start', // pod template runs `rabbitmqctl force_boot` before the server
-  'write-data-file', // put a file into a node's mnesia dir while it waits
-  'change-start-policy', // OrderedReady ⇄ Parallel
-  'reinstall', // helm delete + helm install on kept or deleted volumes, with any Secret
-  'rolling-upgrade', // helm upgrade: a new pod template rolled out pod by pod
-  'chart-values', // force boot through the chart's value (RABBITMQ_FORCE_BOOT), not only an edited command
-] as const;
-
-export type Capability = (typeof CAPABILITIES)[number];
-
 export type PodPhase = 'absent' | 'starting' | 'ready' | 'back-off' | 'terminating';
 
 export interface PodStatus {
@@ -104,22 +90,42 @@ export interface ExecResult {
 
 /**
  * A running RabbitMQ cluster, expressed as Kubernetes sees it: a StatefulSet of N pods, each with its own
- * volume. Faults and recoveries are written once against this interface; each platform maps it onto its own
- * real mechanism (processes, containers, Kubernetes objects).
+ * volume. This is the core every platform provides (reach the nodes, observe the pods, run the RabbitMQ CLI, read
+ * logs, remove everything); what a platform can do beyond it is an optional interface (see {@link Capability}),
+ * so a fault or method written once says what it needs and a platform without it reports not-applicable.
  */
 export interface StartedCluster extends AsyncDisposable {
   readonly platform: PlatformName;
   readonly spec: ClusterSpec;
   readonly nodes: readonly ClusterNode[];
-  readonly capabilities: ReadonlySet<Capability>;
   /** The credentials of the current install (the Secret clients would read); changes with install/upgrade. */
   readonly credentials: Credentials;
   /** Where the cluster can be reached from outside, for --keep. */
   describeAccess(): string[];
 
   status(): PodStatus[];
+  /** The StatefulSet's podManagementPolicy now. */
   startPolicy(): StartPolicy;
+  /** The current pod template revision; pods created before a change carry an older one. */
+  revision(): number;
 
+  /**
+   * `kubectl exec`: a RabbitMQ CLI tool in the node's pod (for local: with the node's environment).
+   * @returns its exit code and output, whatever the exit code.
+   * @throws ClusterCommandError when it cannot be run or outlasts `timeoutMs`.
+   */
+  exec(ordinal: number, tool: CliTool, args: string[], options?: { timeoutMs?: number; input?: string }): Promise<ExecResult>;
+  /** Everything the node logged since the cluster was provisioned (all boots, server log and console). */
+  readLog(ordinal: number): Promise<string>;
+  /** Copy node logs (redacted) into a report directory; returns the files written. */
+  collectLogs(dir: string): Promise<string[]>;
+
+  /** Stop everything and remove what was created, unless kept. Idempotent. */
+  teardown(options?: { keep?: boolean }): Promise<void>;
+}
+
+/** Capability `statefulset`: `kubectl` on the StatefulSet and its pods. */
+export interface StatefulSetControl {
   /** Take every pod away in `order`: gracefully one by one (each fully down first), or all at once with kill -9. */
   shutdown(options: { mode: 'graceful'; order: number[] } | { mode: 'kill' }): Promise<void>;
   /** Let the StatefulSet controller bring the pods back, honouring the start policy. Returns at once. */
@@ -133,6 +139,10 @@ export interface StartedCluster extends AsyncDisposable {
   deletePod(ordinal: number): Promise<void>;
   /** Recreate the StatefulSet with another podManagementPolicy, keeping its pods and volumes. Resolves once applied. */
   setStartPolicy(policy: StartPolicy): Promise<void>;
+}
+
+/** Capability `release`: the chart's release (`helm install/upgrade/delete`, or `kubectl edit` of its StatefulSet). */
+export interface ReleaseControl {
   /**
    * `helm upgrade` / `kubectl edit statefulset`: a new pod template revision. The StatefulSet rolls it out as
    * Kubernetes does (RollingUpdate: highest ordinal first, the next only once the others are ready; under
@@ -140,8 +150,6 @@ export interface StartedCluster extends AsyncDisposable {
    * applied (not once the pods have rolled): deleting a pod after that recreates it from the new template.
    */
   upgrade(change: TemplateChange): Promise<void>;
-  /** The current pod template revision; pods created before a change carry an older one. */
-  revision(): number;
   /**
    * `helm delete` (and `kubectl delete pvc` when volumes are deleted). How the pods go:
    * - 'scale-down': Helm 2's `helm del` (the field notes' era) scaled the StatefulSet to 0 first (kubectl's
@@ -160,20 +168,58 @@ export interface StartedCluster extends AsyncDisposable {
   appliedForceBoot(): Promise<{ chartValue: boolean; command: boolean }>;
   /** What each force_boot run by the pod template printed (a container log, on Kubernetes). */
   forceBootRuns(): Promise<ForceBootRun[]>;
+}
 
-  /** `kubectl exec`: a RabbitMQ CLI tool in the node's pod (for local: with the node's environment). */
-  exec(ordinal: number, tool: CliTool, args: string[], options?: { timeoutMs?: number; input?: string }): Promise<ExecResult>;
+/** Capability `volume-files`: files in a node's data directory, on its volume (the PVC). */
+export interface VolumeFiles {
   /** The node's mnesia directory, as a path inside the pod. */
   dataDir(ordinal: number): string;
   writeDataFile(ordinal: number, name: string, content: string): Promise<void>;
   dataFileExists(ordinal: number, name: string): Promise<boolean>;
-  /** Everything the node logged since the cluster was provisioned (all boots, server log and console). */
-  readLog(ordinal: number): Promise<string>;
-  /** Copy node logs (redacted) into a report directory; returns the files written. */
-  collectLogs(dir: string): Promise<string[]>;
+}
 
-  /** Stop everything and remove what was created, unless kept. Idempotent. */
-  teardown(options?: { keep?: boolean }): Promise<void>;
+/** Each capability's interface. */
+export interface CapabilityInterfaces {
+  statefulset: StatefulSetControl;
+  release: ReleaseControl;
+  'volume-files': VolumeFiles;
+}
+
+/**
+ * What a cluster can do beyond its core, each an optional interface: `statefulset` ({@link StatefulSetControl}),
+ * `release` ({@link ReleaseControl}), `volume-files` ({@link VolumeFiles}). Faults and recoveries list the ones they
+ * use in `requires`; a drill whose cluster lacks one is not-applicable.
+ */
+export type Capability = keyof CapabilityInterfaces;
+
+/** The members of each capability's interface: a cluster has the capability when every one is a function on it. */
+export const CAPABILITY_MEMBERS: { readonly [C in Capability]: readonly (keyof CapabilityInterfaces[C])[] } = {
+  statefulset: ['shutdown', 'startUp', 'scale', 'deletePod', 'setStartPolicy'],
+  release: ['upgrade', 'uninstall', 'install', 'appliedForceBoot', 'forceBootRuns'],
+  'volume-files': ['dataDir', 'writeDataFile', 'dataFileExists'],
+};
+
+/** Every capability, in a stable order. */
+export const CAPABILITIES = Object.keys(CAPABILITY_MEMBERS) as Capability[];
+
+/** Whether the cluster implements the capability's interface: every member is a function on it (read, never claimed). */
+export function hasCapability<T extends StartedCluster, C extends Capability>(cluster: T, capability: C): cluster is T & CapabilityInterfaces[C] {
+  return CAPABILITY_MEMBERS[capability].every((member) => typeof (cluster as unknown as Record<string, unknown>)[member as string] === 'function');
+}
+
+/** The capabilities the cluster implements. */
+export function capabilitiesOf(cluster: StartedCluster): Capability[] {
+  return CAPABILITIES.filter((capability) => hasCapability(cluster, capability));
+}
+
+/**
+ * The cluster as the capability's interface, for a fault or method that listed it in `requires` (the drill has
+ * checked it before calling them).
+ * @throws TypeError when the cluster lacks it: a `requires` that does not list what the code uses.
+ */
+export function need<T extends StartedCluster, C extends Capability>(cluster: T, capability: C): T & CapabilityInterfaces[C] {
+  if (!hasCapability(cluster, capability)) throw new TypeError(`the ${cluster.platform} cluster has no ${capability} capability: list it in requires`);
+  return cluster;
 }
 
 export interface ProvisionContext {

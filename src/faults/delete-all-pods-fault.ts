@@ -1,6 +1,7 @@
 import { sleep } from '../common/wait.js';
 import { irreversible, type ActiveFault, type Fault } from './fault.js';
 import type { DrillContext } from '../core/drill-context.js';
+import { need } from '../core/platform.js';
 
 /**
  * How long the cluster is left idle before the kill. Measured: kill -9 about 1 s after the drill declared its
@@ -18,10 +19,10 @@ const SETTLE_MS = 3_000;
 export class DeleteAllPodsFault implements Fault {
   readonly name = 'delete-all-pods';
   readonly description = 'kill -9 every node at once, then the pods start again under the start policy';
-  readonly requires = ['kill-all-pods'] as const;
+  readonly requires = ['statefulset'] as const;
 
   async inject(context: DrillContext): Promise<ActiveFault> {
-    const { cluster } = context;
+    const cluster = need(context.cluster, 'statefulset');
     await sleep(SETTLE_MS, context.signal);
     context.mark(`killing every pod at once (after ${SETTLE_MS / 1000} s of quiet)`);
     await cluster.shutdown({ mode: 'kill' });

@@ -1,5 +1,6 @@
 import { irreversible, type ActiveFault, type Fault } from './fault.js';
 import type { DrillContext } from '../core/drill-context.js';
+import { need } from '../core/platform.js';
 
 /**
  * A whole-cluster restart, as after a Kubernetes restart: every pod stops gracefully in ordinal order (each
@@ -9,10 +10,10 @@ import type { DrillContext } from '../core/drill-context.js';
 export class FullShutdownFault implements Fault {
   readonly name = 'full-shutdown';
   readonly description = 'graceful stop of nodes 0..N-1 in order, then the pods start again under the start policy';
-  readonly requires = ['ordered-graceful-shutdown'] as const;
+  readonly requires = ['statefulset'] as const;
 
   async inject(context: DrillContext): Promise<ActiveFault> {
-    const { cluster } = context;
+    const cluster = need(context.cluster, 'statefulset');
     const order = cluster.nodes.map((node) => node.ordinal);
     for (const ordinal of order) {
       context.mark(`stopping pod ${ordinal}`);

@@ -1,6 +1,7 @@
 import { generateCredentials } from '../common/secrets.js';
 import { waitFor } from '../common/wait.js';
 import type { DrillContext } from '../core/drill-context.js';
+import { need } from '../core/platform.js';
 import { irreversible, type ActiveFault, type Fault } from './fault.js';
 
 /** How the release is replaced: `helm delete` + `helm install`, or a `helm upgrade` rolled out pod by pod. */
@@ -18,7 +19,7 @@ export const ROLLOUTS: readonly Rollout[] = ['reinstall', 'rolling'];
 export class MismatchedCookieFault implements Fault {
   readonly name: string;
   readonly description: string;
-  readonly requires;
+  readonly requires = ['release'] as const;
 
   constructor(readonly rollout: Rollout = 'reinstall') {
     this.name = rollout === 'reinstall' ? 'mismatched-cookie' : 'mismatched-cookie (rolling)';
@@ -26,11 +27,10 @@ export class MismatchedCookieFault implements Fault {
       rollout === 'reinstall'
         ? 'helm delete (volumes kept) + helm install with a regenerated Secret: new Erlang cookie and new password'
         : 'helm upgrade without the old values: pods replaced one by one with a regenerated Secret while the others run with the old one';
-    this.requires = rollout === 'reinstall' ? (['reinstall'] as const) : (['rolling-upgrade'] as const);
   }
 
   async inject(context: DrillContext): Promise<ActiveFault> {
-    const { cluster } = context;
+    const cluster = need(context.cluster, 'release');
     const regenerated = generateCredentials();
     if (this.rollout === 'reinstall') {
       // The field notes' `helm del --purge` (Helm 2) scaled the StatefulSet to 0 first: pod-0 stops last.

@@ -3,7 +3,7 @@ import { LOG_SIGNATURES } from '../checks/log-signatures.js';
 import { errorMessage } from '../common/errors.js';
 import { firstLine } from '../common/text.js';
 import { sleep, waitFor } from '../common/wait.js';
-import type { PlatformName } from '../core/platform.js';
+import { need, type PlatformName } from '../core/platform.js';
 import type { DrillContext } from '../core/drill-context.js';
 import type { CheckRecord } from '../core/journal.js';
 import type { Recovery } from './recovery.js';
@@ -42,7 +42,7 @@ interface DrillState {
 export class DefinitionsReimportRecovery implements Recovery {
   readonly name = 'definitions-reimport';
   readonly description = 'export definitions while healthy; delete the release and its volumes; install fresh; import until every queue exists; grow quorum queues';
-  readonly requires = ['reinstall'] as const;
+  readonly requires = ['release', 'statefulset', 'volume-files'] as const;
   readonly wipesData = true;
   readonly #options: Required<DefinitionsReimportOptions>;
   readonly #drills = new Map<string, DrillState>();
@@ -63,7 +63,7 @@ export class DefinitionsReimportRecovery implements Recovery {
   }
 
   async apply(context: DrillContext): Promise<void> {
-    const { cluster } = context;
+    const cluster = need(need(context.cluster, 'release'), 'statefulset');
     const state = this.#drills.get(context.runId);
     if (!state?.backup) throw new Error('definitions-reimport: no definitions were exported before the fault');
     const wait = { intervalMs: 250, signal: context.signal, timeoutMs: Math.max(1_000, context.recoveryDeadline - Date.now()) };
@@ -114,7 +114,7 @@ export class DefinitionsReimportRecovery implements Recovery {
   }
 
   async #importUntilComplete(context: DrillContext, state: DrillState, definitions: Definitions, afterFirstAttempt?: () => Promise<void>): Promise<void> {
-    const { cluster } = context;
+    const cluster = need(context.cluster, 'volume-files');
     const expected = (definitions.queues ?? []).map((queue) => queue.name);
     let delayMs = this.#options.firstRetryMs;
     for (let attempt = 1; ; attempt++) {

@@ -1,4 +1,4 @@
-import type { ForceBootVia, PlatformName } from '../core/platform.js';
+import { need, type ForceBootVia, type PlatformName } from '../core/platform.js';
 import type { DrillContext } from '../core/drill-context.js';
 import type { CheckRecord } from '../core/journal.js';
 import type { ForceBootRun } from '../core/platform.js';
@@ -22,13 +22,13 @@ export interface ForceBootRunbook {
  * are deleted, whether it is taken out again).
  */
 export class ForceBootRecovery implements Recovery {
-  readonly requires: Recovery['requires'];
+  // The evidence reads the force_load file force_boot writes: volume files.
+  readonly requires = ['release', 'statefulset', 'volume-files'] as const;
   readonly wipesData = false;
   /** Per drill (run id): whether the pods really ran force_boot, read back once put/get works (before any closing step). */
   readonly #rendered = new Map<string, boolean>();
 
   constructor(private readonly runbook: ForceBootRunbook) {
-    this.requires = runbook.via === 'chart-values' ? ['force-boot-on-start', 'chart-values'] : ['force-boot-on-start'];
   }
 
   get name(): string {
@@ -50,7 +50,7 @@ export class ForceBootRecovery implements Recovery {
   }
 
   async apply(context: DrillContext): Promise<void> {
-    const { cluster } = context;
+    const cluster = need(need(context.cluster, 'release'), 'statefulset');
     const { via, deletes } = this.runbook;
     await cluster.upgrade({ forceBoot: { enabled: true, via } });
     context.mark(`force boot on (${via})`);
@@ -68,12 +68,12 @@ export class ForceBootRecovery implements Recovery {
       context.addEvidence(`${this.runbook.via}: force boot left enabled, as the runbook leaves it: every later pod start runs force_boot`);
       return;
     }
-    await context.cluster.upgrade({ forceBoot: { enabled: false, via: this.runbook.via } });
+    await need(context.cluster, 'release').upgrade({ forceBoot: { enabled: false, via: this.runbook.via } });
     context.mark('force boot taken out again: rolling restart');
   }
 
   async evidence(context: DrillContext): Promise<CheckRecord[]> {
-    const runs = await context.cluster.forceBootRuns();
+    const runs = await need(context.cluster, 'release').forceBootRuns();
     for (const run of runs) context.addEvidence(`pod ${run.ordinal}: rabbitmqctl force_boot → exit ${run.exitCode}${run.output ? `: ${run.output}` : ''}`);
     const ran = forceBootRan(runs);
     // Only where force_boot wrote the file can "consumed" mean anything: absent because never written is not consumed.
@@ -93,7 +93,7 @@ export class ForceBootRecovery implements Recovery {
    * pod's process command line and environment; kind: the StatefulSet as the API server has it).
    */
   async #readRendered(context: DrillContext): Promise<void> {
-    const applied = await context.cluster.appliedForceBoot();
+    const applied = await need(context.cluster, 'release').appliedForceBoot();
     this.#rendered.set(context.runId, this.runbook.via === 'chart-values' ? applied.chartValue : applied.command);
   }
 }

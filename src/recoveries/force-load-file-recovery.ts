@@ -1,5 +1,5 @@
 import { waitFor } from '../common/wait.js';
-import type { PlatformName } from '../core/platform.js';
+import { need, type PlatformName } from '../core/platform.js';
 import type { DrillContext } from '../core/drill-context.js';
 import type { CheckRecord } from '../core/journal.js';
 import { FORCE_LOAD_FILE, forceLoadConsumed } from './force-load.js';
@@ -22,7 +22,7 @@ export interface ForceLoadFileOptions {
 export class ForceLoadFileRecovery implements Recovery {
   readonly name = 'force-load-file';
   readonly description = 'touch force_load in the waiting node\'s mnesia dir, then delete the pod';
-  readonly requires = ['write-data-file'] as const;
+  readonly requires = ['statefulset', 'volume-files'] as const;
   readonly wipesData = false;
   readonly #relativePath: string;
   readonly #waitTimeoutMs: number;
@@ -40,7 +40,7 @@ export class ForceLoadFileRecovery implements Recovery {
   }
 
   async apply(context: DrillContext): Promise<void> {
-    const { cluster } = context;
+    const cluster = need(need(context.cluster, 'statefulset'), 'volume-files');
     const waitingBefore = await Promise.all(cluster.nodes.map(async (node) => countMatches(await cluster.readLog(node.ordinal))));
     const failuresBefore = cluster.status().map((pod) => pod.bootFailures);
     const written: number[] = [];

@@ -1,4 +1,4 @@
-import type { PlatformName } from '../core/platform.js';
+import { need, type PlatformName } from '../core/platform.js';
 import type { DrillContext } from '../core/drill-context.js';
 import type { CheckRecord } from '../core/journal.js';
 import type { Recovery } from './recovery.js';
@@ -12,7 +12,7 @@ import type { Recovery } from './recovery.js';
 export class ParallelRestartRecovery implements Recovery {
   readonly name = 'parallel-restart';
   readonly description = 'recreate the StatefulSet with podManagementPolicy Parallel so every pod starts at once';
-  readonly requires = ['change-start-policy'] as const;
+  readonly requires = ['statefulset'] as const;
   readonly wipesData = false;
 
   mechanism(platform: PlatformName): string {
@@ -22,7 +22,7 @@ export class ParallelRestartRecovery implements Recovery {
   }
 
   async apply(context: DrillContext): Promise<void> {
-    await context.cluster.setStartPolicy('Parallel');
+    await need(context.cluster, 'statefulset').setStartPolicy('Parallel');
     context.mark('StatefulSet recreated with podManagementPolicy Parallel');
     context.addEvidence('podManagementPolicy: Parallel; pods created at once: ' + context.cluster.status().filter((p) => p.phase !== 'absent').map((p) => p.ordinal).join(', '));
   }

@@ -1,4 +1,4 @@
-import type { PlatformName } from '../core/platform.js';
+import { need, type PlatformName } from '../core/platform.js';
 import type { DrillContext } from '../core/drill-context.js';
 import type { Recovery } from './recovery.js';
 
@@ -11,7 +11,7 @@ import type { Recovery } from './recovery.js';
 export class RestoreCredentialsRecovery implements Recovery {
   readonly name = 'restore-credentials';
   readonly description = 'put the original Erlang cookie and password back into the Secret and restart what runs with the wrong one';
-  readonly requires = ['reinstall', 'rolling-upgrade'] as const;
+  readonly requires = ['release', 'statefulset'] as const;
   readonly wipesData = false;
 
   mechanism(platform: PlatformName): string {
@@ -20,7 +20,7 @@ export class RestoreCredentialsRecovery implements Recovery {
   }
 
   async apply(context: DrillContext): Promise<void> {
-    const { cluster } = context;
+    const cluster = need(need(context.cluster, 'release'), 'statefulset');
     const original = cluster.spec.credentials;
     const running = cluster.status().filter((pod) => pod.phase !== 'absent');
     const everyPodOnCurrentRevision = running.every((pod) => pod.revision === cluster.revision());

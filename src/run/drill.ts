@@ -16,7 +16,7 @@ import { CleanupStack } from '../common/cleanup-stack.js';
 import { errorMessage, HarnessError, isRabbitMqUnresponsive, RunInterruptedError, toErrorRecord } from '../common/errors.js';
 import { generateCredentials, type Redactor } from '../common/secrets.js';
 import { sleep } from '../common/wait.js';
-import type { Platform, PodStatus, StartedCluster, StartPolicy, TableWaitSettings } from '../core/platform.js';
+import { hasCapability, type Platform, type PodStatus, type StartedCluster, type StartPolicy, type TableWaitSettings } from '../core/platform.js';
 import type { RabbitMqInfo } from '../core/rabbitmq-release.js';
 import type { Scenario } from '../scenarios/scenario.js';
 import type { Recovery } from '../recoveries/recovery.js';
@@ -97,6 +97,13 @@ export async function runDrill(scenario: Scenario, method: DrillMethod, settings
   let faultInjected = false;
   let keptAccess: string[] | undefined;
   let phaseStart = Date.now();
+  const notApplicableResult = (reason: string): DrillResult => {
+    report.outcome = 'not-applicable';
+    report.passed = true;
+    report.reason = reason;
+    mark(`not applicable: ${reason}`);
+    return { report, rabbitmq, interrupted };
+  };
   const endPhase = (phase: keyof DrillPhases) => {
     const now = Date.now();
     phases[phase] = now - phaseStart;
@@ -128,16 +135,13 @@ export async function runDrill(scenario: Scenario, method: DrillMethod, settings
     mark(`cluster of ${settings.nodes} ready`);
     endPhase('provisionMs');
 
+    // What the platform cannot do is known before RabbitMQ is asked anything; what the broker refuses after.
+    const missing = [...new Set([...scenario.fault.requires, ...recovery.requires])].filter((capability) => !hasCapability(provisioned, capability));
+    if (missing.length > 0) return notApplicableResult(`the ${env.platform.name} platform cannot: ${missing.join(', ')} (what ${scenario.fault.name} and ${recovery.name} require)`);
     rabbitmq = await detect(cluster);
     if (env.platform.name === 'local') assertRelease(settings.rabbitmq, rabbitmq);
     const notApplicable = recovery.notApplicable?.(rabbitmq);
-    const missing = [...scenario.fault.requires, ...recovery.requires].filter((capability) => !provisioned.capabilities.has(capability));
-    if (notApplicable || missing.length > 0) {
-      report.outcome = 'not-applicable';
-      report.passed = true;
-      report.reason = notApplicable ?? `the ${env.platform.name} platform cannot: ${missing.join(', ')}`;
-      return { report, rabbitmq, interrupted };
-    }
+    if (notApplicable) return notApplicableResult(notApplicable);
 
     const seeded = await seed(context, settings.messagesPerQueue);
     const baseline = await steadyState(context);

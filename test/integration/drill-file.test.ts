@@ -34,7 +34,7 @@ describe('a drill file of your own, through the warren command', () => {
   it('a drill file with a type error: exit 2 and one line naming file, line and column, before anything starts', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'warren-test-drill-file-bad-'));
     dirs.push(dir);
-    const source = (await readFile('examples/delete-one-pod.ts', 'utf8')).replace('await context.cluster.deletePod(0);', 'await context.cluster.deletePod("0");');
+    const source = (await readFile('examples/delete-one-pod.ts', 'utf8')).replace("deletePod(0);", 'deletePod("0");');
     await writeFile(join(dir, 'package.json'), '{"type":"module"}');
     await writeFile(join(dir, 'typo.ts'), source);
     const result = await execa(process.execPath, [join(process.cwd(), 'bin/warren.js'), 'scenario', './typo.ts', '--report-dir', join(dir, 'reports')], { reject: false, cwd: dir });

@@ -12,11 +12,14 @@ import type {
   PlatformName,
   PodStatus,
   StartPolicy,
+  ReleaseControl,
   StartedCluster,
+  StatefulSetControl,
+  VolumeFiles,
   TemplateChange,
   UninstallTermination,
 } from '../../src/core/platform.js';
-import { CAPABILITIES } from '../../src/core/platform.js';
+import { CAPABILITIES, CAPABILITY_MEMBERS } from '../../src/core/platform.js';
 
 /**
  * The fake cluster: an in-memory `StartedCluster` for unit-testing faults, recoveries and checks without a
@@ -72,6 +75,7 @@ export interface FakeClusterOptions {
   runId?: string;
   platform?: PlatformName;
   startPolicy?: StartPolicy;
+  /** The optional interfaces it implements (default: all); the others' methods are absent, as on a platform without them. */
   capabilities?: Iterable<Capability>;
   /** `spec.credentials`, the originals. */
   credentials?: Credentials;
@@ -90,13 +94,10 @@ interface Template {
   forceBoot: boolean;
 }
 
-const ALL_CAPABILITIES: Capability[] = [...CAPABILITIES];
-
-export class FakeCluster implements StartedCluster {
+export class FakeCluster implements StartedCluster, StatefulSetControl, ReleaseControl, VolumeFiles {
   readonly platform: PlatformName;
   readonly spec: ClusterSpec;
   readonly nodes: readonly ClusterNode[];
-  readonly capabilities: ReadonlySet<Capability>;
   /** Every call, in order. */
   readonly calls: ClusterCall[] = [];
   /** What `forceBootRuns()` returns (a copy of it); push to script runs. */
@@ -134,7 +135,11 @@ export class FakeCluster implements StartedCluster {
       nodeName: `rabbit-${ordinal}@localhost`,
       amqp: { host: '127.0.0.1', port: 5672 + ordinal },
     }));
-    this.capabilities = new Set(options.capabilities ?? ALL_CAPABILITIES);
+    const kept = new Set(options.capabilities ?? CAPABILITIES);
+    // A capability it lacks is really absent (hasCapability reads the methods), so the drill's gate can fire.
+    for (const capability of CAPABILITIES.filter((c) => !kept.has(c))) {
+      for (const member of CAPABILITY_MEMBERS[capability]) Object.defineProperty(this, member, { value: undefined });
+    }
     this.#templates.push({ credentials: this.spec.credentials, forceBoot: false });
     if (options.currentCredentials) this.#revision = this.#applyTemplate({ credentials: options.currentCredentials, forceBoot: false });
     this.#pods = this.nodes.map((node) => ({

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { generateCredentials, Redactor } from '../../src/common/secrets.js';
 import { FullShutdownFault } from '../../src/faults/full-shutdown-fault.js';
+import type { KindCluster } from '../../src/platforms/kind/kind-cluster.js';
 import { KindPlatform, namespaceFor, type KindPlatformOptions } from '../../src/platforms/kind/kind-platform.js';
 import type { ClusterSpec, StartedCluster, StartPolicy } from '../../src/core/platform.js';
 import type { DrillContext } from '../../src/core/drill-context.js';
@@ -37,7 +38,7 @@ export interface HarnessOptions {
 }
 
 export interface Provisioned {
-  cluster: StartedCluster;
+  cluster: KindCluster;
   spec: ClusterSpec;
   namespace: string;
   selector: string;

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateCredentials, Redactor, type Credentials } from '../../src/common/secrets.js';
 import { LocalPlatform } from '../../src/platforms/local/local-platform.js';
-import type { StartedCluster } from '../../src/core/platform.js';
+import type { LocalCluster } from '../../src/platforms/local/local-cluster.js';
 import { FileLogger } from '../../src/common/logger.js';
 
 /** A real local cluster for a platform-level test, with its credentials; `dispose` tears it down and removes its log dir. */
 export interface TestCluster extends AsyncDisposable {
-  cluster: StartedCluster;
+  cluster: LocalCluster;
   credentials: Credentials;
 }
 

@@ -26,7 +26,7 @@ describe('help', () => {
     '%j: what a drill does, every option with its default and unit, examples, exit codes',
     async (argv) => {
       const text = await help(argv);
-      expect(text).toMatch(/^Usage: warren scenario <name>\|all \[options\]/);
+      expect(text).toMatch(/^Usage: warren scenario <name>\|<file>\|all \[options\]/);
       expect(text.replace(/\s+/g, ' ')).toContain('Scenarios: full-shutdown, delete-all-pods, mismatched-cookie, all.');
       const options = text.replace(/\n {20,}/g, ' '); // unwrap the descriptions
       const expected: [string, RegExp][] = [
@@ -73,7 +73,7 @@ describe('help', () => {
 
   it('list --help: what it shows, an example, exit codes', async () => {
     const text = await help(['list', '--help']);
-    expect(text).toMatch(/^Usage: warren list \[options\]\n\nList every scenario/);
+    expect(text).toMatch(/^Usage: warren list \[options\] \[name\|path\]\n\nList every scenario/);
     expect(text).toContain('  npm run warren -- list');
     for (const code of EXIT_CODES) expect(text).toMatch(code);
   });

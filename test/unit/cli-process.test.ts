@@ -45,7 +45,7 @@ describe('the warren process', () => {
     expect(bin.stdout).toMatch(/^Usage: warren \[options\] \[command\]/);
     expect(bin.stdout).toMatch(/^Exit codes:/m);
     expect(script.exitCode, script.stderr).toBe(0);
-    expect(script.stdout).toMatch(/^Usage: warren scenario <name>\|all \[options\]/);
+    expect(script.stdout).toMatch(/^Usage: warren scenario <name>\|<file>\|all \[options\]/);
     expect(script.stdout).toMatch(/--nodes <count> +RabbitMQ nodes/);
   }, 30_000);
 });

@@ -10,10 +10,10 @@ afterEach(() => {
 });
 
 describe('MismatchedCookieFault (reinstall)', () => {
-  it('requires reinstall and is named mismatched-cookie', () => {
+  it('requires the release and is named mismatched-cookie', () => {
     const fault = new MismatchedCookieFault('reinstall');
     expect(fault.name).toBe('mismatched-cookie');
-    expect(fault.requires).toEqual(['reinstall']);
+    expect(fault.requires).toEqual(['release']);
   });
 
   it('uninstalls with the volumes kept (scale-down), then installs with a regenerated Secret', async () => {
@@ -44,10 +44,10 @@ describe('MismatchedCookieFault (reinstall)', () => {
 });
 
 describe('MismatchedCookieFault (rolling)', () => {
-  it('requires rolling-upgrade', () => {
+  it('requires the release', () => {
     const fault = new MismatchedCookieFault('rolling');
     expect(fault.name).toBe('mismatched-cookie (rolling)');
-    expect(fault.requires).toEqual(['rolling-upgrade']);
+    expect(fault.requires).toEqual(['release']);
   });
 
   it('upgrades with regenerated credentials and returns only once the highest ordinal runs the new revision', async () => {

@@ -14,10 +14,10 @@ function stuckCluster(): FakeCluster {
 }
 
 describe('ChartForceBootRecovery', () => {
-  it('is a ForceBootRecovery that requires the chart values', () => {
+  it('is a ForceBootRecovery that needs the release, the StatefulSet and the volume (force_load)', () => {
     const recovery = new ChartForceBootRecovery();
     expect(recovery).toBeInstanceOf(ForceBootRecovery);
-    expect(recovery.requires).toEqual(['force-boot-on-start', 'chart-values']);
+    expect(recovery.requires).toEqual(['release', 'statefulset', 'volume-files']);
   });
 
   it('upgrades with forceBoot via chart-values, then deletes only the existing pods that are not ready', async () => {
@@ -48,7 +48,7 @@ describe('StatefulSetForceBootRecovery', () => {
   it('is a ForceBootRecovery that needs no chart', () => {
     const recovery = new StatefulSetForceBootRecovery();
     expect(recovery).toBeInstanceOf(ForceBootRecovery);
-    expect(recovery.requires).toEqual(['force-boot-on-start']);
+    expect(recovery.requires).toEqual(['release', 'statefulset', 'volume-files']);
   });
 
   it('upgrades with forceBoot via statefulset-command, then deletes every existing pod, ready or not', async () => {

@@ -8,15 +8,16 @@ import type { Credentials, Redactor } from '../../common/secrets.js';
 import { sleep, waitFor } from '../../common/wait.js';
 import type { Logger } from '../../common/logger.js';
 import {
-  CAPABILITIES,
-  type Capability,
   type CliTool,
   type ClusterNode,
   type ClusterSpec,
   type ExecResult,
   type ForceBootRun,
   type PodStatus,
+  type ReleaseControl,
   type StartedCluster,
+  type StatefulSetControl,
+  type VolumeFiles,
   type StartPolicy,
   type TemplateChange,
   type UninstallTermination,
@@ -44,7 +45,6 @@ export interface KindClusterOptions {
   pollIntervalMs?: number;
 }
 
-const KIND_CAPABILITIES: ReadonlySet<Capability> = new Set(CAPABILITIES);
 
 
 interface PodTrack {
@@ -58,9 +58,8 @@ interface PodTrack {
  * local platform. Pods are observed by polling the API (status() must answer synchronously, from that cache),
  * and each pod's AMQP port is probed from the host, so "booted but refusing the Secret" is seen as on local.
  */
-export class KindCluster implements StartedCluster {
+export class KindCluster implements StartedCluster, StatefulSetControl, ReleaseControl, VolumeFiles {
   readonly platform = 'kind' as const;
-  readonly capabilities = KIND_CAPABILITIES;
   readonly nodes: ClusterNode[];
   readonly #templates: ReleaseTemplate[] = [];
   #current: ReleaseTemplate;

@@ -104,7 +104,7 @@ export class KindPlatform implements Platform {
     if (missing.length > 0) throw new EnvironmentError(`kind platform: missing ${missing.join(', ')}`);
   }
 
-  async provision(spec: ClusterSpec, context: ProvisionContext): Promise<StartedCluster> {
+  async provision(spec: ClusterSpec, context: ProvisionContext): Promise<KindCluster> {
     this.#keep ||= context.keep;
     const log = context.log.child('kind');
     const target = await (this.#target ??= this.#prepareTarget(spec, context));

@@ -6,8 +6,6 @@ import { ClusterCommandError, errorMessage } from '../../common/errors.js';
 import type { Credentials, Redactor } from '../../common/secrets.js';
 import type { Logger } from '../../common/logger.js';
 import {
-  CAPABILITIES,
-  type Capability,
   type CliTool,
   type ClusterNode,
   type ClusterSpec,
@@ -15,7 +13,10 @@ import {
   type ForceBootRun,
   type ForceBootVia,
   type PodStatus,
+  type ReleaseControl,
   type StartedCluster,
+  type StatefulSetControl,
+  type VolumeFiles,
   type StartPolicy,
   type TemplateChange,
   type UninstallTermination,
@@ -48,7 +49,6 @@ export interface LocalClusterOptions {
 
 // Every capability; the emulated release renders the chart's force boot into the same pre-start command as the
 // StatefulSet edit, and each method's mechanism says so.
-const LOCAL_CAPABILITIES: ReadonlySet<Capability> = new Set(CAPABILITIES);
 
 /**
  * How long teardown waits, in ms, for the run's processes to be gone after SIGKILL. Orphans (a beam whose script
@@ -66,9 +66,8 @@ interface PodTemplate {
 }
 
 /** A cluster of real rabbitmq-server processes on loopback, one "pod" per node, under one run directory. */
-export class LocalCluster implements StartedCluster {
+export class LocalCluster implements StartedCluster, StatefulSetControl, ReleaseControl, VolumeFiles {
   readonly platform = 'local' as const;
-  readonly capabilities = LOCAL_CAPABILITIES;
   readonly nodes: ClusterNode[];
   readonly #controller: StatefulSetController<Pod>;
   /** Every template this StatefulSet had; revision n is #templates[n - 1]. */

@@ -56,7 +56,7 @@ export class LocalPlatform implements Platform {
     }
   }
 
-  async provision(spec: ClusterSpec, context: ProvisionContext): Promise<StartedCluster> {
+  async provision(spec: ClusterSpec, context: ProvisionContext): Promise<LocalCluster> {
     const runDir = runDirectory(spec.runId, this.options.baseDir);
     const log = context.log.child('local');
     const owner = currentOwner();
