@@ -5,7 +5,7 @@
  * evicted pod). The StatefulSet recreates the pod on its volume; the hypothesis is that it rejoins by itself and
  * no confirmed message is lost.
  */
-import { defineScenario, Expect, irreversible, method, need, Recoveries, type ActiveFault, type DrillContext, type Fault } from 'warren';
+import { defineScenario, Expect, irreversible, method, need, Recoveries, type ActiveFault, type Check, type DrillContext, type ExecResult, type Fault } from 'warren';
 
 /** Deletes one pod gracefully (SIGTERM, then SIGKILL after the grace period); the StatefulSet recreates it. */
 class DeleteOnePodFault implements Fault {
@@ -22,6 +22,13 @@ class DeleteOnePodFault implements Fault {
   }
 }
 
+/** A check of your own, beside warren's: RabbitMQ's own health check on the recreated pod. */
+const recreatedPodRuns: Check<ExecResult> = {
+  name: 'pod-0-check-running',
+  observe: (context) => context.cluster.exec(0, 'rabbitmq-diagnostics', ['-q', 'check_running'], { timeoutMs: 30_000 }),
+  evaluate: (result) => (result.exitCode === 0 ? { ok: true } : { ok: false, reason: `check_running exited ${result.exitCode}: ${result.stderr.trim()}` }),
+};
+
 export default defineScenario({
   name: 'delete-one-pod',
   description: 'one pod deleted while the others run: it must rejoin by itself with every message',
@@ -30,4 +37,5 @@ export default defineScenario({
     // Expectations per release, each from a real run (see the README's "Write your own drill").
     method(Recoveries.none(), Expect.byRelease({ '3.10/mnesia': Expect.recovers() })),
   ],
+  checks: { verify: [recreatedPodRuns] },
 });

@@ -85,6 +85,21 @@ export interface MessageLedger extends MessageCounts {
   byQueueType: Record<QueueType, MessageCounts>;
 }
 
+/** A drill's steps, in order; teardown runs whatever happened before it. */
+export const STEP_NAMES = ['setup', 'steady-state', 'fault', 'method', 'recovery-wait', 'verify', 'teardown'] as const;
+export type StepName = (typeof STEP_NAMES)[number];
+
+/** One step as it ran: `stopped` ended the drill with a verdict (not-applicable), `failed` threw. */
+export interface StepRecord {
+  name: StepName;
+  status: 'done' | 'stopped' | 'failed';
+  /** Milliseconds since the drill started. */
+  atMs: number;
+  durationMs: number;
+  /** Why it failed, one line (secrets redacted). */
+  error?: string;
+}
+
 export interface DrillPhases {
   provisionMs: number;
   seedMs: number;
@@ -120,6 +135,8 @@ export interface MethodReport {
   timeToRecoverMs: number | null;
   durationMs: number;
   phases: DrillPhases;
+  /** Each step that ran, in order, with its time and status. */
+  steps: StepRecord[];
   /** Time spent waiting on RabbitMQ itself (boot, stop, table waits, recovery) vs warren's own work. */
   waitingOnRabbitMqMs: number;
   harnessMs: number;
@@ -164,6 +181,7 @@ export function newMethodReport(fields: Pick<MethodReport, 'method' | 'descripti
     timeToRecoverMs: null,
     durationMs: 0,
     phases: { provisionMs: 0, seedMs: 0, faultMs: 0, recoveryMs: 0, verifyMs: 0, teardownMs: 0 },
+    steps: [],
     waitingOnRabbitMqMs: 0,
     harnessMs: 0,
     putGet: [],

@@ -1,4 +1,5 @@
 import { RELEASES, releaseKey, type ReleaseKey } from '../core/rabbitmq-release.js';
+import type { Check } from '../checks/check.js';
 import type { Fault } from '../faults/fault.js';
 import type { Rollout } from '../faults/mismatched-cookie-fault.js';
 import type { Recovery } from '../recoveries/recovery.js';
@@ -33,6 +34,12 @@ export interface Scenario {
   rollout?: Rollout;
   /** The same scenario with another `--rollout`, and its own expectations. */
   variants?: Partial<Record<Rollout, Scenario>>;
+  /**
+   * Checks of your own, beside warren's (put/get, membership, quorum members, definitions, the ledger):
+   * `steadyState` ones must pass before the fault (else the drill cannot start: an error), `verify` ones after
+   * a recovery, where a failure means not recovered.
+   */
+  checks?: { steadyState?: readonly Check<unknown>[]; verify?: readonly Check<unknown>[] };
 }
 
 /**

@@ -25,6 +25,8 @@ describe('a drill file of your own, through the warren command', () => {
     expect(report).toMatchObject({ scenario: 'delete-one-pod', outcome: 'passed', nodes: 2 });
     const none = report.methods.find((m) => m.method === 'none')!;
     expect(none).toMatchObject({ outcome: 'recovered', passed: true, messages: { lost: 0 } });
+    expect(none.checks.find((check) => check.name === 'pod-0-check-running')).toMatchObject({ ok: true, observation: { exitCode: 0 } });
+    expect(none.steps.map((step) => `${step.name} ${step.status}`)).toEqual(['setup done', 'steady-state done', 'fault done', 'method done', 'recovery-wait done', 'verify done', 'teardown done']);
     expect(none.timeline.map((entry) => entry.event)).toEqual(expect.arrayContaining(['deleting pod 0', 'pod 0 deleted; the StatefulSet recreates it']));
     for (const name of ['report.md', 'junit.xml', 'warren.log']) await access(join(reportDir, name));
     expect(await labelledProcesses(report.runId)).toEqual([]);
