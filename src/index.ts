@@ -2,9 +2,15 @@
  * warren as a library: the same drills the CLI runs, for a program or a test suite.
  *
  * - Write a scenario with {@link defineScenario}: a {@link Fault} (whose `inject` returns an {@link ActiveFault})
- *   and methods, each a {@link Recovery} with its {@link Expectation} (`method(recovery, Expect.recovers())`).
+ *   and methods, each a {@link Recovery} with its {@link Expectation} (`method(recovery, Expect.recovers())`),
+ *   optionally with checks of your own (`checks: { steadyState, verify }`). Export it as a module's default and
+ *   `warren scenario ./my-outage.ts` runs it (examples/delete-one-pod.ts; README "Write your own drill").
+ * - A fault or method gets a {@link DrillContext}: its cluster is the core {@link StartedCluster}; what it needs
+ *   beyond (a {@link Capability}: StatefulSet, release, volume files) it lists in `requires` and takes with
+ *   {@link need}; a platform without it makes the drill not-applicable.
  * - Run it from code with {@link runCli} (`runCli(['scenario', 'my-outage'], new Map([['my-outage', scenario]]))`
- *   resolves to the CLI's exit code) or with {@link runScenario} on a {@link Platform} of your own.
+ *   resolves to the CLI's exit code) or with {@link runScenario} on a {@link Platform} of your own; either way the
+ *   journal ({@link RunReport}) is what report.json holds.
  * - A {@link Check} observes and then evaluates to a {@link Verdict}; {@link runCheck} records it.
  * - Errors: a {@link UsageError} is the caller's mistake (exit 2), any other {@link HarnessError} means the
  *   environment or warren broke (exit 3); a cluster that fails a drill is a verdict, never an exception.
@@ -47,7 +53,7 @@ export type {
 export { runScenario, type RunOptions, type RunResult } from './run/runner.js';
 export { Redactor } from './common/secrets.js';
 export { RunEvents } from './run/events.js';
-export type { CheckRecord, Expectation, MethodOutcome, MethodReport, RunOutcome, RunReport } from './core/journal.js';
+export type { CheckRecord, Expectation, MethodOutcome, MethodReport, RunOutcome, RunReport, StepName, StepRecord } from './core/journal.js';
 export { runCli, EXIT, exitCodeForOutcome } from './cli/cli.js';
 
 // Errors
