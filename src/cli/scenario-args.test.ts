@@ -36,8 +36,8 @@ describe('parseScenarioArgs', () => {
       messagesPerQueue: 100,
       recoveryTimeoutMs: 120_000,
       tableWait: { retryTimeoutMs: 3_000, retryLimit: 2 },
-      terminationGracePeriodSeconds: 30,
     });
+    expect(args.terminationGracePeriodSeconds).toBeUndefined(); // the pod template's own
   });
 
   it('takes a subset of methods, in the order given, ignoring blanks', () => {

@@ -36,8 +36,8 @@ export interface ScenarioArgs {
   messagesPerQueue: number;
   recoveryTimeoutMs: number;
   tableWait: { retryTimeoutMs: number; retryLimit: number };
-  /** The pods' terminationGracePeriodSeconds, 1 to 3600 (Kubernetes' default: 30). */
-  terminationGracePeriodSeconds: number;
+  /** The pods' terminationGracePeriodSeconds, 1 to 3600; unset: the pod template's own. */
+  terminationGracePeriodSeconds?: number;
   /** Only for --platform kind (each unset unless given). */
   kind: Partial<KindOptions>;
 }
@@ -54,7 +54,7 @@ interface ScenarioOptionValues {
   recoveryTimeout: string | number;
   tableWaitTimeout: string | number;
   tableWaitRetries: string | number;
-  terminationGracePeriod: string | number;
+  terminationGracePeriod?: string;
   rollout?: string;
   rabbitmq: string;
   metadataStore?: string;
@@ -146,8 +146,8 @@ export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, 
     .addOption(
       new Option(
         '--termination-grace-period <seconds>',
-        `the pods' terminationGracePeriodSeconds: how long a graceful stop may take before SIGKILL, ${LIMITS.terminationGracePeriodSeconds.min} to ${LIMITS.terminationGracePeriodSeconds.max} (Kubernetes' default)`,
-      ).default(30),
+        `the pods' terminationGracePeriodSeconds: how long a graceful stop may take before SIGKILL, ${LIMITS.terminationGracePeriodSeconds.min} to ${LIMITS.terminationGracePeriodSeconds.max} (default: the pod template's: 30, Kubernetes' default; with --installer helm the chart's 120)`,
+      ),
     )
     .addOption(
       new Option('--rabbitmq <series>', `the RabbitMQ series to install on the local platform: ${RABBITMQ_SERIES.join(', ')} or all (3.10: the host's package; 4.x: root filesystems setup builds)`)
@@ -233,7 +233,7 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
       retryTimeoutMs: integer('--table-wait-timeout', values.tableWaitTimeout, tableWaitTimeoutMs),
       retryLimit: integer('--table-wait-retries', values.tableWaitRetries, tableWaitRetries),
     },
-    terminationGracePeriodSeconds: integer('--termination-grace-period', values.terminationGracePeriod, terminationGracePeriodSeconds),
+    ...(values.terminationGracePeriod === undefined ? {} : { terminationGracePeriodSeconds: integer('--termination-grace-period', values.terminationGracePeriod, terminationGracePeriodSeconds) }),
   };
 }
 

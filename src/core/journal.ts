@@ -163,7 +163,7 @@ export interface RunReport {
   rabbitmq: { version: string | null; metadataStore: 'mnesia' | 'khepri' | null; erlang?: string | null };
   nodes: number;
   startPolicy: StartPolicy;
-  settings: { tableWait: TableWaitSettings; messagesPerQueue: number; recoveryTimeoutMs: number; terminationGracePeriodSeconds: number };
+  settings: { tableWait: TableWaitSettings; messagesPerQueue: number; recoveryTimeoutMs: number; terminationGracePeriodSeconds: number | null };
   startedAt: string;
   endedAt: string;
   durationMs: number;

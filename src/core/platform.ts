@@ -13,6 +13,9 @@ export interface TableWaitSettings {
   retryLimit: number;
 }
 
+/** Kubernetes' default terminationGracePeriodSeconds (PodSpec), the local pods' unless told otherwise. */
+export const DEFAULT_GRACE_PERIOD_SECONDS = 30;
+
 export interface ClusterSpec {
   runId: string;
   nodes: number;
@@ -21,11 +24,11 @@ export interface ClusterSpec {
   tableWait: TableWaitSettings;
   /**
    * The pod's terminationGracePeriodSeconds: how long a graceful stop (SIGTERM) may take before the kubelet sends
-   * SIGKILL. Kubernetes' default is 30 s (PodSpec). On Khepri the last node of a full shutdown takes 30 s to stop
-   * (30.1 s with a 300 s grace), so 30 s kills it (measured: 4.3.6 and 4.0.5 khepri, 2026-12-01); 3.10 and 4.0
-   * mnesia nodes stop in ~1 s.
+   * SIGKILL. Unset: the pod template's own (local and kind's manifests: Kubernetes' default, 30 s; the Bitnami
+   * chart: 120 s). On Khepri the last node of a full shutdown takes 30 s to stop (30.1 s with a 300 s grace), so
+   * 30 s kills it (measured: 4.3.6 and 4.0.5 khepri, 2026-12-01); 3.10 and 4.0 mnesia nodes stop in ~1 s.
    */
-  terminationGracePeriodSeconds: number;
+  terminationGracePeriodSeconds?: number;
   /** The RabbitMQ series and metadata store to install (the local platform; kind runs the image it is given). */
   rabbitmq: RabbitMqRelease;
 }
@@ -193,18 +196,25 @@ export interface CapabilityInterfaces {
 export type Capability = keyof CapabilityInterfaces;
 
 /** The members of each capability's interface: a cluster has the capability when every one is a function on it. */
-export const CAPABILITY_MEMBERS: { readonly [C in Capability]: readonly (keyof CapabilityInterfaces[C])[] } = {
+export const CAPABILITY_MEMBERS = {
   statefulset: ['shutdown', 'startUp', 'scale', 'deletePod', 'setStartPolicy'],
   release: ['upgrade', 'uninstall', 'install', 'appliedForceBoot', 'forceBootRuns'],
   'volume-files': ['dataDir', 'writeDataFile', 'dataFileExists'],
-};
+} as const satisfies { readonly [C in Capability]: readonly (keyof CapabilityInterfaces[C])[] };
+
+/** Compile-time: a member added to a capability's interface but not listed above fails the build here. */
+type Unlisted = { [C in Capability]: Exclude<keyof CapabilityInterfaces[C], (typeof CAPABILITY_MEMBERS)[C][number]> }[Capability];
+const EVERY_MEMBER_LISTED: [Unlisted] extends [never] ? true : never = true;
+void EVERY_MEMBER_LISTED;
 
 /** Every capability, in a stable order. */
 export const CAPABILITIES = Object.keys(CAPABILITY_MEMBERS) as Capability[];
 
 /** Whether the cluster implements the capability's interface: every member is a function on it (read, never claimed). */
 export function hasCapability<T extends StartedCluster, C extends Capability>(cluster: T, capability: C): cluster is T & CapabilityInterfaces[C] {
-  return CAPABILITY_MEMBERS[capability].every((member) => typeof (cluster as unknown as Record<string, unknown>)[member as string] === 'function');
+  const members: readonly string[] | undefined = CAPABILITY_MEMBERS[capability];
+  // A name that is no capability (from JavaScript, which no type checker saw) is one no cluster has.
+  return members !== undefined && members.every((member) => typeof (cluster as unknown as Record<string, unknown>)[member] === 'function');
 }
 
 /** The capabilities the cluster implements. */

@@ -64,7 +64,7 @@ export function renderJunit(report: RunReport): string {
     ['tableWait.retryLimit', String(report.settings.tableWait.retryLimit)],
     ['messagesPerQueue', String(report.settings.messagesPerQueue)],
     ['recoveryTimeoutMs', String(report.settings.recoveryTimeoutMs)],
-    ['terminationGracePeriodSeconds', String(report.settings.terminationGracePeriodSeconds)],
+    ['terminationGracePeriodSeconds', String(report.settings.terminationGracePeriodSeconds ?? 'template default')],
     ['outcome', report.outcome],
   ];
 

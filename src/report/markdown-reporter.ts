@@ -53,7 +53,7 @@ export function renderMarkdown(report: RunReport): string {
         ['Mnesia table wait retry limit (`mnesia_table_loading_retry_limit`)', String(report.settings.tableWait.retryLimit)],
         ['Messages seeded per queue', String(report.settings.messagesPerQueue)],
         ['Recovery timeout', `${seconds(report.settings.recoveryTimeoutMs)} s`],
-        ['Pod termination grace period (`terminationGracePeriodSeconds`)', `${report.settings.terminationGracePeriodSeconds} s`],
+        ['Pod termination grace period (`terminationGracePeriodSeconds`)', report.settings.terminationGracePeriodSeconds === null ? "the pod template's own" : `${report.settings.terminationGracePeriodSeconds} s`],
       ],
     ),
     '',

@@ -15,8 +15,8 @@ export interface DrillSettings {
   nodes: number;
   startPolicy: StartPolicy;
   tableWait: TableWaitSettings;
-  /** The pods' terminationGracePeriodSeconds (see ClusterSpec). */
-  terminationGracePeriodSeconds: number;
+  /** The pods' terminationGracePeriodSeconds; unset: the pod template's own (see ClusterSpec). */
+  terminationGracePeriodSeconds?: number;
   /** The RabbitMQ series and metadata store each drill's cluster runs. */
   rabbitmq: RabbitMqRelease;
   messagesPerQueue: number;

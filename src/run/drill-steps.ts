@@ -41,7 +41,7 @@ const setup: DrillStep = {
         startPolicy: settings.startPolicy,
         credentials,
         tableWait: settings.tableWait,
-        terminationGracePeriodSeconds: settings.terminationGracePeriodSeconds,
+        ...(settings.terminationGracePeriodSeconds === undefined ? {} : { terminationGracePeriodSeconds: settings.terminationGracePeriodSeconds }),
         rabbitmq: settings.rabbitmq,
       },
       { signal: env.signal, log: drill.log, keep: settings.keep, onPodChange: (pod) => env.events.emit('podChanged', { method: method.recovery.name, pod }) },
@@ -139,8 +139,8 @@ const recoveryWait: DrillStep = {
     const { recovery } = drill.method;
     let waited = await waitForRecovery(context, drill.podsAtMethod ?? cluster.status(), drill.methodFailure);
     if (waited.recoveredAt !== undefined) {
-      drill.report.timeToRecoverMs = waited.recoveredAt - (drill.faultAt ?? waited.recoveredAt);
-      drill.mark(`put/get works on every node (${(drill.report.timeToRecoverMs / 1000).toFixed(1)} s after the fault)`);
+      drill.report.timeToRecoverMs = drill.faultAt === undefined ? null : waited.recoveredAt - drill.faultAt;
+      drill.mark(`put/get works on every node${drill.report.timeToRecoverMs === null ? '' : ` (${(drill.report.timeToRecoverMs / 1000).toFixed(1)} s after the fault)`}`);
       if (recovery.finish) {
         const finishDeadline = Date.now() + drill.settings.recoveryTimeoutMs;
         const finishFailure = await withinDeadline(context, `closing step of ${recovery.name}`, (bounded) => recovery.finish!(bounded), finishDeadline);
@@ -210,7 +210,7 @@ const verify: DrillStep = {
 /** The steps of a drill, in order (teardown is the drill's own: it runs whatever happened). */
 export const DRILL_STEPS: readonly DrillStep[] = [setup, steadyState, fault, method, recoveryWait, verify];
 
-/** A step by name, to replace one in a test (`runDrill(…, { steps: { 'steady-state': … } })`). */
+/** The drill's steps with some replaced by name, for `runDrill`'s `steps` (`stepsWith({ 'steady-state': … })`). */
 export function stepsWith(replacements: Partial<Record<StepName, DrillStep>>): DrillStep[] {
   return DRILL_STEPS.map((step) => replacements[step.name] ?? step);
 }

@@ -20,4 +20,21 @@ describe('defineScenario', () => {
     const scenario = defineScenario({ name: 'named', description: '', fault, methods: [{ recovery: new NoRecovery(), expected: { outcome: 'not-recovered', diagnoses: ['ordered-ready-deadlock'] } }] });
     expect(scenario.name).toBe('named');
   });
+
+  it('refuses a requires entry that is no capability (a JavaScript caller, an old name), naming the valid ones', () => {
+    const old = { ...fault, requires: ['kill-all-pods'] } as unknown as Fault;
+    expect(() => defineScenario({ name: 'old', description: '', fault: old, methods: [{ recovery: new NoRecovery(), expected: { outcome: 'recovered', messages: 'kept' } }] })).toThrow(
+      'scenario old: fault fake requires kill-all-pods, which is no capability (statefulset, release, volume-files)',
+    );
+  });
+
+  it("refuses checks of a scenario's own that are not checks, repeat a name or take warren's", () => {
+    const check = (name: string) => ({ name, observe: async () => 1, evaluate: () => ({ ok: true }) });
+    const base = { name: 'own', description: '', fault, methods: [{ recovery: new NoRecovery(), expected: { outcome: 'recovered', messages: 'kept' } as Expectation }] };
+    expect(defineScenario({ ...base, checks: { steadyState: [check('mine')], verify: [check('also-mine')] } }).name).toBe('own');
+    expect(() => defineScenario({ ...base, checks: { verify: check('x') as never } })).toThrow('scenario own: checks.verify must be a list of checks');
+    expect(() => defineScenario({ ...base, checks: { verify: [{ name: 'x' } as never] } })).toThrow('scenario own: every check in checks.verify needs a name, observe() and evaluate()');
+    expect(() => defineScenario({ ...base, checks: { verify: [check('put-get')] } })).toThrow("scenario own: check name put-get is warren's own; give yours another");
+    expect(() => defineScenario({ ...base, checks: { steadyState: [check('mine')], verify: [check('mine')] } })).toThrow('scenario own: check mine listed twice');
+  });
 });

@@ -1,3 +1,4 @@
+import { CAPABILITIES } from '../core/platform.js';
 import { RELEASES, releaseKey, type ReleaseKey } from '../core/rabbitmq-release.js';
 import type { Check } from '../checks/check.js';
 import type { Fault } from '../faults/fault.js';
@@ -54,6 +55,15 @@ export function defineScenario(scenario: Scenario): Scenario {
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
   if (duplicate) throw new TypeError(`scenario ${scenario.name}: method ${duplicate} listed twice`);
   const known: readonly string[] = RELEASES.map(releaseKey);
+  const unknownNeed = (requires: unknown): string[] =>
+    Array.isArray(requires) ? requires.filter((capability) => !(CAPABILITIES as readonly unknown[]).includes(capability)).map(String) : ['(not a list)'];
+  const faultNeeds = unknownNeed(scenario.fault.requires);
+  if (faultNeeds.length > 0) throw new TypeError(`scenario ${scenario.name}: fault ${scenario.fault.name} requires ${faultNeeds.join(', ')}, which is no capability (${CAPABILITIES.join(', ')})`);
+  for (const { recovery } of scenario.methods) {
+    const needs = unknownNeed(recovery.requires);
+    if (needs.length > 0) throw new TypeError(`scenario ${scenario.name}: method ${recovery.name} requires ${needs.join(', ')}, which is no capability (${CAPABILITIES.join(', ')})`);
+  }
+  checkOwnChecks(scenario);
   for (const { recovery, expected: byRelease } of scenario.methods) {
     const where = `scenario ${scenario.name}: method ${recovery.name}`;
     if (typeof byRelease !== 'object' || byRelease === null) throw new TypeError(`${where} has no expectation`);
@@ -73,6 +83,27 @@ export function defineScenario(scenario: Scenario): Scenario {
   }
   for (const variant of Object.values(scenario.variants ?? {})) defineScenario(variant);
   return scenario;
+}
+
+/** warren's own check names: a scenario's checks must not take them (their verdicts would mix). */
+const RESERVED_CHECKS = ['put-get', 'cluster-membership', 'quorum-members', 'definitions', 'message-ledger'];
+
+/** A scenario's own checks: arrays of checks with a name, observe() and evaluate(), each name used once and not warren's. */
+function checkOwnChecks(scenario: Scenario): void {
+  const names: string[] = [];
+  for (const when of ['steadyState', 'verify'] as const) {
+    const checks: unknown = scenario.checks?.[when];
+    if (checks === undefined) continue;
+    if (!Array.isArray(checks)) throw new TypeError(`scenario ${scenario.name}: checks.${when} must be a list of checks`);
+    for (const check of checks as Partial<Check<unknown>>[]) {
+      if (typeof check?.name !== 'string' || typeof check.observe !== 'function' || typeof check.evaluate !== 'function') {
+        throw new TypeError(`scenario ${scenario.name}: every check in checks.${when} needs a name, observe() and evaluate()`);
+      }
+      if (RESERVED_CHECKS.includes(check.name) || check.name.startsWith('force-')) throw new TypeError(`scenario ${scenario.name}: check name ${check.name} is warren's own; give yours another`);
+      if (names.includes(check.name)) throw new TypeError(`scenario ${scenario.name}: check ${check.name} listed twice`);
+      names.push(check.name);
+    }
+  }
 }
 
 /** What is wrong with a value used as an expectation (Expect.recovers(), Expect.staysDown(...)), or undefined. */

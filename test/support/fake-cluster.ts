@@ -128,7 +128,7 @@ export class FakeCluster implements StartedCluster, StatefulSetControl, ReleaseC
       nodes: count,
       startPolicy: this.#policy,
       credentials: options.credentials ?? FAKE_CREDENTIALS,
-      tableWait: { retryTimeoutMs: 3_000, retryLimit: 1 }, terminationGracePeriodSeconds: 30, rabbitmq: { series: '3.10', metadataStore: 'mnesia' }
+      tableWait: { retryTimeoutMs: 3_000, retryLimit: 1 }, rabbitmq: { series: '3.10', metadataStore: 'mnesia' }
     };
     this.nodes = Array.from({ length: count }, (_, ordinal) => ({
       ordinal,

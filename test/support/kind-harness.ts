@@ -91,7 +91,7 @@ export class KindHarness {
       nodes: this.options.nodes ?? 3,
       startPolicy: this.options.startPolicy ?? 'OrderedReady',
       credentials: generateCredentials(),
-      tableWait: { retryTimeoutMs: 3_000, retryLimit: 2 }, terminationGracePeriodSeconds: 30, rabbitmq: { series: '3.10', metadataStore: 'mnesia' }
+      tableWait: { retryTimeoutMs: 3_000, retryLimit: 2 }, rabbitmq: { series: '3.10', metadataStore: 'mnesia' }
     };
   }
 

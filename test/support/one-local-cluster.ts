@@ -20,7 +20,7 @@ export async function provisionLocalCluster(nodes: number, rabbitmq: RabbitMqRel
   const credentials = generateCredentials();
   redactor.add(credentials);
   const cluster = await new LocalPlatform({ redactor }).provision(
-    { runId: `test-${Date.now().toString(16)}`, nodes, startPolicy: 'OrderedReady', credentials, tableWait: { retryTimeoutMs: 3_000, retryLimit: 2 }, terminationGracePeriodSeconds: 30, rabbitmq },
+    { runId: `test-${Date.now().toString(16)}`, nodes, startPolicy: 'OrderedReady', credentials, tableWait: { retryTimeoutMs: 3_000, retryLimit: 2 }, rabbitmq },
     { signal: new AbortController().signal, log: new FileLogger(join(dir, 'warren.log'), redactor), keep: false },
   ).catch(async (error: unknown) => {
     await rm(dir, { recursive: true, force: true });

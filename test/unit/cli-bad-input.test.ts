@@ -165,8 +165,8 @@ describe('a platform that is missing', () => {
 
 /** `list`: what an operator reads before choosing a run. */
 describe('list', () => {
-  const recovery = (name: string) => ({ name, description: `${name} (fake)` }) as unknown as Recovery;
-  const fault = (name: string) => ({ name, description: 'fake fault' }) as unknown as Fault;
+  const recovery = (name: string) => ({ name, description: `${name} (fake)`, requires: [] }) as unknown as Recovery;
+  const fault = (name: string) => ({ name, description: 'fake fault', requires: [] }) as unknown as Fault;
   const rolling = defineScenario({
     name: 'fake-outage',
     rollout: 'rolling',

@@ -40,7 +40,7 @@ describe('help', () => {
         ['--recovery-timeout <seconds>', /seconds .* 10 to 3600 \(default: 120\)/],
         ['--table-wait-timeout <ms>', /in ms, 1000 to 300000 \(default: 3000\)/],
         ['--table-wait-retries <count>', /1 to 100 \(default: 2\)/],
-        ['--termination-grace-period <seconds>', /terminationGracePeriodSeconds.* 1 to 3600 .*\(default: 30\)/],
+        ['--termination-grace-period <seconds>', /terminationGracePeriodSeconds.* 1 to 3600 \(default: the pod template's: 30, Kubernetes' default; with --installer helm the chart's 120\)/],
         ['--rollout <how>', /reinstall .* the default\) or rolling/],
         ['--installer <name>', /default: manifests/],
         ['--image <ref>', /default: rabbitmq:3\.13\.7-management/],

@@ -7,7 +7,7 @@ import { FakeCluster, fakeContext } from '../support/fake-cluster.js';
 /**
  * Every built-in fault and method lists in `requires` each capability its code uses: run on a cluster that has
  * exactly those (the others' methods absent), none of its steps reaches for a missing one, as far as each gets in
- * 300 ms on the fake (every one takes its capabilities with `need` before its first wait). Other failures (the fake
+ * 300 ms on the fake; each part of a method (prepare, apply, finish, evidence) runs on its own. Other failures (the fake
  * serves no AMQP, a wait cut short) do not matter here; only `need`'s "has no … capability" does.
  */
 const MISSING = /has no [a-z-]+ capability|is not a function|Cannot read properties of undefined/;
@@ -18,15 +18,16 @@ async function settle(step: () => Promise<unknown>, ms = 300): Promise<unknown> 
 
 const steps = [...SCENARIOS.values()].flatMap(withVariants).flatMap((scenario) => [
   { what: `${scenario.name}: fault ${scenario.fault.name}`, requires: scenario.fault.requires, run: (c: ReturnType<typeof fakeContext>) => scenario.fault.inject(c) },
-  ...scenario.methods.map(({ recovery }) => ({
-    what: `${scenario.name}: method ${recovery.name}`,
-    requires: recovery.requires,
-    run: async (c: ReturnType<typeof fakeContext>) => {
-      await recovery.prepare?.(c).catch(() => undefined);
-      await recovery.apply(c);
-      await recovery.evidence?.(c);
-    },
-  })),
+  // Each part of a method on its own, so a later part is reached even when an earlier one waits.
+  ...scenario.methods.flatMap(({ recovery }) =>
+    (['prepare', 'apply', 'finish', 'evidence'] as const)
+      .filter((part) => recovery[part] !== undefined)
+      .map((part) => ({
+        what: `${scenario.name}: method ${recovery.name} ${part}`,
+        requires: recovery.requires,
+        run: async (c: ReturnType<typeof fakeContext>) => recovery[part]!(c),
+      })),
+  ),
 ]);
 
 describe('requires tells the truth', () => {

@@ -86,8 +86,8 @@ export class HelmRelease implements Release {
       commonLabels: { [RUN_LABEL]: this.spec.runId },
       podLabels: { [RUN_LABEL]: this.spec.runId },
       podAnnotations: { [REVISION_ANNOTATION]: String(template.revision) },
-      // The chart's own default is 120 s; the drill's is the CLI's (Kubernetes' 30 s unless told).
-      terminationGracePeriodSeconds: this.spec.terminationGracePeriodSeconds,
+      // Unless told (--termination-grace-period), the chart's own: 120 s.
+      ...(this.spec.terminationGracePeriodSeconds === undefined ? {} : { terminationGracePeriodSeconds: this.spec.terminationGracePeriodSeconds }),
       extraConfiguration: [
         `mnesia_table_loading_retry_timeout = ${this.spec.tableWait.retryTimeoutMs}`,
         `mnesia_table_loading_retry_limit = ${this.spec.tableWait.retryLimit}`,

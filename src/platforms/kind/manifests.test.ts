@@ -174,7 +174,8 @@ describe('rabbitMqObjects: what the pods run', () => {
     expect(pod.terminationGracePeriodSeconds).toBe(30);
   });
 
-  it('takes the pod grace period it is given (--termination-grace-period)', () => {
+  it('takes the pod grace period it is given (--termination-grace-period), else keeps the template\'s', () => {
+    expect(rabbitMqObjects(options).statefulSet.spec?.template.spec?.terminationGracePeriodSeconds).toBe(30);
     const rendered = rabbitMqObjects({ ...options, terminationGracePeriodSeconds: 7 }).statefulSet;
     expect(rendered.spec?.template.spec?.terminationGracePeriodSeconds).toBe(7);
   });

@@ -9,6 +9,7 @@ import {
   type CliTool,
   type ClusterNode,
   type ClusterSpec,
+  DEFAULT_GRACE_PERIOD_SECONDS,
   type ExecResult,
   type ForceBootRun,
   type ForceBootVia,
@@ -396,7 +397,7 @@ export class LocalCluster implements StartedCluster, StatefulSetControl, Release
         this.#controller.reconcile();
       },
       now: () => Date.now(),
-      gracePeriodMs: this.spec.terminationGracePeriodSeconds * 1_000,
+      gracePeriodMs: (this.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS) * 1_000,
     });
     return pod;
   }

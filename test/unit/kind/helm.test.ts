@@ -60,7 +60,6 @@ describe('HelmRelease install (provision with --installer helm)', () => {
       commonLabels: { [RUN_LABEL]: p.spec.runId },
       podLabels: { [RUN_LABEL]: p.spec.runId },
       podAnnotations: { [REVISION]: '1' },
-      terminationGracePeriodSeconds: 30,
       extraConfiguration: 'mnesia_table_loading_retry_timeout = 3000\nmnesia_table_loading_retry_limit = 2',
     });
     // The namespace exists before helm installs into it; then warren adds a NodePort Service per pod (the chart has none).
