@@ -1,6 +1,7 @@
 import type { DrillContext } from '../core/drill-context.js';
 import type { CheckRecord } from '../core/journal.js';
 
+/** A check's judgement: `reason` says, in one line, why it failed (kept in report.json and report.md). */
 export interface Verdict {
   ok: boolean;
   reason?: string;
@@ -13,6 +14,11 @@ export interface Check<T> {
   evaluate(observation: T): Verdict;
 }
 
+/**
+ * Observes, evaluates and records a check.
+ * @returns the record for report.json (`name`, `ok`, `reason`, the observation) and the observation itself.
+ * @throws whatever `observe` throws (a check that cannot observe is not a failed check).
+ */
 export async function runCheck<T>(check: Check<T>, context: DrillContext): Promise<{ record: CheckRecord; observation: T }> {
   const observation = await check.observe(context);
   const verdict = check.evaluate(observation);

@@ -85,6 +85,7 @@ export interface ForceBootRun {
   output: string;
 }
 
+/** A RabbitMQ CLI call's result: its exit code (0 = success; RabbitMQ's CLI uses 64-78 for usage and other errors) and output. */
 export interface ExecResult {
   exitCode: number;
   stdout: string;

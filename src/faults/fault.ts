@@ -1,15 +1,28 @@
 import type { Capability } from '../core/platform.js';
 import type { DrillContext } from '../core/drill-context.js';
 
+/** What `inject` leaves behind: how to undo it at teardown (disposing it reverts it too). */
 export interface ActiveFault extends AsyncDisposable {
   /** Undo what can be undone; idempotent, and a no-op for a fault that cannot be reverted (a restart). */
   revert(): Promise<void>;
 }
 
+/**
+ * An outage, injected once per drill into a healthy, seeded cluster. The recovery deadline starts when `inject`
+ * resolves, so it should resolve once the outage has struck (e.g. every pod stopped), not once RabbitMQ reacted.
+ */
 export interface Fault {
+  /** Lower-case words joined by hyphens; shown in reports and the timeline. */
   readonly name: string;
+  /** One line, in an operator's words (what `kubectl`/`helm` would do). */
   readonly description: string;
+  /** The capabilities it uses beyond the core cluster (take each with `need`); missing ones make the drill not-applicable. */
   readonly requires: readonly Capability[];
+  /**
+   * Breaks the cluster. Use `context.mark` for the timeline and `context.signal` for Ctrl-C.
+   * @throws anything: before the fault has struck it is an error of the drill (exit 3); a RabbitMQ wait or CLI
+   *   call that fails after it is a finding (not-recovered).
+   */
   inject(context: DrillContext): Promise<ActiveFault>;
 }
 
