@@ -85,7 +85,7 @@ export interface ForceBootRun {
   output: string;
 }
 
-/** A RabbitMQ CLI call's result: its exit code (0 = success; RabbitMQ's CLI uses 64-78 for usage and other errors) and output. */
+/** A RabbitMQ CLI call's result: its exit code (0 = success; otherwise sysexits.h codes, e.g. 64 usage, 69 node unavailable, 70 internal error) and output. */
 export interface ExecResult {
   exitCode: number;
   stdout: string;
