@@ -69,6 +69,14 @@ describe('drill files', () => {
     expect(scenario.methods.map((m) => m.recovery.name)).toEqual(['none']);
   }, 60_000);
 
+  it("loads the README's example, whose own check can fail (negative control: a node that does not run)", async () => {
+    const example = await loadScenarioFile('examples/delete-one-pod.ts', SCENARIOS);
+    const [check] = example.checks?.verify ?? [];
+    expect(check?.name).toBe('pod-0-check-running');
+    expect(check!.evaluate({ exitCode: 0, stdout: '', stderr: '' })).toEqual({ ok: true });
+    expect(check!.evaluate({ exitCode: 69, stdout: '', stderr: 'Error: unable to perform an operation on node\n' })).toEqual({ ok: false, reason: 'check_running exited 69: Error: unable to perform an operation on node' });
+  }, 60_000);
+
   it('reports a type error with file, line and column, before loading the module', async () => {
     const path = await file('typed.ts', `${GOOD.replace("fault: new NoFault()", 'fault: 42')}\nthrow new Error('loaded');\n`);
     expect(await refusal(path)).toMatch(new RegExp(`^${shown(path)}:11:\\d+: type error TS2322: Type 'number' is not assignable to type 'Fault'`));
