@@ -212,7 +212,9 @@ function brokenRunReport(
     endedAt: endedAt.toISOString(),
     durationMs: endedAt.getTime() - startedAt.getTime(),
     outcome: interrupted ? 'interrupted' : 'error', // Ctrl-C during setup is not a broken harness
+    repeat: args.repeat,
     methods: [],
+    tallies: [],
     error: toErrorRecord(error),
   };
 }

@@ -36,7 +36,7 @@ const pod = (ordinal: number, phase: PodStatus['phase'], restarts = 0): PodStatu
 function drive(events: RunEvents, clock: { ms: number }): void {
   events.emit('runStarted', { scenario: 'full-shutdown', methods: ['force-boot', 'none'], platform: 'local', nodes: 3 });
   clock.ms = 1_000;
-  events.emit('drillStarted', { method: 'force-boot', index: 0, total: 2 });
+  events.emit('drillStarted', { method: 'force-boot', index: 0, total: 2, attempt: 1, repeat: 1 });
   events.emit('step', { method: 'force-boot', step: 'inject fault', atMs: 40_100 });
   clock.ms = 13_300;
   events.emit('podChanged', { method: 'force-boot', pod: pod(0, 'ready') });
@@ -52,7 +52,7 @@ function drive(events: RunEvents, clock: { ms: number }): void {
       messages: { published: 10, confirmed: 10, recovered: 10, lost: 0, duplicated: 0, unexpected: 0, byQueueType: { classic: { published: 10, confirmed: 10, recovered: 10, lost: 0, duplicated: 0, unexpected: 0 }, quorum: { published: 0, confirmed: 0, recovered: 0, lost: 0, duplicated: 0, unexpected: 0 } } },
     }),
   });
-  events.emit('drillStarted', { method: 'none', index: 1, total: 2 });
+  events.emit('drillStarted', { method: 'none', index: 1, total: 2, attempt: 1, repeat: 1 });
   events.emit('drillFinished', {
     report: methodReport({
       method: 'none',
@@ -101,7 +101,7 @@ describe('ProgressPrinter', () => {
     new ProgressPrinter({ stream, isTTY: true, now: () => clock.ms }).attach(events);
 
     events.emit('runStarted', { scenario: 'full-shutdown', methods: ['force-boot'], platform: 'local', nodes: 3 });
-    events.emit('drillStarted', { method: 'force-boot', index: 0, total: 1 });
+    events.emit('drillStarted', { method: 'force-boot', index: 0, total: 1, attempt: 1, repeat: 1 });
     events.emit('podChanged', { method: 'force-boot', pod: pod(0, 'ready') });
     events.emit('podChanged', { method: 'force-boot', pod: pod(1, 'starting') });
     events.emit('podChanged', { method: 'force-boot', pod: pod(2, 'absent') });

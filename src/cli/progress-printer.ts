@@ -1,7 +1,7 @@
 import type { PodStatus } from '../core/platform.js';
 import type { MethodReport } from '../core/journal.js';
 import type { RunEvents } from '../run/events.js';
-import { expectationText } from '../core/journal.js';
+import { expectationText, tallyText } from '../core/journal.js';
 import { outcomeText, seconds } from '../report/markdown-reporter.js';
 
 export interface ProgressPrinterOptions {
@@ -24,8 +24,8 @@ export class ProgressPrinter {
   readonly #isTTY: boolean;
   readonly #now: () => number;
   #method: string | undefined;
-  #index = 0;
-  #total = 0;
+  /** `2/3` (the method among the run's), and `, attempt 1/5` with --repeat. */
+  #position = '';
   #drillStartedAt = 0;
   #pods = new Map<number, PodStatus>();
   #timer: NodeJS.Timeout | undefined;
@@ -43,13 +43,12 @@ export class ProgressPrinter {
         this.#line(`${scenario} on ${platform}, ${nodes} nodes: ${methods.length} method${methods.length === 1 ? '' : 's'} (${methods.join(', ')})`);
         this.#startTimer();
       })
-      .on('drillStarted', ({ method, index, total }) => {
+      .on('drillStarted', ({ method, index, total, attempt, repeat }) => {
         this.#method = method;
-        this.#index = index;
-        this.#total = total;
+        this.#position = `${index + 1}/${total}${repeat > 1 ? `, attempt ${attempt}/${repeat}` : ''}`;
         this.#drillStartedAt = this.#now();
         this.#pods = new Map();
-        this.#line(`▶ ${method} (${index + 1}/${total})`);
+        this.#line(`▶ ${method} (${this.#position})`);
       })
       .on('step', ({ method, step, atMs }) => {
         this.#line(`${stamp(atMs)} ${method}: step ${oneLine(step)}`);
@@ -69,7 +68,8 @@ export class ProgressPrinter {
         this.#line(resultLine(report));
         this.#method = undefined;
       })
-      .on('runFinished', () => {
+      .on('runFinished', ({ report }) => {
+        if (report.repeat > 1) for (const tally of report.tallies) this.#line(`${tally.flaky ? '⚠' : '•'} ${tally.method}: ${tallyText(tally)}, expectation met in ${tally.metExpectation} of ${tally.attempts}`);
         this.#stopTimer();
         if (this.#isTTY && this.#statusShown) this.#stream.write(CLEAR_LINE);
         this.#statusShown = false;
@@ -97,7 +97,7 @@ export class ProgressPrinter {
     if (this.#method === undefined) return '… preparing';
     const pods = [...this.#pods.values()].sort((a, b) => a.ordinal - b.ordinal).map((pod) => `${pod.ordinal}:${pod.phase}`);
     const elapsed = duration(this.#now() - this.#drillStartedAt);
-    return `⏳ ${this.#method} (${this.#index + 1}/${this.#total}) ${elapsed}${pods.length > 0 ? `  pods ${pods.join(' ')}` : ''}`;
+    return `⏳ ${this.#method} (${this.#position}) ${elapsed}${pods.length > 0 ? `  pods ${pods.join(' ')}` : ''}`;
   }
 
   /** A status line that wraps cannot be rewritten with \r: cut it to the terminal's width. */

@@ -36,6 +36,7 @@ describe('parseScenarioArgs', () => {
       messagesPerQueue: 100,
       recoveryTimeoutMs: 120_000,
       tableWait: { retryTimeoutMs: 3_000, retryLimit: 2 },
+      repeat: 1,
     });
     expect(args.terminationGracePeriodSeconds).toBeUndefined(); // the pod template's own
   });
@@ -59,6 +60,7 @@ describe('parseScenarioArgs', () => {
         '--table-wait-timeout', '2000',
         '--table-wait-retries', '4',
         '--termination-grace-period', '5',
+        '--repeat', '5',
       ],
       SCENARIOS,
     );
@@ -72,6 +74,7 @@ describe('parseScenarioArgs', () => {
       recoveryTimeoutMs: 30_000,
       tableWait: { retryTimeoutMs: 2_000, retryLimit: 4 },
       terminationGracePeriodSeconds: 5,
+      repeat: 5,
     });
   });
 

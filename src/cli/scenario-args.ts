@@ -38,6 +38,8 @@ export interface ScenarioArgs {
   tableWait: { retryTimeoutMs: number; retryLimit: number };
   /** The pods' terminationGracePeriodSeconds, 1 to 3600; unset: the pod template's own. */
   terminationGracePeriodSeconds?: number;
+  /** Drills per method, 1 to 100, each on a fresh cluster: "recovered k of N". */
+  repeat: number;
   /** Only for --platform kind (each unset unless given). */
   kind: Partial<KindOptions>;
 }
@@ -55,6 +57,7 @@ interface ScenarioOptionValues {
   tableWaitTimeout: string | number;
   tableWaitRetries: string | number;
   terminationGracePeriod?: string;
+  repeat: string | number;
   rollout?: string;
   rabbitmq: string;
   metadataStore?: string;
@@ -102,6 +105,7 @@ export const LIMITS = {
   tableWaitTimeoutMs: { min: 1_000, max: 300_000 },
   tableWaitRetries: { min: 1, max: 100 },
   terminationGracePeriodSeconds: { min: 1, max: 3_600 },
+  repeat: { min: 1, max: 100 },
 } as const;
 const NODES_WHY = "every fault warren drills is about peers (which node stopped last, peers' tables, cookies between nodes, a quorum majority) and one node has none";
 
@@ -123,6 +127,7 @@ export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, 
       'npm run scenario full-shutdown -- --methods none,force-load-file --report-dir /tmp/drill',
       'npm run scenario mismatched-cookie -- --rollout rolling',
       'npm run scenario all -- --methods none',
+      'npm run scenario helm3-reinstall-race -- --repeat 5',
       'npx warren scenario delete-all-pods --nodes 5 --start-policy Parallel',
       'npx warren scenario ./examples/delete-one-pod.ts',
     ],
@@ -148,6 +153,12 @@ export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, 
         '--termination-grace-period <seconds>',
         `the pods' terminationGracePeriodSeconds: how long a graceful stop may take before SIGKILL, ${LIMITS.terminationGracePeriodSeconds.min} to ${LIMITS.terminationGracePeriodSeconds.max} (default: the pod template's: 30, Kubernetes' default; with --installer helm the chart's 120)`,
       ),
+    )
+    .addOption(
+      new Option(
+        '--repeat <count>',
+        `drills per method, each on a fresh cluster, ${LIMITS.repeat.min} to ${LIMITS.repeat.max}: the report says "recovered k of N" per method, and a method that recovers in some drills and not in others (flaky) is a finding`,
+      ).default(1),
     )
     .addOption(
       new Option('--rabbitmq <series>', `the RabbitMQ series to install on the local platform: ${RABBITMQ_SERIES.join(', ')} or all (3.10: the host's package; 4.x: root filesystems setup builds)`)
@@ -215,7 +226,7 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
   }
   if (platform === 'kind') assertContextAllowed(kind);
 
-  const { nodes, messages, recoveryTimeoutSeconds, tableWaitTimeoutMs, tableWaitRetries, terminationGracePeriodSeconds } = LIMITS;
+  const { nodes, messages, recoveryTimeoutSeconds, tableWaitTimeoutMs, tableWaitRetries, terminationGracePeriodSeconds, repeat } = LIMITS;
   return {
     runs: releaseRuns,
     all: all || releaseRuns.length > 1,
@@ -233,6 +244,7 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
       retryTimeoutMs: integer('--table-wait-timeout', values.tableWaitTimeout, tableWaitTimeoutMs),
       retryLimit: integer('--table-wait-retries', values.tableWaitRetries, tableWaitRetries),
     },
+    repeat: integer('--repeat', values.repeat, repeat),
     ...(values.terminationGracePeriod === undefined ? {} : { terminationGracePeriodSeconds: integer('--termination-grace-period', values.terminationGracePeriod, terminationGracePeriodSeconds) }),
   };
 }

@@ -125,6 +125,8 @@ export interface SteadyStateBaseline {
 
 export interface MethodReport {
   method: string;
+  /** Which drill of the method this is, 1 to the run's `repeat` (`--repeat N` drills each method N times, each on a fresh cluster). */
+  attempt: number;
   description: string;
   /** How the method is carried out on this platform, in an operator's words. */
   mechanism: string;
@@ -168,13 +170,63 @@ export interface RunReport {
   endedAt: string;
   durationMs: number;
   outcome: RunOutcome;
+  /** How many times each method was drilled (`--repeat`, default 1). */
+  repeat: number;
+  /** Every drill, in the order run: with `repeat` N, a method's N attempts follow one another. */
   methods: MethodReport[];
+  /** Per method, what its attempts came to: "recovered k of N", and whether it was flaky. */
+  tallies: MethodTally[];
   error?: ErrorRecord;
 }
 
+/**
+ * A method's attempts, counted. `flaky` is a finding of its own: the same fault and the same method, on fresh
+ * clusters, recovered in some attempts and not in others (a race, such as which node stopped last).
+ */
+export interface MethodTally {
+  method: string;
+  /** Attempts that ran to a verdict or to an error (an interrupted run stops counting). */
+  attempts: number;
+  recovered: number;
+  notRecovered: number;
+  /** Attempts that were not-applicable, an error of warren's or interrupted. */
+  other: number;
+  /** Attempts that met the method's expectation. */
+  metExpectation: number;
+  /** Both recovered and not-recovered among the attempts. */
+  flaky: boolean;
+}
+
+/** Counts each method's attempts, methods in first-seen order. */
+export function tallyMethods(methods: readonly MethodReport[]): MethodTally[] {
+  const tallies = new Map<string, MethodTally>();
+  for (const report of methods) {
+    const tally = tallies.get(report.method) ?? { method: report.method, attempts: 0, recovered: 0, notRecovered: 0, other: 0, metExpectation: 0, flaky: false };
+    tally.attempts += 1;
+    if (report.outcome === 'recovered') tally.recovered += 1;
+    else if (report.outcome === 'not-recovered') tally.notRecovered += 1;
+    else tally.other += 1;
+    if (report.passed) tally.metExpectation += 1;
+    tally.flaky = tally.recovered > 0 && tally.notRecovered > 0;
+    tallies.set(report.method, tally);
+  }
+  return [...tallies.values()];
+}
+
+/** A drill's name in reports: the method's, with `#2` for its second attempt when the run repeats. */
+export function drillLabel(method: Pick<MethodReport, 'method' | 'attempt'>, repeat: number): string {
+  return repeat > 1 ? `${method.method} #${method.attempt}` : method.method;
+}
+
+/** `recovered 3 of 5 (flaky)` / `recovered 5 of 5`. */
+export function tallyText(tally: MethodTally): string {
+  return `recovered ${tally.recovered} of ${tally.attempts}${tally.flaky ? ' (flaky)' : ''}`;
+}
+
 /** A method's report before its drill has run: an error until the drill says otherwise. */
-export function newMethodReport(fields: Pick<MethodReport, 'method' | 'description' | 'mechanism' | 'expected'>): MethodReport {
+export function newMethodReport(fields: Pick<MethodReport, 'method' | 'description' | 'mechanism' | 'expected'> & Partial<Pick<MethodReport, 'attempt'>>): MethodReport {
   return {
+    attempt: 1,
     ...fields,
     outcome: 'error',
     passed: false,

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MethodReport, RunReport } from '../core/journal.js';
-import { expectationText } from '../core/journal.js';
+import { drillLabel, expectationText, tallyText } from '../core/journal.js';
 import { outcomeText, seconds } from './markdown-reporter.js';
 
 /** Everything XML 1.0 allows: TAB, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF (lone surrogates go too). */
@@ -43,7 +43,7 @@ interface Case {
  */
 export function renderJunit(report: RunReport): string {
   const classname = `warren.${report.scenario}`;
-  const cases = report.methods.map((method) => methodCase(classname, method));
+  const cases = report.methods.map((method) => methodCase(classname, method, drillLabel(method, report.repeat)));
   const runCase = runErrorCase(classname, report);
   if (runCase !== undefined) cases.push(runCase);
 
@@ -65,6 +65,8 @@ export function renderJunit(report: RunReport): string {
     ['messagesPerQueue', String(report.settings.messagesPerQueue)],
     ['recoveryTimeoutMs', String(report.settings.recoveryTimeoutMs)],
     ['terminationGracePeriodSeconds', String(report.settings.terminationGracePeriodSeconds ?? 'template default')],
+    ['repeat', String(report.repeat)],
+    ...report.tallies.filter(() => report.repeat > 1).map((tally): [string, string] => [`tally.${tally.method}`, tallyText(tally)]),
     ['outcome', report.outcome],
   ];
 
@@ -89,8 +91,8 @@ export async function writeJunitReport(report: RunReport, dir: string): Promise<
   return path;
 }
 
-function methodCase(classname: string, method: MethodReport): Case {
-  const open = `    <testcase classname="${attr(classname)}" name="${attr(method.method)}" time="${xmlSeconds(method.durationMs)}">`;
+function methodCase(classname: string, method: MethodReport, name: string): Case {
+  const open = `    <testcase classname="${attr(classname)}" name="${attr(name)}" time="${xmlSeconds(method.durationMs)}">`;
   const out = systemOut(method);
   let verdict: Case['verdict'];
   let body: string;

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PutGetResult } from '../core/journal.js';
 import type { ErrorRecord } from '../common/errors.js';
-import { expectationText, type MessageCounts, type MethodOutcome, type MethodReport, type RunOutcome, type RunReport } from '../core/journal.js';
+import { drillLabel, expectationText, type MessageCounts, type MethodOutcome, type MethodReport, type RunOutcome, type RunReport } from '../core/journal.js';
 
 const NONE = '—';
 
@@ -67,7 +67,7 @@ export function renderMarkdown(report: RunReport): string {
       ...table(
         ['Method', 'Expected', 'Outcome', 'Met expectation', 'Time to recover (s)', 'Messages lost / duplicated / recovered of confirmed', 'Drill (s)'],
         report.methods.map((method) => [
-          inline(method.method),
+          inline(drillLabel(method, report.repeat)),
           expectationText(method.expected),
           outcomeText(method.outcome),
           metText(method),
@@ -82,7 +82,25 @@ export function renderMarkdown(report: RunReport): string {
     );
   }
 
-  for (const method of report.methods) out.push(...methodSection(method));
+  if (report.repeat > 1 && report.tallies.length > 0) {
+    out.push(`## Repeated: each method ${report.repeat} times, each on a fresh cluster`, '');
+    out.push(
+      ...table(
+        ['Method', 'Recovered', 'Not recovered', 'Other (n/a, error, interrupted)', 'Met expectation', 'Flaky'],
+        report.tallies.map((tally) => [
+          inline(tally.method),
+          `${tally.recovered} of ${tally.attempts}`,
+          String(tally.notRecovered),
+          String(tally.other),
+          `${tally.metExpectation} of ${tally.attempts}`,
+          tally.flaky ? '⚠ yes: recovered in some attempts and not in others (a finding)' : 'no',
+        ]),
+      ),
+      '',
+    );
+  }
+
+  for (const method of report.methods) out.push(...methodSection(method, report.repeat));
   return `${out.join('\n').trimEnd()}\n`;
 }
 
@@ -93,8 +111,8 @@ export async function writeMarkdownReport(report: RunReport, dir: string): Promi
   return path;
 }
 
-function methodSection(method: MethodReport): string[] {
-  const out: string[] = [`## ${inline(method.method)}: ${metText(method)} ${outcomeText(method.outcome)}`, ''];
+function methodSection(method: MethodReport, repeat: number): string[] {
+  const out: string[] = [`## ${inline(drillLabel(method, repeat))}: ${metText(method)} ${outcomeText(method.outcome)}`, ''];
   if (method.description) out.push(inline(method.description), '');
   out.push(`- **Mechanism:** ${inline(method.mechanism)}`);
   out.push(`- **Expected:** ${expectationText(method.expected)}; **outcome:** ${outcomeText(method.outcome)}`);

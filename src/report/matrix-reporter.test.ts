@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReleaseKey } from '../core/rabbitmq-release.js';
-import { newMethodReport, type MessageCounts, type MethodReport, type RunOutcome, type RunReport } from '../core/journal.js';
+import { newMethodReport, tallyMethods, type MessageCounts, type MethodReport, type RunOutcome, type RunReport } from '../core/journal.js';
 import type { Scenario } from '../scenarios/scenario.js';
 import { matrixOutcome, matrixRun, releaseDirName, runLabel, runSlug, scenarioSlug, writeMatrix, type MatrixJson, type MatrixRun } from './matrix-reporter.js';
 
@@ -26,7 +26,9 @@ function report(scenario: string, outcome: RunOutcome, startedAt: string, endedA
     endedAt,
     durationMs: Date.parse(endedAt) - Date.parse(startedAt),
     outcome,
+    repeat: 1,
     methods,
+    tallies: tallyMethods(methods),
   };
 }
 
@@ -160,6 +162,7 @@ describe('writeMatrix', () => {
     ]);
     expect(json.scenarios[0]!.methods[1]).toEqual({
       method: 'fake-restart',
+      attempt: 1,
       expected: { outcome: 'recovered', messages: 'kept' },
       outcome: 'recovered',
       passed: true,

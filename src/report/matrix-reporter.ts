@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RELEASES, releaseKey, type MetadataStore, type ReleaseKey } from '../core/rabbitmq-release.js';
 import { scenarioLabel, type Scenario } from '../scenarios/scenario.js';
-import { expectationText, type Expectation, type MethodReport, type MessageLedger, type MethodOutcome, type RunOutcome, type RunReport } from '../core/journal.js';
+import { expectationText, tallyText, type Expectation, type MethodReport, type MethodTally, type MessageLedger, type MethodOutcome, type RunOutcome, type RunReport } from '../core/journal.js';
 import { runOutcomeText, seconds } from './markdown-reporter.js';
 
 /**
@@ -57,6 +57,8 @@ export interface MatrixScenarioJson {
   /** Path of its report.json, relative to the matrix directory. */
   report: string;
   methods: MatrixMethodJson[];
+  /** Per method, its attempts counted ("recovered k of N"; flaky). */
+  tallies: MethodTally[];
 }
 
 /** RabbitMQ as read from the nodes (RunReport's `rabbitmq`, with `erlang` always present). */
@@ -82,6 +84,8 @@ export interface MatrixReleaseJson {
 
 export interface MatrixMethodJson {
   method: string;
+  /** 1 to the run's repeat: with --repeat, one entry per attempt. */
+  attempt: number;
   expected: Expectation;
   outcome: MethodOutcome;
   passed: boolean;
@@ -147,6 +151,7 @@ export function renderMatrixJson(runs: readonly MatrixRun[], options: MatrixOpti
       durationMs: report.durationMs,
       report: `${slug}/report.json`,
       methods: report.methods.map(methodJson),
+      tallies: report.tallies,
     })),
     releases: releaseSummaries(runs),
     notRun: options.notRun ?? [],
@@ -295,10 +300,18 @@ export async function writeMatrix(runs: readonly MatrixRun[], dir: string, optio
   return [markdown, json];
 }
 
-/** `✔ recovered 32.7 s` / `✔ not-recovered (access-refused)` / `✘ not-recovered, expected recovered` / `n/a`. */
+/**
+ * `✔ recovered 32.7 s` / `✔ not-recovered (access-refused)` / `✘ not-recovered, expected recovered` / `n/a`; with
+ * `--repeat`: `✔ recovered 5 of 5, expected …` / `✘ recovered 2 of 5 (flaky), expected …`.
+ */
 export function methodCell(report: RunReport, name: string): string {
   const method = report.methods.find((candidate) => candidate.method === name);
   if (method === undefined) return NOT_IN_SCENARIO;
+  const tally = report.repeat > 1 ? report.tallies.find((candidate) => candidate.method === name) : undefined;
+  if (tally !== undefined) {
+    const allMet = tally.metExpectation === tally.attempts && !tally.flaky;
+    return `${allMet ? '✔' : '✘'} ${tallyText(tally)}, expected ${expectationText(method.expected)} (met ${tally.metExpectation} of ${tally.attempts})`;
+  }
   if (method.outcome === 'not-applicable') return 'n/a';
   if (method.outcome === 'error') return '✘ error (harness)';
   if (method.outcome === 'interrupted') return '⏹ interrupted';
@@ -321,6 +334,7 @@ function notRecoveredText(method: MethodReport): string {
 function methodJson(method: MethodReport): MatrixMethodJson {
   return {
     method: method.method,
+    attempt: method.attempt,
     expected: method.expected,
     outcome: method.outcome,
     passed: method.passed,

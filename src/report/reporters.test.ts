@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { newMethodReport, type MethodReport, type RunReport } from '../core/journal.js';
+import { newMethodReport, tallyMethods, type MethodReport, type RunReport } from '../core/journal.js';
 import { writeJsonReport } from './json-reporter.js';
 import { escapeXml, renderJunit } from './junit-reporter.js';
 import { renderMarkdown } from './markdown-reporter.js';
@@ -23,7 +23,7 @@ function method(overrides: Partial<MethodReport> & Pick<MethodReport, 'method' |
 }
 
 function fixture(): RunReport {
-  return {
+  const built: Omit<RunReport, 'repeat' | 'tallies'> = {
     tool: { name: 'warren', version: '0.1.0' },
     runId: 'r3f2a',
     scenario: 'full-shutdown',
@@ -98,6 +98,7 @@ function fixture(): RunReport {
       }),
     ],
   };
+  return { ...built, repeat: 1, tallies: tallyMethods(built.methods) };
 }
 
 describe('renderMarkdown', () => {

@@ -40,6 +40,18 @@ export interface DrillEnvironment {
 export interface DrillMethod {
   recovery: Recovery;
   expected: Expectation;
+  /** Which of the method's `repeat` drills this is, from 1 (both default to 1). */
+  attempt?: number;
+  repeat?: number;
+}
+
+/**
+ * A drill's own name among the run's: `force-boot`, or `force-boot-2` for the second of `--repeat` drills. It names
+ * the drill's cluster (its run id) and its log directory under the report.
+ */
+export function drillName(method: DrillMethod): string {
+  const attempt = method.attempt ?? 1;
+  return (method.repeat ?? 1) > 1 ? `${method.recovery.name}-${attempt}` : method.recovery.name;
 }
 
 export interface DrillResult {

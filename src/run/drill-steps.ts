@@ -15,7 +15,7 @@ import type { CheckRecord, SteadyStateBaseline, StepName } from '../core/journal
 import { hasCapability, type StartedCluster } from '../core/platform.js';
 import { releaseKey, seriesOf, type RabbitMqInfo, type RabbitMqRelease } from '../core/rabbitmq-release.js';
 import { diagnoseEverything } from './drill-evidence.js';
-import type { DrillRun, DrillStep } from './drill-run.js';
+import { drillName, type DrillRun, type DrillStep } from './drill-run.js';
 import { judge } from './judge.js';
 import { waitForRecovery, waitForRollout, withinDeadline } from './recovery-wait.js';
 
@@ -33,7 +33,7 @@ const setup: DrillStep = {
     drill.mark('provisioning cluster');
     const credentials = generateCredentials();
     env.redactor.add(credentials);
-    const drillRunId = `${env.runId}-${method.recovery.name}`;
+    const drillRunId = `${env.runId}-${drillName(method)}`;
     const cluster = await env.platform.provision(
       {
         runId: drillRunId,

@@ -4,7 +4,7 @@ import { errorMessage, isRabbitMqUnresponsive, RunInterruptedError, toErrorRecor
 import { newMethodReport, type DrillPhases, type StepName, type StepRecord } from '../core/journal.js';
 import type { Scenario } from '../scenarios/scenario.js';
 import { collectEvidence, diagnoseEverything } from './drill-evidence.js';
-import type { DrillEnvironment, DrillMethod, DrillResult, DrillRun, DrillSettings, DrillStep } from './drill-run.js';
+import { drillName, type DrillEnvironment, type DrillMethod, type DrillResult, type DrillRun, type DrillSettings, type DrillStep } from './drill-run.js';
 import { DRILL_STEPS } from './drill-steps.js';
 import { judge } from './judge.js';
 
@@ -33,8 +33,8 @@ const PHASE_OF: Record<StepName, keyof DrillPhases> = {
 export async function runDrill(scenario: Scenario, method: DrillMethod, settings: DrillSettings, env: DrillEnvironment, steps: readonly DrillStep[] = DRILL_STEPS): Promise<DrillResult> {
   const { recovery, expected } = method;
   const started = Date.now();
-  const log = env.log.child(`drill:${recovery.name}`);
-  const report = newMethodReport({ method: recovery.name, description: recovery.description, mechanism: recovery.mechanism(env.platform.name), expected });
+  const log = env.log.child(`drill:${drillName(method)}`);
+  const report = newMethodReport({ method: recovery.name, description: recovery.description, mechanism: recovery.mechanism(env.platform.name), expected, attempt: method.attempt ?? 1 });
   const drill: DrillRun = {
     scenario,
     method,
@@ -81,7 +81,7 @@ export async function runDrill(scenario: Scenario, method: DrillMethod, settings
   } finally {
     const { cluster } = drill;
     if (cluster) {
-      await collectEvidence(cluster, report, join(env.reportDir, recovery.name, 'logs'), env.reportDir).catch((error) => log.warn(`collecting logs failed: ${errorMessage(error)}`));
+      await collectEvidence(cluster, report, join(env.reportDir, drillName(method), 'logs'), env.reportDir).catch((error) => log.warn(`collecting logs failed: ${errorMessage(error)}`));
       if (settings.keep) keptAccess = cluster.describeAccess();
     }
     // unwind never throws: each undo's failure is logged and the next still runs.

@@ -4,7 +4,8 @@ import type { MethodReport, RunReport } from '../core/journal.js';
 /** What a drill reports while it runs; the CLI's progress printer and any other subscriber listen here. */
 export interface RunEventMap {
   runStarted: { scenario: string; methods: string[]; platform: string; nodes: number };
-  drillStarted: { method: string; index: number; total: number };
+  /** `index` of `total` methods; `attempt` of `repeat` drills of this method (both from 1 when `repeat` is 1). */
+  drillStarted: { method: string; index: number; total: number; attempt: number; repeat: number };
   step: { method: string; step: string; atMs: number };
   podChanged: { method: string; pod: PodStatus };
   drillFinished: { report: MethodReport };

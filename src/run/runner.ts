@@ -5,9 +5,9 @@ import type { Platform } from '../core/platform.js';
 import { expectationOn, type Scenario } from '../scenarios/scenario.js';
 import { releaseKey } from '../core/rabbitmq-release.js';
 import { UsageError } from '../common/errors.js';
-import { runDrill, type DrillSettings } from './drill.js';
+import { runDrill, type DrillSettings, type DrillStep } from './drill.js';
 import type { RunEvents } from './events.js';
-import type { MethodReport, RunOutcome, RunReport } from '../core/journal.js';
+import { tallyMethods, type MethodReport, type RunOutcome, type RunReport } from '../core/journal.js';
 import { FileLogger } from '../common/logger.js';
 
 export const WARREN_VERSION = '0.1.0';
@@ -15,6 +15,10 @@ export const WARREN_VERSION = '0.1.0';
 export interface RunOptions extends DrillSettings {
   scenario: Scenario;
   methods: string[];
+  /** Drills per method, each on a fresh cluster (`--repeat`, 1 to 100; default 1). */
+  repeat?: number;
+  /** The drill's steps (default DRILL_STEPS): tests replace the ones that need a broker, as with runDrill. */
+  steps?: readonly DrillStep[];
   platform: Platform;
   runId: string;
   reportDir: string;
@@ -28,7 +32,10 @@ export interface RunResult {
   keptAccess: string[];
 }
 
-/** Runs one drill per method, one after another (they share the machine's two cores), and builds the report. */
+/**
+ * Runs `repeat` drills per method (a method's attempts one after another, then the next method; they share the
+ * machine's two cores) and builds the report, with each method's tally ("recovered k of N").
+ */
 export async function runScenario(options: RunOptions): Promise<RunResult> {
   const { scenario } = options;
   const startedAt = new Date();
@@ -42,23 +49,27 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   let rabbitmq: RunReport['rabbitmq'] = { version: null, metadataStore: null };
   let interrupted = false;
   const selected = scenario.methods.filter((method) => options.methods.includes(method.recovery.name));
-  for (const [index, method] of selected.entries()) {
-    if (options.signal.aborted) {
-      interrupted = true;
-      break;
-    }
-    options.events.emit('drillStarted', { method: method.recovery.name, index, total: selected.length });
+  const repeat = options.repeat ?? 1;
+  drills: for (const [index, method] of selected.entries()) {
     const expected = expectationOn(method.expected, releaseKey(options.rabbitmq));
     // The CLI only selects methods with an expectation on the release; a library caller may not have.
     if (expected === undefined) throw new UsageError(`${scenario.name}: ${method.recovery.name} has no expectation on ${releaseKey(options.rabbitmq)} (never drilled there)`);
-    const result = await runDrill(scenario, { recovery: method.recovery, expected }, options, { ...options, log });
-    methods.push(result.report);
-    if (result.rabbitmq?.version) rabbitmq = result.rabbitmq;
-    if (result.keptAccess) keptAccess.push(`${method.recovery.name}:`, ...result.keptAccess.map((line) => `  ${line}`));
-    options.events.emit('drillFinished', { report: result.report });
-    if (result.interrupted) {
-      interrupted = true;
-      break;
+    for (let attempt = 1; attempt <= repeat; attempt++) {
+      if (options.signal.aborted) {
+        interrupted = true;
+        break drills;
+      }
+      options.events.emit('drillStarted', { method: method.recovery.name, index, total: selected.length, attempt, repeat });
+      const result = await runDrill(scenario, { recovery: method.recovery, expected, attempt, repeat }, options, { ...options, log }, options.steps);
+      methods.push(result.report);
+      if (result.rabbitmq?.version) rabbitmq = result.rabbitmq;
+      const label = repeat > 1 ? `${method.recovery.name} (attempt ${attempt} of ${repeat}):` : `${method.recovery.name}:`;
+      if (result.keptAccess) keptAccess.push(label, ...result.keptAccess.map((line) => `  ${line}`));
+      options.events.emit('drillFinished', { report: result.report });
+      if (result.interrupted) {
+        interrupted = true;
+        break drills;
+      }
     }
   }
 
@@ -77,17 +88,23 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     endedAt: endedAt.toISOString(),
     durationMs: endedAt.getTime() - startedAt.getTime(),
     outcome: runOutcome(methods, interrupted),
+    repeat,
     methods,
+    tallies: tallyMethods(methods),
   };
   log.info(`scenario finished: ${report.outcome} in ${report.durationMs} ms`);
   options.events.emit('runFinished', { report });
   return { report, keptAccess };
 }
 
-/** deviated (a method missed its expectation) is a finding; error means warren or the machine broke. */
+/**
+ * deviated (a method missed its expectation in any attempt, or was flaky: recovered in some attempts and not in
+ * others) is a finding; error means warren or the machine broke.
+ */
 export function runOutcome(methods: MethodReport[], interrupted: boolean): RunOutcome {
   if (interrupted) return 'interrupted';
   if (methods.some((method) => method.outcome === 'error')) return 'error';
   if (methods.some((method) => !method.passed)) return 'deviated';
+  if (tallyMethods(methods).some((tally) => tally.flaky)) return 'deviated';
   return 'passed';
 }

@@ -340,7 +340,7 @@ export class FakeCluster implements StartedCluster, StatefulSetControl, ReleaseC
     return this.#logs.get(ordinal) ?? '';
   }
 
-  async collectLogs(): Promise<string[]> {
+  async collectLogs(_dir?: string): Promise<string[]> {
     return [];
   }
 
