@@ -33,17 +33,34 @@ export type MethodOutcome = 'recovered' | 'not-recovered' | 'not-applicable' | '
  */
 export type RunOutcome = 'passed' | 'deviated' | 'error' | 'interrupted';
 
-/**
- * A method's hypothesis. A recovery says whether every confirmed message must survive. A negative control names
- * every diagnosis that must explain the outage (all of them must be found): a cluster that stays down for another
- * reason (a port clash, a crash of warren's own) does not meet it.
- */
-export type Expectation =
-  | { outcome: 'recovered'; messages: 'kept' | 'lost' }
-  | { outcome: 'not-recovered'; diagnoses: readonly [string, ...string[]] };
+/** A recovery: put/get works through every node again, with every confirmed message kept, or with some lost. */
+export type RecoveredExpectation = { outcome: 'recovered'; messages: 'kept' | 'lost' };
 
-/** `recovered, messages kept` / `not-recovered (ordered-ready-deadlock, timeout-waiting-for-tables)`. */
+/**
+ * A negative control: the cluster stays down, and every diagnosis named must explain it (all of them must be
+ * found): a cluster that stays down for another reason (a port clash, a crash of warren's own) does not meet it.
+ */
+export type NotRecoveredExpectation = { outcome: 'not-recovered'; diagnoses: readonly [string, ...string[]] };
+
+/**
+ * A known race, seen both ways in real runs (e.g. which node stopped last after every pod was deleted at once): one
+ * drill meets it with either branch. With `--repeat`, a method that went both ways is still flaky, and flaky is a
+ * finding; `why` says what the race is.
+ */
+export type RaceExpectation = { outcome: 'race'; recovered: RecoveredExpectation; notRecovered: NotRecoveredExpectation; why: string };
+
+/** A method's hypothesis: it recovers, it stays down for named reasons, or it is a known race of the two. */
+export type Expectation = RecoveredExpectation | NotRecoveredExpectation | RaceExpectation;
+
+/** The expectation a drill with this outcome is judged by: for a race, the branch of the outcome (stays down otherwise). */
+export function expectationFor(expected: Expectation, outcome: MethodOutcome): RecoveredExpectation | NotRecoveredExpectation {
+  if (expected.outcome !== 'race') return expected;
+  return outcome === 'recovered' ? expected.recovered : expected.notRecovered;
+}
+
+/** `recovered, messages kept` / `not-recovered (ordered-ready-deadlock, timeout-waiting-for-tables)` / `a race: … or …`. */
 export function expectationText(expected: Expectation): string {
+  if (expected.outcome === 'race') return `a race: ${expectationText(expected.recovered)} or ${expectationText(expected.notRecovered)}`;
   return expected.outcome === 'recovered' ? `recovered, messages ${expected.messages}` : `not-recovered (${expected.diagnoses.join(', ')})`;
 }
 

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RELEASES, releaseKey, type MetadataStore, type ReleaseKey } from '../core/rabbitmq-release.js';
 import { scenarioLabel, type Scenario } from '../scenarios/scenario.js';
-import { expectationText, tallyText, type Expectation, type MethodReport, type MethodTally, type MessageLedger, type MethodOutcome, type RunOutcome, type RunReport } from '../core/journal.js';
+import { expectationFor, expectationText, tallyText, type Expectation, type MethodReport, type MethodTally, type MessageLedger, type MethodOutcome, type RunOutcome, type RunReport } from '../core/journal.js';
 import { runOutcomeText, seconds } from './markdown-reporter.js';
 
 /**
@@ -327,7 +327,7 @@ function recoveredText(method: MethodReport): string {
 
 /** A method that passed by staying down names the diagnosis that explains it; a failing one shows the expectation instead. */
 function notRecoveredText(method: MethodReport): string {
-  const { expected } = method;
+  const expected = expectationFor(method.expected, method.outcome);
   return method.passed && expected.outcome === 'not-recovered' ? `not-recovered (${expected.diagnoses.join(', ')})` : 'not-recovered';
 }
 

@@ -11,7 +11,7 @@ import { observeDefinitions } from '../checks/steady-state-baseline.js';
 import { errorMessage, HarnessError } from '../common/errors.js';
 import { generateCredentials } from '../common/secrets.js';
 import type { DrillContext } from '../core/drill-context.js';
-import type { CheckRecord, SteadyStateBaseline, StepName } from '../core/journal.js';
+import { expectationFor, type CheckRecord, type SteadyStateBaseline, type StepName } from '../core/journal.js';
 import { hasCapability, type StartedCluster } from '../core/platform.js';
 import { releaseKey, seriesOf, type RabbitMqInfo, type RabbitMqRelease } from '../core/rabbitmq-release.js';
 import { diagnoseEverything } from './drill-evidence.js';
@@ -170,14 +170,16 @@ const verify: DrillStep = {
     const baseline = drill.baseline!;
     const waited = drill.waited ?? { putGet: [], why: 'recovery was never waited for', diagnoses: [] };
     const recovered = waited.recoveredAt !== undefined && waited.why === '';
+    // The hypothesis decides what counts: a method expected to keep messages that loses some fails.
+    const ifRecovered = expectationFor(expected, 'recovered');
+    const messages = ifRecovered.outcome === 'recovered' ? ifRecovered.messages : recovery.wipesData ? 'lost' : 'kept';
     const [membership, quorum, definitions, ledger, own] = await Promise.all([
       runCheck(new ClusterMembershipCheck(baseline.runningNodes), context),
       recovered ? runCheck(new QuorumMembersCheck(baseline.queues), context) : undefined,
       recovered ? runCheck(new DefinitionsCheck(baseline), context) : undefined,
       recovered
         ? runCheck(
-            // The hypothesis decides what counts: a method expected to keep messages that loses some fails.
-            new MessageLedgerCheck(drill.seeded!, expected.outcome === 'recovered' ? expected.messages : recovery.wipesData ? 'lost' : 'kept', (queue) => ledgerQueues(settings.nodes).find((q) => q.name === queue)?.homeOrdinal ?? 0),
+            new MessageLedgerCheck(drill.seeded!, messages, (queue) => ledgerQueues(settings.nodes).find((q) => q.name === queue)?.homeOrdinal ?? 0),
             context,
           )
         : undefined,

@@ -1,9 +1,10 @@
-import type { MethodReport } from '../core/journal.js';
+import { expectationFor, type MethodReport } from '../core/journal.js';
 
 /** Did the method meet its hypothesis? A wrong outcome, a missing expected diagnosis or a failed check says no. */
 export function judge(report: MethodReport): void {
   const failing = report.checks.filter((check) => !check.ok);
-  const { expected } = report;
+  // A race is judged by the branch of what happened; anything but recovered is held to its stays-down branch.
+  const expected = expectationFor(report.expected, report.outcome);
   if (report.outcome !== expected.outcome) {
     report.passed = false;
     const detail = report.outcome === 'recovered' ? 'the cluster came back' : report.reason ?? '';

@@ -7,7 +7,7 @@ import { ParallelRestartRecovery } from '../recoveries/parallel-restart-recovery
 import type { Recovery } from '../recoveries/recovery.js';
 import { RestoreCredentialsRecovery } from '../recoveries/restore-credentials-recovery.js';
 import { StatefulSetForceBootRecovery } from '../recoveries/statefulset-force-boot-recovery.js';
-import type { Expectation } from '../core/journal.js';
+import type { Expectation, NotRecoveredExpectation, RecoveredExpectation } from '../core/journal.js';
 import type { ExpectationsByRelease, ScenarioMethod } from './scenario.js';
 
 /** The recovery methods of the field notes, in the matrix's column order (design §3), fresh for each scenario. */
@@ -28,9 +28,14 @@ export const Expect = {
    * A negative control: the cluster stays down, and every diagnosis named must be found (signature names from
    * `checks/log-signatures.ts` or the drill's own: `ordered-ready-deadlock`, `split-cluster`). At least one.
    */
-  staysDown: (...diagnoses: [string, ...string[]]): Expectation => ({ outcome: 'not-recovered', diagnoses }),
-  recovers: (): Expectation => ({ outcome: 'recovered', messages: 'kept' }),
-  recoversMessagesLost: (): Expectation => ({ outcome: 'recovered', messages: 'lost' }),
+  staysDown: (...diagnoses: [string, ...string[]]): NotRecoveredExpectation => ({ outcome: 'not-recovered', diagnoses }),
+  recovers: (): RecoveredExpectation => ({ outcome: 'recovered', messages: 'kept' }),
+  recoversMessagesLost: (): RecoveredExpectation => ({ outcome: 'recovered', messages: 'lost' }),
+  /**
+   * A known race seen both ways in real runs: one drill meets it either way (each branch judged as its own
+   * expectation); with `--repeat` both showing is still flaky, a finding. `why`: what the race is.
+   */
+  race: (why: string, recovered: RecoveredExpectation, notRecovered: NotRecoveredExpectation): Expectation => ({ outcome: 'race', why, recovered, notRecovered }),
   /** A different expectation per release (series/metadata store), each from a real run on that release. */
   byRelease: (expectations: ExpectationsByRelease): ExpectationsByRelease => expectations,
 };

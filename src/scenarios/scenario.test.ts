@@ -21,6 +21,15 @@ describe('defineScenario', () => {
     expect(scenario.name).toBe('named');
   });
 
+  it('accepts a race with its why and both branches, and refuses one without', () => {
+    const race: Expectation = { outcome: 'race', why: 'which node stopped last', recovered: { outcome: 'recovered', messages: 'kept' }, notRecovered: { outcome: 'not-recovered', diagnoses: ['ordered-ready-deadlock'] } };
+    expect(defineScenario({ name: 'race', description: '', fault, methods: [{ recovery: new NoRecovery(), expected: race }] }).name).toBe('race');
+    const define = (expected: unknown) => () => defineScenario({ name: 'race', description: '', fault, methods: [{ recovery: new NoRecovery(), expected: expected as Expectation }] });
+    expect(define({ ...race, why: ' ' })).toThrow('a race needs `why`: what the race is');
+    expect(define({ ...race, notRecovered: { outcome: 'recovered', messages: 'kept' } })).toThrow('a race needs a recovered and a not-recovered branch');
+    expect(define({ ...race, notRecovered: { outcome: 'not-recovered', diagnoses: [] } })).toThrow('expects not-recovered on 3.10/mnesia without naming the diagnosis');
+  });
+
   it('refuses a requires entry that is no capability (a JavaScript caller, an old name), naming the valid ones', () => {
     const old = { ...fault, requires: ['kill-all-pods'] } as unknown as Fault;
     expect(() => defineScenario({ name: 'old', description: '', fault: old, methods: [{ recovery: new NoRecovery(), expected: { outcome: 'recovered', messages: 'kept' } }] })).toThrow(

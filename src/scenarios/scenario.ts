@@ -4,7 +4,7 @@ import type { Check } from '../checks/check.js';
 import type { Fault } from '../faults/fault.js';
 import type { Rollout } from '../faults/mismatched-cookie-fault.js';
 import type { Recovery } from '../recoveries/recovery.js';
-import type { Expectation } from '../core/journal.js';
+import { expectationFor, type Expectation } from '../core/journal.js';
 
 /**
  * One expectation per release (series × metadata store), each written from a real run on it. A release left out
@@ -76,7 +76,8 @@ export function defineScenario(scenario: Scenario): Scenario {
       if (expected === undefined) continue;
       const problem = expectationProblem(expected);
       if (problem) throw new TypeError(`${where} on ${release}: ${problem}`);
-      if (expected.outcome === 'not-recovered' && expected.diagnoses.length === 0) {
+      const ifDown = expectationFor(expected, 'not-recovered');
+      if (ifDown.outcome === 'not-recovered' && ifDown.diagnoses.length === 0) {
         throw new TypeError(`${where} expects not-recovered on ${release} without naming the diagnosis that must explain it`);
       }
     }
@@ -106,10 +107,17 @@ function checkOwnChecks(scenario: Scenario): void {
   }
 }
 
-/** What is wrong with a value used as an expectation (Expect.recovers(), Expect.staysDown(...)), or undefined. */
+/** What is wrong with a value used as an expectation (Expect.recovers(), Expect.staysDown(...), Expect.race(...)), or undefined. */
 function expectationProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return `the expectation is ${JSON.stringify(value)}, not one of Expect's`;
-  const candidate = value as { outcome?: unknown; messages?: unknown; diagnoses?: unknown };
+  const candidate = value as { outcome?: unknown; messages?: unknown; diagnoses?: unknown; recovered?: unknown; notRecovered?: unknown; why?: unknown };
+  if (candidate.outcome === 'race') {
+    if (typeof candidate.why !== 'string' || candidate.why.trim() === '') return 'a race needs `why`: what the race is';
+    const recovered = candidate.recovered as { outcome?: unknown } | undefined;
+    const notRecovered = candidate.notRecovered as { outcome?: unknown } | undefined;
+    if (recovered?.outcome !== 'recovered' || notRecovered?.outcome !== 'not-recovered') return 'a race needs a recovered and a not-recovered branch';
+    return expectationProblem(recovered) ?? expectationProblem(notRecovered);
+  }
   if (candidate.outcome === 'recovered') return candidate.messages === 'kept' || candidate.messages === 'lost' ? undefined : `recovered needs messages 'kept' or 'lost', got ${JSON.stringify(candidate.messages)}`;
   if (candidate.outcome === 'not-recovered') {
     return Array.isArray(candidate.diagnoses) && candidate.diagnoses.every((d) => typeof d === 'string') ? undefined : 'not-recovered needs diagnoses, a list of signature names';

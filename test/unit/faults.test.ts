@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RunInterruptedError } from '../../src/common/errors.js';
 import { DeleteAllPodsFault } from '../../src/faults/delete-all-pods-fault.js';
 import { FullShutdownFault } from '../../src/faults/full-shutdown-fault.js';
+import { Helm3ReinstallRaceFault, stopOrderText, watchStops } from '../../src/faults/helm3-reinstall-race-fault.js';
 import { MismatchedCookieFault } from '../../src/faults/mismatched-cookie-fault.js';
 import { FakeCluster, fakeContext } from '../support/fake-cluster.js';
 
@@ -141,5 +142,52 @@ describe('FullShutdownFault', () => {
       { op: 'startUp' },
     ]);
     expect(context.marks.at(-1)).toBe('pods start again (Parallel)');
+  });
+});
+
+describe('Helm3ReinstallRaceFault', () => {
+  it('requires the release, uninstalls at once with the PVCs kept, then installs with the same Secret', async () => {
+    const cluster = new FakeCluster();
+    const context = fakeContext(cluster);
+    const before = { ...cluster.credentials };
+    const fault = new Helm3ReinstallRaceFault();
+    expect(fault.requires).toEqual(['release']);
+    await fault.inject(context);
+
+    expect(cluster.ops()).toEqual(['uninstall', 'install']);
+    expect(cluster.callsOf('uninstall')[0]!.options).toEqual({ volumes: 'keep', termination: 'at-once' });
+    expect(cluster.callsOf('install')[0]!.options.credentials).toEqual(before);
+    expect(cluster.credentials).toEqual(before);
+    // Every pod is gone by the time uninstall resolves; the order is evidence.
+    expect(context.evidence).toEqual([expect.stringMatching(/^stop order after helm uninstall: pod 0 \+\d\.\d\d s, pod 1 \+\d\.\d\d s, pod 2 \+\d\.\d\d s: pods 0, 1, 2 stopped last/)]);
+  });
+});
+
+describe('watchStops', () => {
+  /** Pods that go absent at the given ms after the watch starts. */
+  function stopping(at: Record<number, number>) {
+    const started = Date.now();
+    const status = () =>
+      Object.entries(at).map(([ordinal, ms]) => ({ ordinal: Number(ordinal), phase: Date.now() - started >= ms ? ('absent' as const) : ('terminating' as const) })) as never;
+    const last = Math.max(...Object.values(at));
+    return { cluster: { status }, stop: () => new Promise<void>((resolve) => setTimeout(resolve, last + 60)) };
+  }
+
+  it('orders the pods by when each was seen gone, and names the last', async () => {
+    const { cluster, stop } = stopping({ 0: 150, 1: 20, 2: 80 });
+    const stops = await watchStops(cluster, stop);
+    expect(stops.map((s) => s.ordinal)).toEqual([1, 2, 0]);
+    expect(stopOrderText(stops)).toMatch(/^pod 1 \+0\.\d\d s, pod 2 \+0\.\d\d s, pod 0 \+0\.\d\d s: pod 0 stopped last$/);
+  });
+
+  it('names every pod seen gone in the last poll, not one of them at random', () => {
+    expect(stopOrderText([{ ordinal: 2, atMs: 1_140 }, { ordinal: 0, atMs: 1_170 }, { ordinal: 1, atMs: 1_170 }])).toBe(
+      'pod 2 +1.14 s, pod 0 +1.17 s, pod 1 +1.17 s: pods 0, 1 stopped last (same 10 ms poll)',
+    );
+  });
+
+  it('passes on what the uninstall throws', async () => {
+    const cluster = { status: () => [] };
+    await expect(watchStops(cluster, async () => Promise.reject(new Error('helm: release not found')))).rejects.toThrow('helm: release not found');
   });
 });

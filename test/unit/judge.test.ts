@@ -118,4 +118,41 @@ describe('judge', () => {
     expect(r.passed).toBe(false);
     expect(r.reason).toBe('expected recovered, got error: boom');
   });
+
+  describe('a race (Expect.race): each drill judged by the branch of what happened', () => {
+    const race: Expectation = {
+      outcome: 'race',
+      why: 'which node stopped last',
+      recovered: { outcome: 'recovered', messages: 'kept' },
+      notRecovered: { outcome: 'not-recovered', diagnoses: ['ordered-ready-deadlock'] },
+    };
+
+    it('meets it by recovering with every check passing', () => {
+      const r = report(race, 'recovered', { checks: okChecks });
+      judge(r);
+      expect(r.passed).toBe(true);
+    });
+
+    it('meets it by staying down for the named reason', () => {
+      const r = report(race, 'not-recovered', { reason: 'deadlock', diagnoses: [diagnosis('ordered-ready-deadlock')] });
+      judge(r);
+      expect(r.passed).toBe(true);
+    });
+
+    it('does not meet it staying down for another reason (negative control)', () => {
+      const r = report(race, 'not-recovered', { reason: 'port clash', diagnoses: [diagnosis('access-refused')] });
+      judge(r);
+      expect(r.passed).toBe(false);
+      expect(r.reason).toMatch(/^expected not-recovered because of ordered-ready-deadlock, but ordered-ready-deadlock was not diagnosed/);
+    });
+
+    it('does not meet it recovering with messages lost, nor with an error', () => {
+      const lost = report(race, 'recovered', { checks: [...okChecks.slice(0, 2), { name: 'message-ledger', ok: false, reason: '12 lost' }] });
+      judge(lost);
+      expect(lost.passed).toBe(false);
+      const broke = report(race, 'error', { reason: 'boom' });
+      judge(broke);
+      expect(broke.passed).toBe(false);
+    });
+  });
 });

@@ -1,0 +1,21 @@
+import { Helm3ReinstallRaceFault } from '../src/faults/helm3-reinstall-race-fault.js';
+import { Expect, method, Recoveries } from '../src/scenarios/methods.js';
+import { defineScenario } from '../src/scenarios/scenario.js';
+import { KHEPRI_DEADLOCK, MNESIA_DEADLOCK } from './release-outcomes.js';
+
+/**
+ * Helm 3 reinstall: `helm uninstall` deletes every pod at once, then `helm install` reuses the PVCs and the same
+ * Secret. Which node stopped last is a race; on Mnesia only that node may boot alone, and OrderedReady starts pod 0
+ * first. Drill it with `--repeat 5`.
+ */
+export const helm3ReinstallRace = defineScenario({
+  name: 'helm3-reinstall-race',
+  description: 'helm uninstall (Helm 3: every pod deleted at once, PVCs kept), then helm install with the same Secret',
+  fault: new Helm3ReinstallRaceFault(),
+  methods: [
+    method(Recoveries.none(), Expect.byRelease({ '3.10/mnesia': MNESIA_DEADLOCK, '4.0/mnesia': MNESIA_DEADLOCK, '4.0/khepri': KHEPRI_DEADLOCK, '4.3/khepri': KHEPRI_DEADLOCK })),
+    method(Recoveries.chartForceBoot(), Expect.byRelease({ '3.10/mnesia': Expect.recovers(), '4.0/mnesia': Expect.recovers(), '4.0/khepri': KHEPRI_DEADLOCK, '4.3/khepri': KHEPRI_DEADLOCK })),
+    method(Recoveries.forceLoadFile(), Expect.byRelease({ '3.10/mnesia': Expect.recovers(), '4.0/mnesia': Expect.recovers(), '4.0/khepri': KHEPRI_DEADLOCK, '4.3/khepri': KHEPRI_DEADLOCK })),
+    method(Recoveries.parallelRestart(), Expect.byRelease({ '3.10/mnesia': Expect.recovers(), '4.0/mnesia': Expect.recovers(), '4.0/khepri': Expect.recovers(), '4.3/khepri': Expect.recovers() })),
+  ],
+});
