@@ -93,7 +93,7 @@ describe('parseScenarioArgs', () => {
   });
 
   it('asks for exactly one scenario', () => {
-    expect(usageError([]).message).toBe('name one scenario (full-shutdown, delete-all-pods, mismatched-cookie) or all');
+    expect(usageError([]).message).toBe('name one scenario (full-shutdown, delete-all-pods, mismatched-cookie, helm3-reinstall-race) or all');
     expect(usageError(['full-shutdown', 'full-shutdown']).message).toContain('too many arguments');
   });
 
@@ -183,7 +183,7 @@ describe('parseScenarioArgs all', () => {
   it('runs every scenario and each variant, in registry order, with all their methods', () => {
     const args = parseScenarioArgs(['all'], SCENARIOS);
     expect(args.all).toBe(true);
-    expect(labels(args)).toEqual(['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie --rollout rolling']);
+    expect(labels(args)).toEqual(['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie --rollout rolling', 'helm3-reinstall-race']);
     expect(args.runs[3]!.scenario).toBe(rolling);
     for (const run of args.runs) expect(run.methods).toEqual(run.scenario.methods.map((method) => method.recovery.name));
   });
@@ -199,6 +199,7 @@ describe('parseScenarioArgs all', () => {
       ['delete-all-pods', ['none']],
       ['mismatched-cookie', ['restore-credentials', 'none']],
       ['mismatched-cookie --rollout rolling', ['restore-credentials', 'none']],
+      ['helm3-reinstall-race', ['none']],
     ]);
     expect(labels(parseScenarioArgs(['all', '--methods', 'restore-credentials'], SCENARIOS))).toEqual(['mismatched-cookie', 'mismatched-cookie --rollout rolling']);
   });
@@ -218,7 +219,7 @@ describe('parseScenarioArgs all', () => {
     const scenarios = new Map([['all', shadow], ...SCENARIOS]);
     const args = parseScenarioArgs(['all'], scenarios);
     expect(args.all).toBe(true);
-    expect(args.runs).toHaveLength(5);
+    expect(args.runs).toHaveLength(6);
   });
 
   it('has nothing to run in an empty registry', () => {

@@ -22,7 +22,7 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
     reportDir = await mkdtemp(join(tmpdir(), 'warren-test-matrix-'));
     const result = await execa('npx', ['tsx', 'src/cli/main.ts', 'scenario', 'all', '--report-dir', reportDir], { reject: false, all: true });
     exit = { code: result.exitCode, output: String(result.all) };
-    for (const slug of ['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie-rollout-rolling']) {
+    for (const slug of ['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie-rollout-rolling', 'helm3-reinstall-race']) {
       reports.set(slug, JSON.parse(await readFile(join(reportDir, slug, 'report.json'), 'utf8')) as RunReport);
     }
   }, 45 * 60_000);
@@ -47,7 +47,7 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
   it('writes the matrix: one row per scenario and rollout', async () => {
     const matrix = JSON.parse(await readFile(join(reportDir, 'matrix.json'), 'utf8')) as { outcome: string; scenarios: { scenario: string; rollout: string | null }[] };
     expect(matrix.outcome).toBe('passed');
-    expect(matrix.scenarios.map((s) => `${s.scenario}:${s.rollout}`)).toEqual(['full-shutdown:null', 'delete-all-pods:null', 'mismatched-cookie:reinstall', 'mismatched-cookie:rolling']);
+    expect(matrix.scenarios.map((s) => `${s.scenario}:${s.rollout}`)).toEqual(['full-shutdown:null', 'delete-all-pods:null', 'mismatched-cookie:reinstall', 'mismatched-cookie:rolling', 'helm3-reinstall-race:null']);
     expect(await readFile(join(reportDir, 'matrix.md'), 'utf8')).toMatch(/restore-credentials/);
   });
 
@@ -105,6 +105,19 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
       const split = method(slug, 'chart-force-boot').diagnoses.find((d) => d.signature === 'split-cluster');
       expect(split?.evidence).toMatch(/rabbit-2@localhost sees \[rabbit-2@localhost\]/);
       expect(method(slug, 'chart-force-boot').diagnoses.map((d) => d.signature)).toContain('invalid-challenge-reply');
+    }
+  });
+
+  it('helm3-reinstall-race: the stop order is evidence; none is a race either way; force boot, force_load and Parallel recover every message', () => {
+    const none = method('helm3-reinstall-race', 'none');
+    expect(none.expected.outcome).toBe('race');
+    expect(none.passed, none.reason).toBe(true);
+    const order = none.evidence.find((line) => line.startsWith('stop order after helm uninstall: '));
+    expect(order).toMatch(/: pods? [0-2](, [0-2])* stopped last/);
+    for (const name of ['chart-force-boot', 'force-load-file', 'parallel-restart']) {
+      const m = method('helm3-reinstall-race', name);
+      expect(m, name).toMatchObject({ outcome: 'recovered', passed: true });
+      expect(m.messages, name).toMatchObject({ confirmed: CONFIRMED, recovered: CONFIRMED, lost: 0, duplicated: 0 });
     }
   });
 

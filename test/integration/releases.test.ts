@@ -7,8 +7,13 @@ import type { RunReport } from '../../src/core/journal.js';
 import { labelledProcesses, runDirectories } from '../support/leftovers.js';
 
 /**
- * full-shutdown with every method on each 4.x release, through the real CLI, on real nodes running from the
- * root filesystems setup builds (3.10 is covered by the matrix test). What the nodes run is read from them.
+ * full-shutdown on each 4.x release, through the real CLI, on real nodes running from the root filesystems setup
+ * builds (3.10 is covered by the matrix test). What the nodes run is read from them.
+ *
+ * A representative subset of the methods, to keep `.ci/run` within 45 minutes (the whole matrix is
+ * `npm run scenario all -- --rabbitmq all`, README "Speed"): statefulset-force-boot is left out everywhere (on the
+ * local platform it shares chart-force-boot's mechanism, and the report says so), and definitions-reimport on 4.0,
+ * where it only waits out the deadline (the fresh pod 0 still in peer discovery).
  */
 /**
  * On 4.0 the recovery timeout is 60 s instead of 120 s, to keep `.ci/run` within its budget: every 4.0 recovery
@@ -22,26 +27,26 @@ import { labelledProcesses, runDirectories } from '../support/leftovers.js';
  * (the same logs), well within 10 s, so the fault stays a graceful stop in order.
  */
 const RELEASES = [
-  { series: '4.3', store: 'khepri', version: /^4\.3\./, erlang: /^29\./, recoveryTimeout: '75' },
-  { series: '4.0', store: 'khepri', version: /^4\.0\./, erlang: /^27\./, recoveryTimeout: '60' },
-  { series: '4.0', store: 'mnesia', version: /^4\.0\./, erlang: /^27\./, recoveryTimeout: '60' },
+  { series: '4.3', store: 'khepri', version: /^4\.3\./, erlang: /^29\./, recoveryTimeout: '75', methods: ['none', 'chart-force-boot', 'force-load-file', 'definitions-reimport', 'parallel-restart', 'force-standalone-khepri-boot'] },
+  { series: '4.0', store: 'khepri', version: /^4\.0\./, erlang: /^27\./, recoveryTimeout: '60', methods: ['none', 'chart-force-boot', 'force-load-file', 'parallel-restart', 'force-standalone-khepri-boot'] },
+  { series: '4.0', store: 'mnesia', version: /^4\.0\./, erlang: /^27\./, recoveryTimeout: '60', methods: ['none', 'chart-force-boot', 'force-load-file', 'parallel-restart', 'force-standalone-khepri-boot'] },
 ] as const;
 
-describe.sequential('full-shutdown on RabbitMQ 4.x (every method, 3 real nodes per drill)', () => {
+describe.sequential('full-shutdown on RabbitMQ 4.x (a representative subset of methods, 3 real nodes per drill)', () => {
   const dirs: string[] = [];
   afterAll(async () => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
 
-  it.for(RELEASES)('$series on $store: exit 0, every method met its expectation, what runs is read from the nodes', async (release) => {
+  it.for(RELEASES)('$series on $store: exit 0, every method drilled met its expectation, what runs is read from the nodes', async (release) => {
     const reportDir = await mkdtemp(join(tmpdir(), `warren-test-${release.series}-${release.store}-`));
     dirs.push(reportDir);
-    const result = await execa(process.execPath, ['bin/warren.js', 'scenario', 'full-shutdown', '--rabbitmq', release.series, '--metadata-store', release.store, '--recovery-timeout', release.recoveryTimeout, '--termination-grace-period', '10', '--report-dir', reportDir], { reject: false, all: true });
+    const result = await execa(process.execPath, ['bin/warren.js', 'scenario', 'full-shutdown', '--rabbitmq', release.series, '--metadata-store', release.store, '--recovery-timeout', release.recoveryTimeout, '--termination-grace-period', '10', '--methods', release.methods.join(','), '--report-dir', reportDir], { reject: false, all: true });
     const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as RunReport;
     const missed = report.methods.filter((m) => !m.passed).map((m) => `${m.method}: ${m.reason}`);
     expect(missed).toEqual([]);
     expect(result.exitCode, String(result.all).slice(-3_000)).toBe(0);
     expect(report.rabbitmq).toEqual({ version: expect.stringMatching(release.version), metadataStore: release.store, erlang: expect.stringMatching(release.erlang) });
     expect(report.settings.terminationGracePeriodSeconds).toBe(10);
-    expect(report.methods.map((m) => m.method)).toEqual(['none', 'chart-force-boot', 'statefulset-force-boot', 'force-load-file', 'definitions-reimport', 'parallel-restart', 'force-standalone-khepri-boot']);
+    expect(report.methods.map((m) => m.method)).toEqual(release.methods);
 
     const none = report.methods.find((m) => m.method === 'none')!;
     expect(none.outcome).toBe('not-recovered');
@@ -53,7 +58,7 @@ describe.sequential('full-shutdown on RabbitMQ 4.x (every method, 3 real nodes p
 
     // A force boot is never credited on Khepri: every force-boot method's own evidence fails there.
     if (release.store === 'khepri') {
-      for (const name of ['chart-force-boot', 'statefulset-force-boot', 'force-load-file']) {
+      for (const name of ['chart-force-boot', 'force-load-file']) {
         const m = report.methods.find((method) => method.method === name)!;
         expect(m.outcome, name).not.toBe('recovered');
         expect(m.checks.filter((c) => !c.ok).map((c) => c.name), name).toEqual(expect.arrayContaining([expect.stringMatching(/^force-(boot-ran|load-consumed)$/)]));
