@@ -56,6 +56,7 @@ const setup: DrillStep = {
       elapsedMs: () => Date.now() - drill.started,
       mark: (event) => drill.mark(event),
       addEvidence: (line) => report.evidence.push(env.redactor.redact(line)),
+      keepSecret: (secret) => env.redactor.add(secret),
       timeline: report.timeline,
       recoveryDeadline: Number.POSITIVE_INFINITY,
     };

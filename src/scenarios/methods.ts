@@ -6,6 +6,7 @@ import { NoRecovery } from '../recoveries/no-recovery.js';
 import { ParallelRestartRecovery } from '../recoveries/parallel-restart-recovery.js';
 import type { Recovery } from '../recoveries/recovery.js';
 import { RestoreCredentialsRecovery } from '../recoveries/restore-credentials-recovery.js';
+import { RestorePasswordRecovery } from '../recoveries/restore-password-recovery.js';
 import { StatefulSetForceBootRecovery } from '../recoveries/statefulset-force-boot-recovery.js';
 import type { Expectation, NotRecoveredExpectation, RecoveredExpectation } from '../core/journal.js';
 import type { ExpectationsByRelease, ScenarioMethod } from './scenario.js';
@@ -20,6 +21,7 @@ export const Recoveries = {
   definitionsReimport: () => new DefinitionsReimportRecovery(),
   parallelRestart: () => new ParallelRestartRecovery(),
   forceStandaloneKhepriBoot: () => new ForceStandaloneKhepriBootRecovery(),
+  restorePassword: () => new RestorePasswordRecovery(),
 } satisfies Record<string, () => Recovery>;
 
 /** The matrix's words, as expectations. */

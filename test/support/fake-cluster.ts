@@ -390,6 +390,8 @@ export interface FakeDrillContext extends DrillContext {
   marks: string[];
   /** Everything `addEvidence` was given, in order. */
   evidence: string[];
+  /** Every credentials `keepSecret` was given, in order. */
+  secrets: Credentials[];
   /** Owns `signal`: abort it to interrupt the step. */
   controller: AbortController;
 }
@@ -414,6 +416,7 @@ export function fakeContext(cluster: StartedCluster, options: FakeContextOptions
   const controller = new AbortController();
   const marks: string[] = [];
   const evidence: string[] = [];
+  const secrets: Credentials[] = [];
   const timeline: TimelineEntry[] = [];
   return {
     runId: options.runId ?? cluster.spec.runId,
@@ -429,6 +432,10 @@ export function fakeContext(cluster: StartedCluster, options: FakeContextOptions
     addEvidence(line: string) {
       evidence.push(line);
     },
+    keepSecret(credentials: Credentials) {
+      secrets.push(credentials);
+    },
+    secrets,
     timeline,
     marks,
     evidence,

@@ -121,6 +121,7 @@ export class KindHarness {
         timeline.push({ atMs: Date.now() - started, event });
       },
       addEvidence: (line) => evidence.push(line),
+      keepSecret: (credentials) => this.redactor.add(credentials),
       timeline,
       recoveryDeadline: started + recoveryMs,
       marks,

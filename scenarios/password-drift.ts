@@ -1,0 +1,19 @@
+import { PasswordDriftFault } from '../src/faults/password-drift-fault.js';
+import { Expect, method, Recoveries } from '../src/scenarios/methods.js';
+import { defineScenario } from '../src/scenarios/scenario.js';
+
+const REFUSED = Expect.staysDown('access-refused');
+
+/**
+ * Password drift: the default user's password changed inside RabbitMQ while the Secret keeps the old one. Every
+ * login with the Secret is refused (the readiness probe's too), on every node at once; the data is intact.
+ */
+export const passwordDrift = defineScenario({
+  name: 'password-drift',
+  description: "the default user's password changed inside RabbitMQ (rabbitmqctl change_password) while the Secret keeps the old one",
+  fault: new PasswordDriftFault(),
+  methods: [
+    method(Recoveries.none(), Expect.byRelease({ '3.10/mnesia': REFUSED, '4.0/mnesia': REFUSED, '4.0/khepri': REFUSED, '4.3/khepri': REFUSED })),
+    method(Recoveries.restorePassword(), Expect.byRelease({ '3.10/mnesia': Expect.recovers(), '4.0/mnesia': Expect.recovers(), '4.0/khepri': Expect.recovers(), '4.3/khepri': Expect.recovers() })),
+  ],
+});
