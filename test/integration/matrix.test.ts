@@ -22,7 +22,7 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
     reportDir = await mkdtemp(join(tmpdir(), 'warren-test-matrix-'));
     const result = await execa('npx', ['tsx', 'src/cli/main.ts', 'scenario', 'all', '--report-dir', reportDir], { reject: false, all: true });
     exit = { code: result.exitCode, output: String(result.all) };
-    for (const slug of ['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie-rollout-rolling', 'helm3-reinstall-race']) {
+    for (const slug of ['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie-rollout-rolling', 'helm3-reinstall-race', 'password-drift']) {
       reports.set(slug, JSON.parse(await readFile(join(reportDir, slug, 'report.json'), 'utf8')) as RunReport);
     }
   }, 45 * 60_000);
@@ -47,7 +47,7 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
   it('writes the matrix: one row per scenario and rollout', async () => {
     const matrix = JSON.parse(await readFile(join(reportDir, 'matrix.json'), 'utf8')) as { outcome: string; scenarios: { scenario: string; rollout: string | null }[] };
     expect(matrix.outcome).toBe('passed');
-    expect(matrix.scenarios.map((s) => `${s.scenario}:${s.rollout}`)).toEqual(['full-shutdown:null', 'delete-all-pods:null', 'mismatched-cookie:reinstall', 'mismatched-cookie:rolling', 'helm3-reinstall-race:null']);
+    expect(matrix.scenarios.map((s) => `${s.scenario}:${s.rollout}`)).toEqual(['full-shutdown:null', 'delete-all-pods:null', 'mismatched-cookie:reinstall', 'mismatched-cookie:rolling', 'helm3-reinstall-race:null', 'password-drift:null']);
     expect(await readFile(join(reportDir, 'matrix.md'), 'utf8')).toMatch(/restore-credentials/);
   });
 
@@ -119,6 +119,16 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
       expect(m, name).toMatchObject({ outcome: 'recovered', passed: true });
       expect(m.messages, name).toMatchObject({ confirmed: CONFIRMED, recovered: CONFIRMED, lost: 0, duplicated: 0 });
     }
+  });
+
+  it('password-drift: none is refused on every node; restore-password recovers every message, and RabbitMQ accepts the Secret again', () => {
+    const none = method('password-drift', 'none');
+    expect(none).toMatchObject({ outcome: 'not-recovered', passed: true, timeToRecoverMs: null });
+    expect(none.diagnoses.map((d) => d.signature)).toContain('access-refused');
+    const restored = method('password-drift', 'restore-password');
+    expect(restored).toMatchObject({ outcome: 'recovered', passed: true });
+    expect(restored.messages).toMatchObject({ confirmed: CONFIRMED, recovered: CONFIRMED, lost: 0, duplicated: 0 });
+    expect(restored.checks.find((c) => c.name === 'password-matches-secret')).toMatchObject({ ok: true });
   });
 
   it('leaves nothing running and no run directory behind', async () => {
