@@ -227,6 +227,9 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
   if (platform === 'kind') assertContextAllowed(kind);
 
   const { nodes, messages, recoveryTimeoutSeconds, tableWaitTimeoutMs, tableWaitRetries, terminationGracePeriodSeconds, repeat } = LIMITS;
+  const repeats = integer('--repeat', values.repeat, repeat);
+  // Each kept attempt would stay running beside the next ones: on 2 cores they would skew the very race measured.
+  if (repeats > 1 && values.keep) throw new UsageError('--keep leaves a cluster running for inspection; with --repeat every attempt would stay up and load the next: drill once to keep it');
   return {
     runs: releaseRuns,
     all: all || releaseRuns.length > 1,
@@ -244,7 +247,7 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
       retryTimeoutMs: integer('--table-wait-timeout', values.tableWaitTimeout, tableWaitTimeoutMs),
       retryLimit: integer('--table-wait-retries', values.tableWaitRetries, tableWaitRetries),
     },
-    repeat: integer('--repeat', values.repeat, repeat),
+    repeat: repeats,
     ...(values.terminationGracePeriod === undefined ? {} : { terminationGracePeriodSeconds: integer('--termination-grace-period', values.terminationGracePeriod, terminationGracePeriodSeconds) }),
   };
 }

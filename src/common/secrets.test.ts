@@ -7,6 +7,8 @@ describe('generateCredentials', () => {
     expect(credentials.username).toBe('warren');
     expect(credentials.erlangCookie).toMatch(/^[A-Z]{32}$/);
     expect(credentials.password).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    // rabbitmqctl takes it as an argument (change_password): it must never look like an option.
+    for (let i = 0; i < 200; i++) expect(generateCredentials().password).not.toMatch(/^-/);
   });
 
   it('is different on every call', () => {

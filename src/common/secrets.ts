@@ -10,7 +10,8 @@ export interface Credentials {
 export function generateCredentials(): Credentials {
   return {
     username: 'warren',
-    password: randomBytes(18).toString('base64url'),
+    // Never a leading '-': rabbitmqctl would read the password as an option (change_password, authenticate_user).
+    password: `w${randomBytes(18).toString('base64url').slice(1)}`,
     // Erlang cookies are atoms: keep to upper-case letters, as RabbitMQ's own generator does.
     erlangCookie: Array.from(randomBytes(32), (byte) => String.fromCharCode(65 + (byte % 26))).join(''),
   };

@@ -202,7 +202,7 @@ export interface RunReport {
  */
 export interface MethodTally {
   method: string;
-  /** Attempts that ran to a verdict or to an error (an interrupted run stops counting). */
+  /** Attempts drilled, an interrupted one included (counted in `other`); after Ctrl-C no further attempt starts. */
   attempts: number;
   recovered: number;
   notRecovered: number;

@@ -50,7 +50,8 @@ export async function watchStops(cluster: Pick<StartedCluster, 'status'>, stop: 
   const started = Date.now();
   const seen = new Map<number, number>();
   const look = (): void => {
-    for (const pod of cluster.status()) if (pod.phase === 'absent' && !seen.has(pod.ordinal)) seen.set(pod.ordinal, Date.now() - started);
+    const atMs = Date.now() - started; // one time per poll: pods seen gone together are listed together
+    for (const pod of cluster.status()) if (pod.phase === 'absent' && !seen.has(pod.ordinal)) seen.set(pod.ordinal, atMs);
   };
   const timer = setInterval(look, POLL_MS);
   try {

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MethodReport, RunReport } from '../core/journal.js';
+import type { MethodReport, MethodTally, RunReport } from '../core/journal.js';
 import { drillLabel, expectationText, tallyText } from '../core/journal.js';
 import { outcomeText, seconds } from './markdown-reporter.js';
 
@@ -44,6 +44,8 @@ interface Case {
 export function renderJunit(report: RunReport): string {
   const classname = `warren.${report.scenario}`;
   const cases = report.methods.map((method) => methodCase(classname, method, drillLabel(method, report.repeat)));
+  // A flaky method is a finding even when each attempt met a race expectation: CI must not show it green.
+  for (const tally of report.tallies.filter((candidate) => candidate.flaky)) cases.push(flakyCase(classname, tally));
   const runCase = runErrorCase(classname, report);
   if (runCase !== undefined) cases.push(runCase);
 
@@ -89,6 +91,14 @@ export async function writeJunitReport(report: RunReport, dir: string): Promise<
   const path = join(dir, 'junit.xml');
   await writeFile(path, renderJunit(report), 'utf8');
   return path;
+}
+
+function flakyCase(classname: string, tally: MethodTally): Case {
+  const message = `flaky: ${tallyText(tally)}; the same fault and method on fresh clusters recovered in some attempts and not in others`;
+  return {
+    verdict: 'failure',
+    xml: [`    <testcase classname="${attr(classname)}" name="${attr(`${tally.method} (flaky)`)}" time="0.000">`, `      <failure message="${attr(message)}" type="flaky"/>`, '    </testcase>'].join('\n'),
+  };
 }
 
 function methodCase(classname: string, method: MethodReport, name: string): Case {

@@ -33,7 +33,7 @@ export function renderMarkdown(report: RunReport): string {
   out.push(`# ${inline(report.scenario)} on ${report.platform}: ${runOutcomeText(report.outcome)}`, '');
   if (report.description) out.push(inline(report.description), '');
   out.push(
-    `- **Outcome:** ${runOutcomeText(report.outcome)}${methodTally(report.methods)}`,
+    `- **Outcome:** ${runOutcomeText(report.outcome)}${methodTally(report.methods, report.repeat)}`,
     `- **Scenario:** ${inline(report.scenario)}`,
     `- **Platform:** ${report.platform}`,
     `- **RabbitMQ:** ${rabbitMqText(report.rabbitmq)}`,
@@ -251,12 +251,13 @@ export function runOutcomeText(outcome: RunOutcome): string {
   }
 }
 
-function methodTally(methods: MethodReport[]): string {
+function methodTally(methods: MethodReport[], repeat: number): string {
   if (methods.length === 0) return '';
+  const what = repeat > 1 ? 'drills' : 'methods';
   const met = methods.filter((method) => method.passed && method.outcome !== 'not-applicable').length;
   const skipped = methods.filter((method) => method.outcome === 'not-applicable').length;
   const applicable = methods.length - skipped;
-  return ` (${met} of ${applicable} methods met their expectation${skipped > 0 ? `, ${skipped} not applicable` : ''})`;
+  return ` (${met} of ${applicable} ${what} met their expectation${skipped > 0 ? `, ${skipped} not applicable` : ''})`;
 }
 
 function rabbitMqText(rabbitmq: RunReport['rabbitmq']): string {

@@ -308,7 +308,8 @@ export function methodCell(report: RunReport, name: string): string {
   const method = report.methods.find((candidate) => candidate.method === name);
   if (method === undefined) return NOT_IN_SCENARIO;
   const tally = report.repeat > 1 ? report.tallies.find((candidate) => candidate.method === name) : undefined;
-  if (tally !== undefined) {
+  // A tally only when some attempt came to a verdict; otherwise the first attempt says why (n/a, error, interrupted).
+  if (tally !== undefined && tally.other < tally.attempts) {
     const allMet = tally.metExpectation === tally.attempts && !tally.flaky;
     return `${allMet ? '✔' : '✘'} ${tallyText(tally)}, expected ${expectationText(method.expected)} (met ${tally.metExpectation} of ${tally.attempts})`;
   }

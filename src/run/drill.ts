@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { CleanupStack } from '../common/cleanup-stack.js';
-import { errorMessage, isRabbitMqUnresponsive, RunInterruptedError, toErrorRecord } from '../common/errors.js';
+import { errorMessage, isRabbitMqUnresponsive, RunInterruptedError, toErrorRecord, type ErrorRecord } from '../common/errors.js';
+import type { Redactor } from '../common/secrets.js';
 import { newMethodReport, type DrillPhases, type StepName, type StepRecord } from '../core/journal.js';
 import type { Scenario } from '../scenarios/scenario.js';
 import { collectEvidence, diagnoseEverything } from './drill-evidence.js';
@@ -44,7 +45,8 @@ export async function runDrill(scenario: Scenario, method: DrillMethod, settings
     log,
     started,
     stack: new CleanupStack((what, error) => log.warn(`${what} failed: ${errorMessage(error)}`)),
-    mark(event) {
+    mark(text) {
+      const event = env.redactor.redact(text);
       const atMs = Date.now() - started;
       report.timeline.push({ atMs, event });
       log.info(event);
@@ -63,7 +65,8 @@ export async function runDrill(scenario: Scenario, method: DrillMethod, settings
   } catch (error) {
     interrupted = error instanceof RunInterruptedError || env.signal.aborted;
     report.passed = false;
-    report.reason = interrupted ? 'interrupted' : errorMessage(error);
+    // Whatever threw may quote a command line that carried a secret: reports and the timeline get it redacted.
+    report.reason = interrupted ? 'interrupted' : env.redactor.redact(errorMessage(error));
     if (!interrupted && drill.faultInjected && isRabbitMqUnresponsive(error)) {
       // After the fault, RabbitMQ not answering is the finding, whatever step was waiting on it.
       report.outcome = 'not-recovered';
@@ -75,7 +78,7 @@ export async function runDrill(scenario: Scenario, method: DrillMethod, settings
       drill.mark('interrupted');
     } else {
       report.outcome = 'error';
-      report.error = toErrorRecord(error);
+      report.error = redactedRecord(toErrorRecord(error), env.redactor);
       drill.mark(`harness error: ${report.reason}`);
     }
   } finally {
@@ -115,4 +118,11 @@ async function recorded(drill: DrillRun, name: StepName, run: () => Promise<'nex
     record.durationMs = Date.now() - drill.started - atMs;
     drill.report.phases[PHASE_OF[name]] += record.durationMs;
   }
+}
+
+/** An error record with every secret the run knows taken out of its text fields. */
+function redactedRecord(record: ErrorRecord, redactor: Redactor): ErrorRecord {
+  const redacted: ErrorRecord = { ...record, message: redactor.redact(record.message) };
+  if (record.cause !== undefined) redacted.cause = redactor.redact(record.cause);
+  return redacted;
 }

@@ -35,9 +35,13 @@ export interface RunResult {
 /**
  * Runs `repeat` drills per method (a method's attempts one after another, then the next method; they share the
  * machine's two cores) and builds the report, with each method's tally ("recovered k of N").
+ * @throws UsageError for a `repeat` that is not a whole number from 1 to 100 (before anything starts).
  */
 export async function runScenario(options: RunOptions): Promise<RunResult> {
   const { scenario } = options;
+  if (options.repeat !== undefined && (!Number.isInteger(options.repeat) || options.repeat < 1 || options.repeat > 100)) {
+    throw new UsageError(`repeat must be a whole number from 1 to 100, got ${options.repeat}`);
+  }
   const startedAt = new Date();
   await mkdir(options.reportDir, { recursive: true });
   const log = new FileLogger(join(options.reportDir, 'warren.log'), options.redactor).child(`run:${options.runId}`);

@@ -114,6 +114,7 @@ describe('bad input', () => {
     [['scenario', 'full-shutdown', '--repeat', '0'], /^--repeat must be a whole number from 1 to 100, got "0"$/],
     [['scenario', 'full-shutdown', '--repeat', '2.5'], /^--repeat must be a whole number from 1 to 100, got "2.5"$/],
     [['scenario', 'full-shutdown', '--repeat', '101'], /^--repeat must be a whole number from 1 to 100, got "101"$/],
+    [['scenario', 'full-shutdown', '--repeat', '2', '--keep'], /^--keep leaves a cluster running for inspection; with --repeat every attempt would stay up/],
     [['scenario', 'full-shutdown', '--methods', 'none', '--methods=force-load-file'], /^--methods is given more than once$/],
     [['list', 'full-shutdown', 'x'], /^too many arguments for 'list'/],
     [['list', 'full-shotdown'], /^unknown scenario "full-shotdown"; list takes a scenario's name \(full-shutdown, delete-all-pods, mismatched-cookie, helm3-reinstall-race, password-drift\), a drill file or a directory of them$/],

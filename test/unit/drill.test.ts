@@ -100,6 +100,24 @@ describe('runDrill', () => {
     expect(cluster.calls.map((c) => c.op)).toContain('teardown');
   });
 
+  it('keeps a secret a fault generated out of the reason, the error, the timeline and the steps, whatever quotes it', async () => {
+    const drifted = { username: 'warren', password: 'FAKE-DRIFTED-PASSWORD', erlangCookie: 'FAKEDRIFTEDCOOKIE' };
+    const { result } = await drill({
+      fault: fault(async (context) => {
+        context.keepSecret(drifted);
+        context.mark(`about to run rabbitmqctl change_password warren ${drifted.password}`);
+        throw new Error(`rabbitmqctl change_password warren ${drifted.password} on rabbit-0@localhost: no answer within 30000 ms`);
+      }),
+    });
+    const text = JSON.stringify(result.report);
+    expect(result.report.outcome).toBe('error');
+    expect(result.report.reason).toBe('rabbitmqctl change_password warren [REDACTED] on rabbit-0@localhost: no answer within 30000 ms');
+    expect(text).not.toContain(drifted.password);
+    // The negative control: the same text without keepSecret would show it.
+    const { result: leaky } = await drill({ fault: fault(async () => Promise.reject(new Error(`change_password warren ${drifted.password}`))) });
+    expect(JSON.stringify(leaky.report)).toContain(drifted.password);
+  });
+
   it('RabbitMQ not answering after the fault is the finding (not-recovered), judged against the expectation', async () => {
     const silent: DrillStep = {
       name: 'recovery-wait',

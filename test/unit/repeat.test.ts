@@ -128,6 +128,10 @@ async function repeated(repeat: number, outcomes: ('recovered' | 'not-recovered'
 }
 
 describe('runScenario with repeat', () => {
+  it('refuses a repeat that is not a whole number from 1 to 100 before anything starts', async () => {
+    for (const bad of [0, 1.5, Number.NaN, 101]) await expect(repeated(bad, ['recovered'])).rejects.toThrow(/^repeat must be a whole number from 1 to 100/);
+  });
+
   it('drills each method N times, each on a fresh cluster with its own run id and log directory', async () => {
     const { report, runIds, started, logDirs } = await repeated(3, ['recovered']);
     expect(started).toEqual(['first 1/3', 'first 2/3', 'first 3/3', 'second 1/3', 'second 2/3', 'second 3/3']);
@@ -151,6 +155,7 @@ describe('runScenario with repeat', () => {
     expect(markdown).toContain('## first #2: ');
     expect(renderJunit(report)).toContain('name="first #2"');
     expect(renderJunit(report)).toContain('<property name="tally.first" value="recovered 2 of 3 (flaky)"/>');
+    expect(renderJunit(report)).toMatch(/<testcase classname="warren.fake-race" name="first \(flaky\)" time="0.000">\n\s*<failure message="flaky: recovered 2 of 3 \(flaky\);/);
   });
 
   it('keeps one drill per method, and the names of before, without --repeat', async () => {
@@ -160,6 +165,7 @@ describe('runScenario with repeat', () => {
     expect(report.tallies.map(tallyText)).toEqual(['recovered 1 of 1', 'recovered 1 of 1']);
     expect(methodCell(report, 'first')).toBe('✔ recovered');
     expect(renderMarkdown(report)).not.toContain('## Repeated');
+    expect(renderJunit(report)).not.toContain('(flaky)');
     expect(renderMarkdown(report)).toContain('## first: ');
   });
 });

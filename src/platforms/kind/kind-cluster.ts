@@ -236,7 +236,8 @@ export class KindCluster implements StartedCluster, StatefulSetControl, ReleaseC
       });
       return { exitCode: result.exitCode, stdout: redactor.redact(result.stdout), stderr: redactor.redact(result.stderr) };
     } catch (error) {
-      throw new ClusterCommandError(`${tool} ${args.join(' ')} in ${pod} failed: ${errorMessage(error)}`, { cause: error });
+      // A command line may carry a secret (rabbitmqctl change_password): the error must not show it.
+      throw new ClusterCommandError(redactor.redact(`${tool} ${args.join(' ')} in ${pod} failed: ${errorMessage(error)}`));
     }
   }
 

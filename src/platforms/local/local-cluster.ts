@@ -245,7 +245,8 @@ export class LocalCluster implements StartedCluster, StatefulSetControl, Release
 
   async exec(ordinal: number, tool: CliTool, args: string[], options: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
     const layout = this.#layout(ordinal);
-    const command = `${tool} ${args.join(' ')}`;
+    // A command line may carry a secret (rabbitmqctl change_password): an error naming it must not show it.
+    const command = this.options.redactor.redact(`${tool} ${args.join(' ')}`);
     try {
       const [file, ...argv] = imageCommand(this.options.image, this.options.runDir, [join(RABBITMQ_BIN, tool), '-n', layout.nodeName, ...args]);
       const call = execa(file, argv, {
@@ -270,7 +271,7 @@ export class LocalCluster implements StartedCluster, StatefulSetControl, Release
       return { exitCode: result.exitCode ?? -1, stdout: redact(String(result.stdout)), stderr: redact(String(result.stderr)) };
     } catch (error) {
       if (error instanceof ClusterCommandError) throw error;
-      throw new ClusterCommandError(`${command} on ${layout.nodeName} failed: ${errorMessage(error)}`, { cause: error });
+      throw new ClusterCommandError(`${command} on ${layout.nodeName} failed: ${this.options.redactor.redact(errorMessage(error))}`);
     }
   }
 
