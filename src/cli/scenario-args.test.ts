@@ -60,7 +60,6 @@ describe('parseScenarioArgs', () => {
         '--table-wait-timeout', '2000',
         '--table-wait-retries', '4',
         '--termination-grace-period', '5',
-        '--repeat', '5',
       ],
       SCENARIOS,
     );
@@ -74,8 +73,8 @@ describe('parseScenarioArgs', () => {
       recoveryTimeoutMs: 30_000,
       tableWait: { retryTimeoutMs: 2_000, retryLimit: 4 },
       terminationGracePeriodSeconds: 5,
-      repeat: 5,
     });
+    expect(parseScenarioArgs(['full-shutdown', '--repeat', '5'], SCENARIOS).repeat).toBe(5);
   });
 
   it('rejects an unknown scenario and lists the valid ones', () => {
