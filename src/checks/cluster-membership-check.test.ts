@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClusterMembershipCheck, splitCluster, type MembershipView } from './cluster-membership-check.js';
+import { ClusterMembershipCheck, networkPartition, splitCluster, type MembershipView } from './cluster-membership-check.js';
 
 const NODES = ['rabbit-0@localhost', 'rabbit-1@localhost', 'rabbit-2@localhost'];
 
@@ -156,5 +156,30 @@ describe('ClusterMembershipCheck compares with the baseline, not with N', () => 
     expect(check.evaluate(five.map((node) => ({ node, runningNodes: [...five], partitions: [] })))).toEqual({ ok: true });
     const four = five.slice(0, 4);
     expect(check.evaluate(four.map((node) => ({ node, runningNodes: [...four], partitions: [] }))).ok).toBe(false);
+  });
+});
+
+describe('networkPartition', () => {
+  const [n0, n1, n2] = NODES as [string, string, string];
+
+  it('diagnoses the partition every node that reports one names, even while each lists every peer as running', () => {
+    const views: MembershipView[] = [
+      { node: n0, partitions: [n1], runningNodes: [n0, n1, n2] },
+      { node: n1, partitions: [n0], runningNodes: [n0, n1, n2] },
+      { node: n2, partitions: [], runningNodes: [n0, n1, n2] },
+    ];
+    expect(networkPartition(views)).toMatchObject({
+      signature: 'network-partition',
+      source: 'cluster',
+      node: n0,
+      count: 2,
+      evidence: `${n0} reports a partition with [${n1}]; ${n1} reports a partition with [${n0}]`,
+    });
+    // The membership check fails on the same views, though every node sees all three running.
+    expect(new ClusterMembershipCheck(NODES).evaluate(views).ok).toBe(false);
+  });
+
+  it('diagnoses nothing when no node reports a partition (negative control)', () => {
+    expect(networkPartition(NODES.map((node) => ({ node, partitions: [], runningNodes: [...NODES] })))).toBeUndefined();
   });
 });

@@ -107,3 +107,21 @@ export function splitCluster(views: readonly MembershipView[], readyNodes: reado
     evidence: answering.map((view) => `${view.node} sees [${view.runningNodes.join(', ')}]`).join('; '),
   };
 }
+
+/**
+ * `network-partition` when any node's `cluster_status` lists partitions: RabbitMQ itself recorded that peers lost
+ * sight of each other and came back without merging (Mnesia under `cluster_partition_handling = ignore` keeps the
+ * partition until nodes are restarted: rabbitmq.com/docs/partitions). Undefined when no node reports one.
+ */
+export function networkPartition(views: readonly MembershipView[]): Diagnosis | undefined {
+  const reporting = views.filter((view) => view.partitions.length > 0);
+  if (reporting.length === 0) return undefined;
+  return {
+    signature: 'network-partition',
+    meaning: 'RabbitMQ recorded a network partition: nodes lost each other and came back as separate views, though each may list the others as running',
+    source: 'cluster',
+    node: reporting[0]!.node,
+    count: reporting.length,
+    evidence: reporting.map((view) => `${view.node} reports a partition with [${view.partitions.join(', ')}]`).join('; '),
+  };
+}

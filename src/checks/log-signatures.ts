@@ -25,6 +25,11 @@ export const LOG_SIGNATURES: readonly LogSignature[] = [
   { name: 'cookie-authentication-failed', pattern: /Authentication failed.*Erlang cookie/, meaning: 'CLI or peer rejected: the Erlang cookie does not match' },
   { name: 'cluster-not-formed', pattern: /cluster_not_formed|failed to form new cluster/, meaning: 'a quorum queue could not be declared: a majority of its members is not up' },
   { name: 'incompatible-feature-flags', pattern: /incompatible_feature_flags/, meaning: 'a node restarting while peers booted saw other feature flags; the pod retries' },
+  {
+    name: 'inconsistent-database',
+    pattern: /inconsistent_database/,
+    meaning: "Mnesia found that peers which lost each other wrote on both sides (`running_partitioned_network`): RabbitMQ records a network partition",
+  },
   { name: 'access-refused', pattern: /ACCESS[-_]REFUSED/, meaning: 'the client credentials were refused (e.g. the password was regenerated but the data kept the old one)' },
   {
     name: 'method-outlasted-deadline',

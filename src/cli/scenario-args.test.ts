@@ -92,7 +92,7 @@ describe('parseScenarioArgs', () => {
   });
 
   it('asks for exactly one scenario', () => {
-    expect(usageError([]).message).toBe('name one scenario (full-shutdown, delete-all-pods, mismatched-cookie, helm3-reinstall-race, password-drift) or all');
+    expect(usageError([]).message).toBe('name one scenario (full-shutdown, delete-all-pods, mismatched-cookie, helm3-reinstall-race, password-drift, distribution-blip) or all');
     expect(usageError(['full-shutdown', 'full-shutdown']).message).toContain('too many arguments');
   });
 
@@ -182,7 +182,7 @@ describe('parseScenarioArgs all', () => {
   it('runs every scenario and each variant, in registry order, with all their methods', () => {
     const args = parseScenarioArgs(['all'], SCENARIOS);
     expect(args.all).toBe(true);
-    expect(labels(args)).toEqual(['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie --rollout rolling', 'helm3-reinstall-race', 'password-drift']);
+    expect(labels(args)).toEqual(['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie --rollout rolling', 'helm3-reinstall-race', 'password-drift', 'distribution-blip']);
     expect(args.runs[3]!.scenario).toBe(rolling);
     for (const run of args.runs) expect(run.methods).toEqual(run.scenario.methods.map((method) => method.recovery.name));
   });
@@ -200,13 +200,14 @@ describe('parseScenarioArgs all', () => {
       ['mismatched-cookie --rollout rolling', ['restore-credentials', 'none']],
       ['helm3-reinstall-race', ['none']],
       ['password-drift', ['none']],
+      ['distribution-blip', ['none']],
     ]);
     expect(labels(parseScenarioArgs(['all', '--methods', 'restore-credentials'], SCENARIOS))).toEqual(['mismatched-cookie', 'mismatched-cookie --rollout rolling']);
   });
 
   it('rejects a method no scenario has and lists every valid method', () => {
     const error = usageError(['all', '--methods', 'none,reboot']);
-    expect(error.message).toBe(`unknown method "reboot" for all; valid: ${[...ALL_METHODS, 'restore-credentials', 'restore-password'].join(', ')}`);
+    expect(error.message).toBe(`unknown method "reboot" for all; valid: ${[...ALL_METHODS, 'restore-credentials', 'restore-password', 'restart-partitioned-pods'].join(', ')}`);
     expect(usageError(['all', '--methods', ' , ']).message).toContain('valid for all: none,');
   });
 
@@ -219,7 +220,7 @@ describe('parseScenarioArgs all', () => {
     const scenarios = new Map([['all', shadow], ...SCENARIOS]);
     const args = parseScenarioArgs(['all'], scenarios);
     expect(args.all).toBe(true);
-    expect(args.runs).toHaveLength(7);
+    expect(args.runs).toHaveLength(8);
   });
 
   it('has nothing to run in an empty registry', () => {

@@ -2,7 +2,7 @@ import { AmqpConnection } from '../broker/amqp-connection.js';
 import { detectRabbitMq } from '../broker/rabbitmq-info.js';
 import { declareQueues, ledgerQueues, probeQueues, seedMessages, type SeedResult } from '../broker/workload.js';
 import { runCheck } from '../checks/check.js';
-import { ClusterMembershipCheck, splitCluster } from '../checks/cluster-membership-check.js';
+import { ClusterMembershipCheck, networkPartition, splitCluster } from '../checks/cluster-membership-check.js';
 import { DefinitionsCheck } from '../checks/definitions-check.js';
 import { MessageLedgerCheck } from '../checks/message-ledger-check.js';
 import { PutGetCheck } from '../checks/put-get-check.js';
@@ -198,6 +198,8 @@ const verify: DrillStep = {
     const ready = cluster.status().filter((pod) => pod.phase === 'ready').map((pod) => pod.nodeName);
     const split = splitCluster(membership.observation, ready, baseline.runningNodes.length);
     if (split) report.diagnoses.push(split);
+    const partition = networkPartition(membership.observation);
+    if (partition) report.diagnoses.push(partition);
     await diagnoseEverything(cluster, report);
 
     const clusterChecks = [...CLUSTER_CHECKS, ...(scenario.checks?.verify ?? []).map((check) => check.name)];

@@ -7,6 +7,7 @@ import { ParallelRestartRecovery } from '../recoveries/parallel-restart-recovery
 import type { Recovery } from '../recoveries/recovery.js';
 import { RestoreCredentialsRecovery } from '../recoveries/restore-credentials-recovery.js';
 import { RestorePasswordRecovery } from '../recoveries/restore-password-recovery.js';
+import { RestartPartitionedPodsRecovery } from '../recoveries/restart-partitioned-pods-recovery.js';
 import { StatefulSetForceBootRecovery } from '../recoveries/statefulset-force-boot-recovery.js';
 import type { Expectation, NotRecoveredExpectation, RecoveredExpectation } from '../core/journal.js';
 import type { ExpectationsByRelease, ScenarioMethod } from './scenario.js';
@@ -22,6 +23,7 @@ export const Recoveries = {
   parallelRestart: () => new ParallelRestartRecovery(),
   forceStandaloneKhepriBoot: () => new ForceStandaloneKhepriBootRecovery(),
   restorePassword: () => new RestorePasswordRecovery(),
+  restartPartitionedPods: () => new RestartPartitionedPodsRecovery(),
 } satisfies Record<string, () => Recovery>;
 
 /** The matrix's words, as expectations. */

@@ -22,7 +22,7 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
     reportDir = await mkdtemp(join(tmpdir(), 'warren-test-matrix-'));
     const result = await execa('npx', ['tsx', 'src/cli/main.ts', 'scenario', 'all', '--report-dir', reportDir], { reject: false, all: true });
     exit = { code: result.exitCode, output: String(result.all) };
-    for (const slug of ['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie-rollout-rolling', 'helm3-reinstall-race', 'password-drift']) {
+    for (const slug of ['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie-rollout-rolling', 'helm3-reinstall-race', 'password-drift', 'distribution-blip']) {
       reports.set(slug, JSON.parse(await readFile(join(reportDir, slug, 'report.json'), 'utf8')) as RunReport);
     }
   }, 45 * 60_000);
@@ -47,7 +47,7 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
   it('writes the matrix: one row per scenario and rollout', async () => {
     const matrix = JSON.parse(await readFile(join(reportDir, 'matrix.json'), 'utf8')) as { outcome: string; scenarios: { scenario: string; rollout: string | null }[] };
     expect(matrix.outcome).toBe('passed');
-    expect(matrix.scenarios.map((s) => `${s.scenario}:${s.rollout}`)).toEqual(['full-shutdown:null', 'delete-all-pods:null', 'mismatched-cookie:reinstall', 'mismatched-cookie:rolling', 'helm3-reinstall-race:null', 'password-drift:null']);
+    expect(matrix.scenarios.map((s) => `${s.scenario}:${s.rollout}`)).toEqual(['full-shutdown:null', 'delete-all-pods:null', 'mismatched-cookie:reinstall', 'mismatched-cookie:rolling', 'helm3-reinstall-race:null', 'password-drift:null', 'distribution-blip:null']);
     expect(await readFile(join(reportDir, 'matrix.md'), 'utf8')).toMatch(/restore-credentials/);
   });
 
