@@ -30,6 +30,11 @@ export const LOG_SIGNATURES: readonly LogSignature[] = [
     pattern: /inconsistent_database/,
     meaning: "Mnesia found that peers which lost each other wrote on both sides (`running_partitioned_network`): RabbitMQ records a network partition",
   },
+  {
+    name: 'liveness-restart',
+    pattern: /warren: liveness probe failed/,
+    meaning: "the pod's liveness probe (it logs in with the Secret) failed in a row and the kubelet restarted the container; with a password that no longer matches it restarts in a loop",
+  },
   { name: 'access-refused', pattern: /ACCESS[-_]REFUSED/, meaning: 'the client credentials were refused (e.g. the password was regenerated but the data kept the old one)' },
   {
     name: 'method-outlasted-deadline',

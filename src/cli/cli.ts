@@ -207,7 +207,7 @@ function brokenRunReport(
     rabbitmq: { version: null, metadataStore: null },
     nodes: args.nodes,
     startPolicy: args.startPolicy,
-    settings: { tableWait: args.tableWait, messagesPerQueue: args.messagesPerQueue, recoveryTimeoutMs: args.recoveryTimeoutMs, terminationGracePeriodSeconds: args.terminationGracePeriodSeconds ?? null },
+    settings: { tableWait: args.tableWait, messagesPerQueue: args.messagesPerQueue, recoveryTimeoutMs: args.recoveryTimeoutMs, terminationGracePeriodSeconds: args.terminationGracePeriodSeconds ?? null, livenessProbe: args.livenessProbe ?? null },
     startedAt: startedAt.toISOString(),
     endedAt: endedAt.toISOString(),
     durationMs: endedAt.getTime() - startedAt.getTime(),

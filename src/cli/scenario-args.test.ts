@@ -75,6 +75,8 @@ describe('parseScenarioArgs', () => {
       terminationGracePeriodSeconds: 5,
     });
     expect(parseScenarioArgs(['full-shutdown', '--repeat', '5'], SCENARIOS).repeat).toBe(5);
+    expect(parseScenarioArgs(['password-drift', '--liveness-probe', 'login'], SCENARIOS).livenessProbe).toEqual({ periodSeconds: 5, failureThreshold: 3 });
+    expect(parseScenarioArgs(['password-drift'], SCENARIOS).livenessProbe).toBeUndefined();
   });
 
   it('rejects an unknown scenario and lists the valid ones', () => {

@@ -2,7 +2,7 @@ import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
 import { CommanderError, Option, type Command } from 'commander';
 import { UsageError } from '../common/errors.js';
 import { METADATA_STORES, RABBITMQ_SERIES, releaseKey, releasesFor, type MetadataStore, type RabbitMqRelease, type RabbitMqSeries } from '../core/rabbitmq-release.js';
-import type { PlatformName, StartPolicy } from '../core/platform.js';
+import { LOGIN_LIVENESS_PROBE, type LivenessProbe, type PlatformName, type StartPolicy } from '../core/platform.js';
 import type { Rollout } from '../faults/mismatched-cookie-fault.js';
 import { assertContextAllowed } from '../platforms/kind/context-guard.js';
 import { DEFAULT_KIND_OPTIONS, type KindOptions } from '../platforms/kind/kind-platform.js';
@@ -40,6 +40,8 @@ export interface ScenarioArgs {
   terminationGracePeriodSeconds?: number;
   /** Drills per method, 1 to 100, each on a fresh cluster: "recovered k of N". */
   repeat: number;
+  /** `--liveness-probe login`: a liveness probe that logs in with the Secret; unset: none. */
+  livenessProbe?: LivenessProbe;
   /** Only for --platform kind (each unset unless given). */
   kind: Partial<KindOptions>;
 }
@@ -58,6 +60,7 @@ interface ScenarioOptionValues {
   tableWaitRetries: string | number;
   terminationGracePeriod?: string;
   repeat: string | number;
+  livenessProbe: 'none' | 'login';
   rollout?: string;
   rabbitmq: string;
   metadataStore?: string;
@@ -161,6 +164,14 @@ export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, 
       ).default(1),
     )
     .addOption(
+      new Option(
+        '--liveness-probe <kind>',
+        `none, or login: a liveness probe that logs in with the Secret every ${LOGIN_LIVENESS_PROBE.periodSeconds} s and restarts the container after ${LOGIN_LIVENESS_PROBE.failureThreshold} failures in a row (an older chart's curl --user probe)`,
+      )
+        .choices(['none', 'login'])
+        .default('none'),
+    )
+    .addOption(
       new Option('--rabbitmq <series>', `the RabbitMQ series to install on the local platform: ${RABBITMQ_SERIES.join(', ')} or all (3.10: the host's package; 4.x: root filesystems setup builds)`)
         .choices([...RABBITMQ_SERIES, 'all'])
         .default(DEFAULT_SERIES),
@@ -248,6 +259,7 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
       retryLimit: integer('--table-wait-retries', values.tableWaitRetries, tableWaitRetries),
     },
     repeat: repeats,
+    ...(values.livenessProbe === 'login' ? { livenessProbe: LOGIN_LIVENESS_PROBE } : {}),
     ...(values.terminationGracePeriod === undefined ? {} : { terminationGracePeriodSeconds: integer('--termination-grace-period', values.terminationGracePeriod, terminationGracePeriodSeconds) }),
   };
 }

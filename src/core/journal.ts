@@ -1,5 +1,5 @@
 import type { ErrorRecord } from '../common/errors.js';
-import type { PlatformName, StartPolicy, TableWaitSettings } from './platform.js';
+import type { LivenessProbe, PlatformName, StartPolicy, TableWaitSettings } from './platform.js';
 
 /** The two queue types a ledger holds (RabbitMQ's `x-queue-type`). */
 export type QueueType = 'classic' | 'quorum';
@@ -182,7 +182,8 @@ export interface RunReport {
   rabbitmq: { version: string | null; metadataStore: 'mnesia' | 'khepri' | null; erlang?: string | null };
   nodes: number;
   startPolicy: StartPolicy;
-  settings: { tableWait: TableWaitSettings; messagesPerQueue: number; recoveryTimeoutMs: number; terminationGracePeriodSeconds: number | null };
+  /** `livenessProbe`: null when the pods had none (see ClusterSpec). */
+  settings: { tableWait: TableWaitSettings; messagesPerQueue: number; recoveryTimeoutMs: number; terminationGracePeriodSeconds: number | null; livenessProbe: LivenessProbe | null };
   startedAt: string;
   endedAt: string;
   durationMs: number;

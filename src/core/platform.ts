@@ -16,6 +16,18 @@ export interface TableWaitSettings {
 /** Kubernetes' default terminationGracePeriodSeconds (PodSpec), the local pods' unless told otherwise. */
 export const DEFAULT_GRACE_PERIOD_SECONDS = 30;
 
+/** A liveness probe that logs in with the Secret: every `periodSeconds`, restarting after `failureThreshold` failures in a row. */
+export interface LivenessProbe {
+  periodSeconds: number;
+  failureThreshold: number;
+}
+
+/**
+ * The liveness probe `--liveness-probe login` sets: 5 s × 3. Drill timing, like the short table wait: the Bitnami
+ * chart's own (30 s × 6 after 120 s) would restart a pod only minutes into a drill; the report states the values.
+ */
+export const LOGIN_LIVENESS_PROBE: LivenessProbe = { periodSeconds: 5, failureThreshold: 3 };
+
 export interface ClusterSpec {
   runId: string;
   nodes: number;
@@ -29,6 +41,12 @@ export interface ClusterSpec {
    * 30 s kills it (measured: 4.3.6 and 4.0.5 khepri, 2026-12-01); 3.10 and 4.0 mnesia nodes stop in ~1 s.
    */
   terminationGracePeriodSeconds?: number;
+  /**
+   * A livenessProbe that logs in with the Secret (unset: none, as in warren's manifests and the Bitnami chart's,
+   * whose probes use the Erlang cookie). Failing `periodSeconds × failureThreshold` in a row, the container is
+   * restarted: what an older chart's `curl --user` probe does once the password no longer matches.
+   */
+  livenessProbe?: LivenessProbe;
   /** The RabbitMQ series and metadata store to install (the local platform; kind runs the image it is given). */
   rabbitmq: RabbitMqRelease;
 }

@@ -67,6 +67,7 @@ export function renderJunit(report: RunReport): string {
     ['messagesPerQueue', String(report.settings.messagesPerQueue)],
     ['recoveryTimeoutMs', String(report.settings.recoveryTimeoutMs)],
     ['terminationGracePeriodSeconds', String(report.settings.terminationGracePeriodSeconds ?? 'template default')],
+    ['livenessProbe', report.settings.livenessProbe ? `login, ${report.settings.livenessProbe.periodSeconds} s x ${report.settings.livenessProbe.failureThreshold}` : 'none'],
     ['repeat', String(report.repeat)],
     ...report.tallies.filter(() => report.repeat > 1).map((tally): [string, string] => [`tally.${tally.method}`, tallyText(tally)]),
     ['outcome', report.outcome],

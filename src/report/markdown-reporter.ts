@@ -54,6 +54,7 @@ export function renderMarkdown(report: RunReport): string {
         ['Messages seeded per queue', String(report.settings.messagesPerQueue)],
         ['Recovery timeout', `${seconds(report.settings.recoveryTimeoutMs)} s`],
         ['Pod termination grace period (`terminationGracePeriodSeconds`)', report.settings.terminationGracePeriodSeconds === null ? "the pod template's own" : `${report.settings.terminationGracePeriodSeconds} s`],
+        ['Liveness probe (`livenessProbe`)', livenessText(report.settings.livenessProbe)],
       ],
     ),
     '',
@@ -249,6 +250,10 @@ export function runOutcomeText(outcome: RunOutcome): string {
     case 'interrupted':
       return '⏹️ interrupted';
   }
+}
+
+function livenessText(probe: RunReport['settings']['livenessProbe'] | undefined): string {
+  return probe ? `logs in with the Secret every ${probe.periodSeconds} s; the container is restarted after ${probe.failureThreshold} failures in a row` : 'none';
 }
 
 function methodTally(methods: MethodReport[], repeat: number): string {

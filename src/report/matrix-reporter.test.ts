@@ -21,7 +21,7 @@ function report(scenario: string, outcome: RunOutcome, startedAt: string, endedA
     rabbitmq: { version: null, metadataStore: null },
     nodes: 3,
     startPolicy: 'OrderedReady',
-    settings: { tableWait: { retryTimeoutMs: 3_000, retryLimit: 2 }, messagesPerQueue: 10, recoveryTimeoutMs: 60_000, terminationGracePeriodSeconds: 30 },
+    settings: { tableWait: { retryTimeoutMs: 3_000, retryLimit: 2 }, messagesPerQueue: 10, recoveryTimeoutMs: 60_000, terminationGracePeriodSeconds: 30, livenessProbe: null },
     startedAt,
     endedAt,
     durationMs: Date.parse(endedAt) - Date.parse(startedAt),

@@ -32,7 +32,7 @@ function fixture(): RunReport {
     rabbitmq: { version: '3.10.8', metadataStore: 'mnesia' },
     nodes: 3,
     startPolicy: 'OrderedReady',
-    settings: { tableWait: { retryTimeoutMs: 5_000, retryLimit: 2 }, messagesPerQueue: 50, recoveryTimeoutMs: 180_000, terminationGracePeriodSeconds: 30 },
+    settings: { tableWait: { retryTimeoutMs: 5_000, retryLimit: 2 }, messagesPerQueue: 50, recoveryTimeoutMs: 180_000, terminationGracePeriodSeconds: 30, livenessProbe: null },
     startedAt: '2025-01-02T03:04:05.000Z',
     endedAt: '2025-01-02T03:09:05.000Z',
     durationMs: 300_000,

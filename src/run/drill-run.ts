@@ -4,7 +4,7 @@ import type { Logger } from '../common/logger.js';
 import type { Redactor } from '../common/secrets.js';
 import type { DrillContext } from '../core/drill-context.js';
 import type { Diagnosis, Expectation, MethodReport, PutGetResult, StepName, SteadyStateBaseline } from '../core/journal.js';
-import type { Platform, PodStatus, StartedCluster, StartPolicy, TableWaitSettings } from '../core/platform.js';
+import type { LivenessProbe, Platform, PodStatus, StartedCluster, StartPolicy, TableWaitSettings } from '../core/platform.js';
 import type { RabbitMqInfo, RabbitMqRelease } from '../core/rabbitmq-release.js';
 import type { Recovery } from '../recoveries/recovery.js';
 import type { Scenario } from '../scenarios/scenario.js';
@@ -17,6 +17,8 @@ export interface DrillSettings {
   tableWait: TableWaitSettings;
   /** The pods' terminationGracePeriodSeconds; unset: the pod template's own (see ClusterSpec). */
   terminationGracePeriodSeconds?: number;
+  /** A liveness probe that logs in with the Secret (see ClusterSpec); unset: none. */
+  livenessProbe?: LivenessProbe;
   /** The RabbitMQ series and metadata store each drill's cluster runs. */
   rabbitmq: RabbitMqRelease;
   messagesPerQueue: number;

@@ -42,6 +42,7 @@ const setup: DrillStep = {
         credentials,
         tableWait: settings.tableWait,
         ...(settings.terminationGracePeriodSeconds === undefined ? {} : { terminationGracePeriodSeconds: settings.terminationGracePeriodSeconds }),
+        ...(settings.livenessProbe === undefined ? {} : { livenessProbe: settings.livenessProbe }),
         rabbitmq: settings.rabbitmq,
       },
       { signal: env.signal, log: drill.log, keep: settings.keep, onPodChange: (pod) => env.events.emit('podChanged', { method: method.recovery.name, pod }) },

@@ -87,7 +87,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     rabbitmq,
     nodes: options.nodes,
     startPolicy: options.startPolicy,
-    settings: { tableWait: options.tableWait, messagesPerQueue: options.messagesPerQueue, recoveryTimeoutMs: options.recoveryTimeoutMs, terminationGracePeriodSeconds: options.terminationGracePeriodSeconds ?? null },
+    settings: { tableWait: options.tableWait, messagesPerQueue: options.messagesPerQueue, recoveryTimeoutMs: options.recoveryTimeoutMs, terminationGracePeriodSeconds: options.terminationGracePeriodSeconds ?? null, livenessProbe: options.livenessProbe ?? null },
     startedAt: startedAt.toISOString(),
     endedAt: endedAt.toISOString(),
     durationMs: endedAt.getTime() - startedAt.getTime(),

@@ -95,8 +95,8 @@ export class KindHarness {
     };
   }
 
-  async provision(drill: string, options: { keep?: boolean } = {}): Promise<Provisioned> {
-    const spec = this.spec(drill);
+  async provision(drill: string, options: { keep?: boolean; spec?: Partial<ClusterSpec> } = {}): Promise<Provisioned> {
+    const spec = { ...this.spec(drill), ...options.spec };
     this.redactor.add(spec.credentials);
     const cluster = await this.platform.provision(spec, { signal: this.controller.signal, log: noopLogger, keep: options.keep ?? false });
     const provisioned = { cluster, spec, namespace: namespaceFor(spec.runId), selector: `${RUN_LABEL}=${spec.runId}` };

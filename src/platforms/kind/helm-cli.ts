@@ -7,7 +7,7 @@ import { firstLine } from '../../common/text.js';
 export const BITNAMI_CHART = 'oci://registry-1.docker.io/bitnamicharts/rabbitmq';
 
 /** Chart values, nested as in values.yaml. */
-export type HelmValues = { [key: string]: string | number | boolean | HelmValues };
+export type HelmValues = { [key: string]: string | number | boolean | string[] | HelmValues };
 
 /**
  * The helm CLI. Values go in as YAML on stdin (`-f -`): the cookie and password never appear in a command line

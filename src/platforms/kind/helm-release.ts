@@ -94,6 +94,17 @@ export class HelmRelease implements Release {
       ].join('\n'),
     };
     if (this.options.image) values.image = { repository: this.options.image.repository, tag: this.options.image.tag };
+    if (this.spec.livenessProbe !== undefined) {
+      // The chart's own liveness probe uses the Erlang cookie; this one logs in with the Secret (the chart's env).
+      values.livenessProbe = { enabled: false };
+      values.customLivenessProbe = {
+        exec: { command: ['/bin/sh', '-c', 'rabbitmqctl -q authenticate_user "$RABBITMQ_USERNAME" "$RABBITMQ_PASSWORD"'] },
+        initialDelaySeconds: 10,
+        periodSeconds: this.spec.livenessProbe.periodSeconds,
+        failureThreshold: this.spec.livenessProbe.failureThreshold,
+        timeoutSeconds: 20,
+      };
+    }
     return values;
   }
 

@@ -86,6 +86,7 @@ export class ManifestsRelease implements Release {
       credentials: template?.credentials ?? this.spec.credentials,
       tableWait: this.spec.tableWait,
       terminationGracePeriodSeconds: this.spec.terminationGracePeriodSeconds,
+      ...(this.spec.livenessProbe === undefined ? {} : { livenessProbe: this.spec.livenessProbe }),
       forceBoot: template?.forceBoot.enabled === true && template.forceBoot.via === 'statefulset-command',
       templateRevision: template?.revision ?? 1,
     });

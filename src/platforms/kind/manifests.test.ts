@@ -180,6 +180,14 @@ describe('rabbitMqObjects: what the pods run', () => {
     expect(rendered.spec?.template.spec?.terminationGracePeriodSeconds).toBe(7);
   });
 
+  it('adds a liveness probe that logs in with the Secret only when asked (--liveness-probe login)', () => {
+    const rendered = rabbitMqObjects({ ...options, livenessProbe: { periodSeconds: 5, failureThreshold: 3 } }).statefulSet;
+    const probe = rendered.spec?.template.spec?.containers.find((c) => c.name === 'rabbitmq')?.livenessProbe;
+    expect(probe).toMatchObject({ periodSeconds: 5, failureThreshold: 3 });
+    expect(probe?.exec?.command?.join(' ')).toContain('rabbitmqctl -q authenticate_user "$RABBITMQ_DEFAULT_USER" "$RABBITMQ_DEFAULT_PASS"');
+    expect(rabbitMqObjects(options).statefulSet.spec?.template.spec?.containers.find((c) => c.name === 'rabbitmq')?.livenessProbe).toBeUndefined();
+  });
+
   it('copies the cookie into the home directory as a private file of uid 999', () => {
     const init = pod.initContainers!.find((c) => c.name === 'erlang-cookie')!;
     const command = init.command!.join(' ');

@@ -3,7 +3,7 @@ import type { V1ConfigMap, V1Container, V1Namespace, V1Secret, V1Service, V1Stat
 import { parseAllDocuments } from 'yaml';
 import { HarnessError } from '../../common/errors.js';
 import type { Credentials } from '../../common/secrets.js';
-import type { StartPolicy, TableWaitSettings } from '../../core/platform.js';
+import type { LivenessProbe, StartPolicy, TableWaitSettings } from '../../core/platform.js';
 import { withConfList, withConfValues } from './rabbitmq-conf.js';
 
 /** Every object of a run carries it, so a sweep can find leftovers by label (testcontainers' reaper idea). */
@@ -31,6 +31,8 @@ export interface RabbitMqManifestOptions {
   tableWait: TableWaitSettings;
   /** The pod's terminationGracePeriodSeconds (the fixture's 30 s, Kubernetes' default, unless given). */
   terminationGracePeriodSeconds?: number;
+  /** A liveness probe that logs in with the Secret (the fixture has none). */
+  livenessProbe?: LivenessProbe;
   forceBoot: boolean;
   templateRevision: number;
 }
@@ -279,6 +281,16 @@ function renderStatefulSet(statefulSet: V1StatefulSet, options: RabbitMqManifest
   server.image = options.image;
   server.command = ['/bin/sh', '-c', containerScript(options.forceBoot)];
   if (options.terminationGracePeriodSeconds !== undefined) pod.terminationGracePeriodSeconds = options.terminationGracePeriodSeconds;
+  if (options.livenessProbe !== undefined) {
+    // Logs in with the Secret (the container's env), as the local pods' probe does; the readiness probe does not.
+    server.livenessProbe = {
+      exec: { command: ['/bin/sh', '-c', 'rabbitmqctl -q authenticate_user "$RABBITMQ_DEFAULT_USER" "$RABBITMQ_DEFAULT_PASS"'] },
+      initialDelaySeconds: 10,
+      periodSeconds: options.livenessProbe.periodSeconds,
+      failureThreshold: options.livenessProbe.failureThreshold,
+      timeoutSeconds: 20,
+    };
+  }
   setEnvValue(server, 'RABBITMQ_DEFAULT_USER', options.credentials.username);
   return placeInRun(statefulSet, options);
 }

@@ -399,6 +399,7 @@ export class LocalCluster implements StartedCluster, StatefulSetControl, Release
       },
       now: () => Date.now(),
       gracePeriodMs: (this.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS) * 1_000,
+      ...(this.spec.livenessProbe === undefined ? {} : { liveness: { periodMs: this.spec.livenessProbe.periodSeconds * 1_000, failureThreshold: this.spec.livenessProbe.failureThreshold } }),
     });
     return pod;
   }

@@ -26,6 +26,13 @@ export interface PodOptions {
   onSpawn?: (group: ProcessGroup) => void;
   /** terminationGracePeriodSeconds in ms: a graceful delete's SIGTERM is followed by SIGKILL after it (default 30 000). */
   gracePeriodMs?: number;
+  /**
+   * A liveness probe that logs in as the readiness probe does (undefined: none). Once the node has booted, a probe
+   * failing for `periodMs × failureThreshold` in a row makes the kubelet restart the container: SIGTERM, SIGKILL after
+   * the grace period, then the usual restart with back-off (Kubernetes' livenessProbe; its initialDelaySeconds is
+   * approximated by counting only after the node first answered).
+   */
+  liveness?: { periodMs: number; failureThreshold: number };
 }
 
 /**
@@ -132,11 +139,23 @@ export class Pod {
     this.options.onSpawn?.(process);
     log.info(`started the container command (pid ${process.pid})`);
     let wasReady = false;
+    let failingSince: number | undefined;
     const probing = (async () => {
       while (process.running) {
         const probe = await this.options.probeReady();
         if (!process.running) break;
         const ready = probe === 'ready';
+        const liveness = this.options.liveness;
+        if (liveness !== undefined && this.#booted && !this.#deleting) {
+          failingSince = ready ? undefined : (failingSince ?? Date.now());
+          if (failingSince !== undefined && Date.now() - failingSince >= liveness.periodMs * liveness.failureThreshold) {
+            log.warn(`liveness probe failed ${liveness.failureThreshold} times in a row (${probe}): the kubelet restarts the container`);
+            appendMarker(join(layout.logDir, 'console.log'), `--- warren: liveness probe failed (${probe}): container restarted ---`);
+            failingSince = undefined;
+            await process.terminate(this.options.gracePeriodMs ?? 30_000);
+            break;
+          }
+        }
         if (probe !== 'down' && !this.#booted) {
           this.#booted = true;
           if (probe === 'refused') log.info('booted, but the readiness probe\'s login is refused');

@@ -44,6 +44,19 @@ function noSecretsInCommandLines(s: Pick<StuckCluster, 'h' | 'p'>, ...extra: { p
 }
 
 describe('HelmRelease install (provision with --installer helm)', () => {
+  it('swaps the chart\'s liveness probe for one that logs in with the Secret only when asked (--liveness-probe login)', async () => {
+    const h = (harness = await KindHarness.start({ installer: 'helm' }));
+    await h.provision('liveness', { spec: { livenessProbe: { periodSeconds: 5, failureThreshold: 3 } } });
+    const [install] = helmCalls(h);
+    expect(install!.values).toMatchObject({
+      livenessProbe: { enabled: false },
+      customLivenessProbe: { exec: { command: ['/bin/sh', '-c', 'rabbitmqctl -q authenticate_user "$RABBITMQ_USERNAME" "$RABBITMQ_PASSWORD"'] }, periodSeconds: 5, failureThreshold: 3 },
+    });
+    const plain = await h.provision('plain');
+    const second = helmCalls(h).find((call) => call.args[0] === 'install' && call.args.includes(plain.namespace));
+    expect(second!.values).not.toHaveProperty('customLivenessProbe');
+  });
+
   it('runs `helm install rabbitmq <chart> … -f -` with the values on stdin, then upgrades to OrderedReady with --reuse-values', async () => {
     const h = (harness = await KindHarness.start({ installer: 'helm' }));
     const p = await h.provision('helm');
