@@ -11,8 +11,17 @@ const CONFIRMED = 400; // 100 messages in each of 3 classic queues and 1 quorum 
 
 /**
  * The whole matrix of design §3 through the real CLI (`npm run scenario all`) on real RabbitMQ nodes: every
- * scenario and rollout, every method, each checked against its expectation. One run, many assertions.
+ * scenario and rollout, each checked against its expectation. One run, many assertions.
+ *
+ * A representative subset of the methods, to keep `.ci/run` within 45 minutes (the whole matrix is
+ * `npm run scenario all`, README "Speed"): statefulset-force-boot (on the local platform the same mechanism as
+ * chart-force-boot) and definitions-reimport run on full-shutdown only; force-standalone-khepri-boot, refused on 3.10
+ * (exit 64), is left to its unit test here and to releases.test on 4.x. The recovery timeout is 60 s, not 120 s:
+ * every 3.10 recovery of these methods came within 26 s of the fault (reports of 2026-12-01: /tmp/h3r310, /tmp/pd/310,
+ * /tmp/db/310 and the earlier matrix runs), and drills that stay down without a deadlock or refusal to stop them
+ * early (distribution-blip's none: 141 s) wait half as long.
  */
+const CI_METHODS = 'none,restore-credentials,chart-force-boot,force-load-file,parallel-restart,restore-password,restart-partitioned-pods';
 describe.sequential('npm run scenario all (local platform, 3 real nodes per drill)', () => {
   let reportDir = '';
   let exit: { code: number | undefined; output: string } = { code: undefined, output: '' };
@@ -20,8 +29,10 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
 
   beforeAll(async () => {
     reportDir = await mkdtemp(join(tmpdir(), 'warren-test-matrix-'));
-    const result = await execa('npx', ['tsx', 'src/cli/main.ts', 'scenario', 'all', '--report-dir', reportDir], { reject: false, all: true });
-    exit = { code: result.exitCode, output: String(result.all) };
+    const result = await execa('npx', ['tsx', 'src/cli/main.ts', 'scenario', 'all', '--methods', CI_METHODS, '--recovery-timeout', '60', '--report-dir', reportDir], { reject: false, all: true });
+    const extra = await execa('npx', ['tsx', 'src/cli/main.ts', 'scenario', 'full-shutdown', '--methods', 'statefulset-force-boot,definitions-reimport', '--report-dir', join(reportDir, 'full-shutdown-extra')], { reject: false, all: true });
+    exit = { code: result.exitCode === 0 ? extra.exitCode : result.exitCode, output: `${String(result.all)}\n${String(extra.all)}` };
+    reports.set('full-shutdown-extra', JSON.parse(await readFile(join(reportDir, 'full-shutdown-extra', 'report.json'), 'utf8')) as RunReport);
     for (const slug of ['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie-rollout-rolling', 'helm3-reinstall-race', 'password-drift', 'distribution-blip']) {
       reports.set(slug, JSON.parse(await readFile(join(reportDir, slug, 'report.json'), 'utf8')) as RunReport);
     }
@@ -56,8 +67,8 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
     expect(none).toMatchObject({ outcome: 'not-recovered', passed: true, timeToRecoverMs: null });
     expect(none.reason).toMatch(/deadlock under OrderedReady/);
     expect(none.diagnoses.map((d) => d.signature)).toEqual(expect.arrayContaining(['ordered-ready-deadlock', 'timeout-waiting-for-tables']));
-    for (const name of ['chart-force-boot', 'statefulset-force-boot', 'force-load-file', 'parallel-restart']) {
-      const m = method(slug, name);
+    for (const [from, name] of [[slug, 'chart-force-boot'], [slug, 'force-load-file'], [slug, 'parallel-restart'], ['full-shutdown-extra', 'statefulset-force-boot']] as const) {
+      const m = method(from, name);
       expect(m, name).toMatchObject({ outcome: 'recovered', passed: true });
       expect(m.timeToRecoverMs, name).toBeGreaterThan(0);
       // Every node, both queue types, read back both ways (basic.get and basic.consume).
@@ -66,16 +77,12 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
       expect(m.messages, name).toMatchObject({ confirmed: CONFIRMED, recovered: CONFIRMED, lost: 0, duplicated: 0 });
       expect(m.checks.every((check) => check.ok), `${name}: ${JSON.stringify(m.checks)}`).toBe(true);
     }
-    // 3.10 has no force_standalone_khepri_boot: the call is refused (usage error) and never credited.
-    const standalone = method(slug, 'force-standalone-khepri-boot');
-    expect(standalone).toMatchObject({ outcome: 'not-recovered', passed: true });
-    expect(standalone.checks.find((c) => c.name === 'standalone-boot-took-effect')).toMatchObject({ ok: false, reason: expect.stringContaining('exit 64') });
     // On local both force-boot methods share one mechanism, and the report says so.
     expect(method(slug, 'chart-force-boot').mechanism).toMatch(/share one mechanism/);
-    expect(method(slug, 'statefulset-force-boot').timeline.map((t) => t.event)).toContain('force boot taken out again: rolling restart');
+    expect(method('full-shutdown-extra', 'statefulset-force-boot').timeline.map((t) => t.event)).toContain('force boot taken out again: rolling restart');
   });
 
-  it.each(['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie-rollout-rolling'])(
+  it.each(['full-shutdown-extra'])(
     '%s: definitions-reimport recovers with every quorum queue on 3 nodes and reports exactly how many messages were lost',
     (slug) => {
       const m = method(slug, 'definitions-reimport');
@@ -93,7 +100,7 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
   });
 
   it.each(['mismatched-cookie', 'mismatched-cookie-rollout-rolling'])('%s: the force-boot methods do not recover, naming the failing check and the diagnosis', (slug) => {
-    for (const name of ['chart-force-boot', 'statefulset-force-boot', 'force-load-file']) {
+    for (const name of ['chart-force-boot', 'force-load-file']) {
       const m = method(slug, name);
       expect(m, name).toMatchObject({ outcome: 'not-recovered', passed: true, timeToRecoverMs: null });
       const failing = m.checks.filter((c) => !c.ok).map((c) => c.name);
@@ -129,6 +136,18 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
     expect(restored).toMatchObject({ outcome: 'recovered', passed: true });
     expect(restored.messages).toMatchObject({ confirmed: CONFIRMED, recovered: CONFIRMED, lost: 0, duplicated: 0 });
     expect(restored.checks.find((c) => c.name === 'password-matches-secret')).toMatchObject({ ok: true });
+  });
+
+  it('distribution-blip: one dropped link partitions Mnesia, and RabbitMQ says so; restarting the partitioned pods recovers every message', () => {
+    const none = method('distribution-blip', 'none');
+    expect(none).toMatchObject({ outcome: 'not-recovered', passed: true });
+    expect(none.evidence).toContain("erlang:disconnect_node('rabbit-1@localhost') on rabbit-0@localhost returned true");
+    expect(none.checks.find((c) => c.name === 'cluster-membership')).toMatchObject({ ok: false, reason: expect.stringMatching(/reports a partition/) });
+    expect(none.diagnoses.map((d) => d.signature)).toEqual(expect.arrayContaining(['network-partition', 'inconsistent-database']));
+    const restarted = method('distribution-blip', 'restart-partitioned-pods');
+    expect(restarted).toMatchObject({ outcome: 'recovered', passed: true });
+    expect(restarted.messages).toMatchObject({ confirmed: CONFIRMED, recovered: CONFIRMED, lost: 0, duplicated: 0 });
+    expect(restarted.evidence.find((line) => line.startsWith('cluster_status: '))).toMatch(/report a partition; deleting pods/);
   });
 
   it('leaves nothing running and no run directory behind', async () => {
