@@ -1,7 +1,7 @@
 import { firstLine } from '../common/text.js';
 import { decodeErlangStrings } from '../common/erlang-terms.js';
 import { errorMessage } from '../common/errors.js';
-import type { StartedCluster } from '../core/platform.js';
+import { servingNodes, type StartedCluster } from '../core/platform.js';
 import type { DrillContext } from '../core/drill-context.js';
 import type { Diagnosis } from '../core/journal.js';
 import type { Check, Verdict } from './check.js';
@@ -12,6 +12,8 @@ export interface MembershipView {
   runningNodes: string[] | null;
   /** Nodes this node reports a network partition with (`cluster_status`'s `partitions`); empty when none. */
   partitions: string[];
+  /** Every member of its cluster, running or not (`disk_nodes` and `ram_nodes`); empty when it could not be asked. */
+  members?: string[];
   error?: string;
 }
 
@@ -25,7 +27,7 @@ export class ClusterMembershipCheck implements Check<MembershipView[]> {
 
   /**
    * @param expectedNodes the running nodes of the steady-state baseline (`cluster_status` before the fault).
-   * @param askOrdinals which nodes to ask (default: every node).
+   * @param askOrdinals which nodes to ask (default: every node meant to serve, {@link servingNodes}).
    */
   constructor(
     private readonly expectedNodes: readonly string[],
@@ -34,7 +36,7 @@ export class ClusterMembershipCheck implements Check<MembershipView[]> {
 
   observe(context: DrillContext): Promise<MembershipView[]> {
     const { cluster } = context;
-    const asked = cluster.nodes.filter((node) => this.askOrdinals?.includes(node.ordinal) ?? true);
+    const asked = this.askOrdinals ? cluster.nodes.filter((node) => this.askOrdinals!.includes(node.ordinal)) : servingNodes(cluster);
     return Promise.all(asked.map((node) => clusterStatus(cluster, node.ordinal, node.nodeName)));
   }
 
@@ -61,8 +63,9 @@ export async function clusterStatus(cluster: StartedCluster, ordinal: number, no
   try {
     const result = await cluster.exec(ordinal, 'rabbitmqctl', ['cluster_status', '--formatter', 'json'], { timeoutMs: 20_000 });
     if (result.exitCode !== 0) return { node: nodeName, runningNodes: null, partitions: [], error: cliError(result.stderr || result.stdout) };
-    const status = JSON.parse(result.stdout) as { running_nodes?: string[]; partitions?: unknown };
-    return { node: nodeName, runningNodes: [...(status.running_nodes ?? [])].sort(), partitions: partitionedWith(status.partitions) };
+    const status = JSON.parse(result.stdout) as { running_nodes?: string[]; partitions?: unknown; disk_nodes?: string[]; ram_nodes?: string[] };
+    const members = [...new Set([...(status.disk_nodes ?? []), ...(status.ram_nodes ?? [])])].sort();
+    return { node: nodeName, runningNodes: [...(status.running_nodes ?? [])].sort(), partitions: partitionedWith(status.partitions), members };
   } catch (error) {
     return { node: nodeName, runningNodes: null, partitions: [], error: errorMessage(error) };
   }
@@ -105,6 +108,27 @@ export function splitCluster(views: readonly MembershipView[], readyNodes: reado
     node: first.node,
     count: groups.size,
     evidence: answering.map((view) => `${view.node} sees [${view.runningNodes.join(', ')}]`).join('; '),
+  };
+}
+
+/**
+ * `removed-nodes-still-members` when a node meant to serve still lists, among its cluster's members, a node that is
+ * not meant to serve: after a scale-down, Kubernetes removes the pods but RabbitMQ keeps their nodes as members (only
+ * `rabbitmqctl forget_cluster_node` removes one: rabbitmq.com/docs/clustering), so quorum queues and, on Khepri, the
+ * metadata store still count them for their majority. Undefined when no node lists one.
+ */
+export function removedMembers(views: readonly MembershipView[], servingNodeNames: readonly string[]): Diagnosis | undefined {
+  const listing = views
+    .map((view) => ({ view, removed: (view.members ?? []).filter((member) => !servingNodeNames.includes(member)) }))
+    .filter((entry) => entry.removed.length > 0);
+  if (listing.length === 0) return undefined;
+  return {
+    signature: 'removed-nodes-still-members',
+    meaning: 'nodes whose pods were scaled away are still cluster members: quorum queues (and a Khepri metadata store) still count them for their majority',
+    source: 'cluster',
+    node: listing[0]!.view.node,
+    count: listing.length,
+    evidence: listing.map(({ view, removed }) => `${view.node} still lists [${removed.join(', ')}] as members`).join('; '),
   };
 }
 

@@ -8,8 +8,8 @@ function members(...states: string[]): QuorumStatus['members'] {
   return states.map((state, i) => ({ node: `rabbit-${i}@localhost`, state }));
 }
 
-function status(baselineMembers: number, current: QuorumStatus['members'], error?: string): QuorumStatus {
-  return { queue: QUEUE, baselineMembers, members: current, ...(error ? { error } : {}) };
+function status(baselineMembers: number, current: QuorumStatus['members'], error?: string, expectedMembers = baselineMembers): QuorumStatus {
+  return { queue: QUEUE, baselineMembers, expectedMembers, members: current, ...(error ? { error } : {}) };
 }
 
 describe('QuorumMembersCheck.evaluate', () => {
@@ -21,6 +21,12 @@ describe('QuorumMembersCheck.evaluate', () => {
 
   it('is not ok with 2 members where the baseline had 3, even with a leader', () => {
     expect(check.evaluate([status(3, members('leader', 'follower'))])).toEqual({ ok: false, reason: `${QUEUE} has 2 members, 3 before the fault` });
+  });
+
+  it('after a scale-down to 1 pod, one member with a leader is ok; none with a leader is not', () => {
+    expect(check.evaluate([status(3, members('leader'), undefined, 1)])).toEqual({ ok: true });
+    expect(check.evaluate([status(3, members('follower', 'follower', 'follower'), undefined, 1)])).toEqual({ ok: false, reason: `${QUEUE} has 0 leaders` });
+    expect(check.evaluate([status(3, [], undefined, 1)])).toEqual({ ok: false, reason: `${QUEUE} has 0 members, 1 expected (3 before the fault, fewer nodes serve now); ${QUEUE} has 0 leaders` });
   });
 
   it('is ok on 5 nodes with the 3 members RabbitMQ placed before the fault (the baseline, not N)', () => {

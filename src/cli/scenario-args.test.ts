@@ -94,7 +94,7 @@ describe('parseScenarioArgs', () => {
   });
 
   it('asks for exactly one scenario', () => {
-    expect(usageError([]).message).toBe('name one scenario (full-shutdown, delete-all-pods, mismatched-cookie, helm3-reinstall-race, password-drift, distribution-blip) or all');
+    expect(usageError([]).message).toBe('name one scenario (full-shutdown, delete-all-pods, mismatched-cookie, helm3-reinstall-race, password-drift, distribution-blip, fresh-formation, scale-down) or all');
     expect(usageError(['full-shutdown', 'full-shutdown']).message).toContain('too many arguments');
   });
 
@@ -184,7 +184,7 @@ describe('parseScenarioArgs all', () => {
   it('runs every scenario and each variant, in registry order, with all their methods', () => {
     const args = parseScenarioArgs(['all'], SCENARIOS);
     expect(args.all).toBe(true);
-    expect(labels(args)).toEqual(['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie --rollout rolling', 'helm3-reinstall-race', 'password-drift', 'distribution-blip']);
+    expect(labels(args)).toEqual(['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie --rollout rolling', 'helm3-reinstall-race', 'password-drift', 'distribution-blip', 'fresh-formation', 'scale-down']);
     expect(args.runs[3]!.scenario).toBe(rolling);
     for (const run of args.runs) expect(run.methods).toEqual(run.scenario.methods.map((method) => method.recovery.name));
   });
@@ -203,13 +203,14 @@ describe('parseScenarioArgs all', () => {
       ['helm3-reinstall-race', ['none']],
       ['password-drift', ['none']],
       ['distribution-blip', ['none']],
+      ['scale-down', ['none']],
     ]);
     expect(labels(parseScenarioArgs(['all', '--methods', 'restore-credentials'], SCENARIOS))).toEqual(['mismatched-cookie', 'mismatched-cookie --rollout rolling']);
   });
 
   it('rejects a method no scenario has and lists every valid method', () => {
     const error = usageError(['all', '--methods', 'none,reboot']);
-    expect(error.message).toBe(`unknown method "reboot" for all; valid: ${[...ALL_METHODS, 'restore-credentials', 'restore-password', 'restart-partitioned-pods'].join(', ')}`);
+    expect(error.message).toBe(`unknown method "reboot" for all; valid: ${[...ALL_METHODS, 'restore-credentials', 'restore-password', 'restart-partitioned-pods', 'definitions-import', 'scale-back', 'forget-removed-nodes'].join(', ')}`);
     expect(usageError(['all', '--methods', ' , ']).message).toContain('valid for all: none,');
   });
 
@@ -222,7 +223,7 @@ describe('parseScenarioArgs all', () => {
     const scenarios = new Map([['all', shadow], ...SCENARIOS]);
     const args = parseScenarioArgs(['all'], scenarios);
     expect(args.all).toBe(true);
-    expect(args.runs).toHaveLength(8);
+    expect(args.runs).toHaveLength(10);
   });
 
   it('has nothing to run in an empty registry', () => {

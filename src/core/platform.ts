@@ -157,6 +157,12 @@ export interface StatefulSetControl {
    * OrderedReady, each fully down first) and resolves once they are gone; scaling up returns at once.
    */
   scale(replicas: number): Promise<void>;
+  /**
+   * The StatefulSet's `spec.replicas` as warren last decided it: the last `scale()`, or the spec's node count after
+   * `startUp()` and a (re)install. A whole-cluster outage (`shutdown`, `uninstall`) is not a decision to shrink and
+   * leaves it as it was. The pods below it are the ones meant to serve (see {@link servingNodes}).
+   */
+  replicas(): number;
   /** `kubectl delete pod`: terminate (grace period, then kill) and let the controller recreate it. */
   deletePod(ordinal: number): Promise<void>;
   /** Recreate the StatefulSet with another podManagementPolicy, keeping its pods and volumes. Resolves once applied. */
@@ -216,7 +222,7 @@ export type Capability = keyof CapabilityInterfaces;
 
 /** The members of each capability's interface: a cluster has the capability when every one is a function on it. */
 export const CAPABILITY_MEMBERS = {
-  statefulset: ['shutdown', 'startUp', 'scale', 'deletePod', 'setStartPolicy'],
+  statefulset: ['shutdown', 'startUp', 'scale', 'replicas', 'deletePod', 'setStartPolicy'],
   release: ['upgrade', 'uninstall', 'install', 'appliedForceBoot', 'forceBootRuns'],
   'volume-files': ['dataDir', 'writeDataFile', 'dataFileExists'],
 } as const satisfies { readonly [C in Capability]: readonly (keyof CapabilityInterfaces[C])[] };
@@ -249,6 +255,18 @@ export function capabilitiesOf(cluster: StartedCluster): Capability[] {
 export function need<T extends StartedCluster, C extends Capability>(cluster: T, capability: C): T & CapabilityInterfaces[C] {
   if (!hasCapability(cluster, capability)) throw new TypeError(`the ${cluster.platform} cluster has no ${capability} capability: list it in requires`);
   return cluster;
+}
+
+/**
+ * The nodes meant to serve now: on a StatefulSet, the pods below its replica count (after a scale-down from 3 to 1,
+ * only pod 0: the removed pods are not expected to answer, as in Kubernetes, where `kubectl scale` deletes the highest
+ * ordinals and keeps their PVCs); on a platform without one, every node. Never empty while the cluster has a node.
+ */
+export function servingNodes(cluster: StartedCluster): readonly ClusterNode[] {
+  if (!hasCapability(cluster, 'statefulset')) return cluster.nodes;
+  const replicas = cluster.replicas();
+  const serving = cluster.nodes.filter((node) => node.ordinal < replicas);
+  return serving.length > 0 ? serving : cluster.nodes.slice(0, 1);
 }
 
 export interface ProvisionContext {

@@ -2,17 +2,17 @@ import { AmqpConnection } from '../broker/amqp-connection.js';
 import { detectRabbitMq } from '../broker/rabbitmq-info.js';
 import { declareQueues, ledgerQueues, probeQueues, seedMessages, type SeedResult } from '../broker/workload.js';
 import { runCheck } from '../checks/check.js';
-import { ClusterMembershipCheck, networkPartition, splitCluster } from '../checks/cluster-membership-check.js';
+import { ClusterMembershipCheck, networkPartition, removedMembers, splitCluster } from '../checks/cluster-membership-check.js';
 import { DefinitionsCheck } from '../checks/definitions-check.js';
 import { MessageLedgerCheck } from '../checks/message-ledger-check.js';
-import { PutGetCheck } from '../checks/put-get-check.js';
+import { PutGetCheck, quorumQueueUnavailable } from '../checks/put-get-check.js';
 import { QuorumMembersCheck } from '../checks/quorum-members-check.js';
 import { observeDefinitions } from '../checks/steady-state-baseline.js';
 import { errorMessage, HarnessError } from '../common/errors.js';
 import { generateCredentials } from '../common/secrets.js';
 import type { DrillContext } from '../core/drill-context.js';
 import { expectationFor, type CheckRecord, type SteadyStateBaseline, type StepName } from '../core/journal.js';
-import { hasCapability, type StartedCluster } from '../core/platform.js';
+import { hasCapability, servingNodes, type StartedCluster } from '../core/platform.js';
 import { releaseKey, seriesOf, type RabbitMqInfo, type RabbitMqRelease } from '../core/rabbitmq-release.js';
 import { diagnoseEverything } from './drill-evidence.js';
 import { drillName, type DrillRun, type DrillStep } from './drill-run.js';
@@ -175,13 +175,22 @@ const verify: DrillStep = {
     // The hypothesis decides what counts: a method expected to keep messages that loses some fails.
     const ifRecovered = expectationFor(expected, 'recovered');
     const messages = ifRecovered.outcome === 'recovered' ? ifRecovered.messages : recovery.wipesData ? 'lost' : 'kept';
+    // After a scale-down only the pods kept are meant to serve: the baseline is compared on them, and a queue whose
+    // home pod was removed is read through pod 0.
+    const serving = servingNodes(cluster);
+    const servingNames = serving.map((node) => node.nodeName);
+    const expectedRunning = baseline.runningNodes.filter((name) => servingNames.includes(name));
+    const readThrough = (queue: string) => {
+      const home = ledgerQueues(settings.nodes).find((q) => q.name === queue)?.homeOrdinal ?? 0;
+      return serving.some((node) => node.ordinal === home) ? home : serving[0]!.ordinal;
+    };
     const [membership, quorum, definitions, ledger, own] = await Promise.all([
-      runCheck(new ClusterMembershipCheck(baseline.runningNodes), context),
+      runCheck(new ClusterMembershipCheck(expectedRunning), context),
       recovered ? runCheck(new QuorumMembersCheck(baseline.queues), context) : undefined,
       recovered ? runCheck(new DefinitionsCheck(baseline), context) : undefined,
       recovered
         ? runCheck(
-            new MessageLedgerCheck(drill.seeded!, messages, (queue) => ledgerQueues(settings.nodes).find((q) => q.name === queue)?.homeOrdinal ?? 0),
+            new MessageLedgerCheck(drill.seeded!, messages, readThrough),
             context,
           )
         : undefined,
@@ -197,10 +206,14 @@ const verify: DrillStep = {
     report.checks.push(...own.map((check) => check.record));
     report.checks.push(...proof);
     const ready = cluster.status().filter((pod) => pod.phase === 'ready').map((pod) => pod.nodeName);
-    const split = splitCluster(membership.observation, ready, baseline.runningNodes.length);
+    const split = splitCluster(membership.observation, ready, expectedRunning.length);
     if (split) report.diagnoses.push(split);
     const partition = networkPartition(membership.observation);
     if (partition) report.diagnoses.push(partition);
+    const removed = removedMembers(membership.observation, servingNames);
+    if (removed) report.diagnoses.push(removed);
+    const leaderless = recovered ? undefined : quorumQueueUnavailable(waited.putGet);
+    if (leaderless) report.diagnoses.push(leaderless);
     await diagnoseEverything(cluster, report);
 
     const clusterChecks = [...CLUSTER_CHECKS, ...(scenario.checks?.verify ?? []).map((check) => check.name)];

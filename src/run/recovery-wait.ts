@@ -3,7 +3,7 @@ import { errorMessage, isRabbitMqUnresponsive, RunInterruptedError } from '../co
 import { sleep } from '../common/wait.js';
 import type { DrillContext } from '../core/drill-context.js';
 import type { PutGetResult } from '../core/journal.js';
-import type { PodStatus } from '../core/platform.js';
+import { servingNodes, type PodStatus, type StartedCluster } from '../core/platform.js';
 import { orderedReadyDeadlock, podsSettled } from './deadlock.js';
 import type { RecoveryWait } from './drill-run.js';
 import { RefusalTracker } from './refusal-tracker.js';
@@ -52,7 +52,7 @@ export async function waitForRecovery(
   let lastReason = 'no probe ran';
   let announced = '';
   do {
-    const deadlock = orderedReadyDeadlock(context.cluster.startPolicy(), context.cluster.status(), baseline);
+    const deadlock = orderedReadyDeadlock(context.cluster.startPolicy(), servingPods(context.cluster), baseline);
     last = await check.observe(context);
     const verdict = check.evaluate(last);
     if (verdict.ok) return failure ? { putGet: last, why: failure, diagnoses: [] } : { recoveredAt: Date.now(), putGet: last, why: '', diagnoses: [] };
@@ -60,7 +60,7 @@ export async function waitForRecovery(
     if (deadlock) return { putGet: last, why: deadlock.evidence, diagnoses: [deadlock] };
     const refused = refusals.observe(last);
     // Settled first: the shape the cluster ends in (a pod booting alone: a split cluster) is part of the finding.
-    if (refused && podsSettled(context.cluster.status(), baseline)) return { putGet: last, why: refused, diagnoses: [] };
+    if (refused && podsSettled(servingPods(context.cluster), baseline)) return { putGet: last, why: refused, diagnoses: [] };
     lastReason = verdict.reason ?? 'put/get failed';
     const working = last.filter((result) => result.ok).length;
     const firstFailure = last.find((result) => !result.ok);
@@ -75,13 +75,19 @@ export async function waitForRecovery(
   return { putGet: last, why: `put/get still failing at the recovery deadline: ${lastReason}`, diagnoses: [] };
 }
 
+/** The pods meant to serve ({@link servingNodes}): pods a scale-down removed are absent by design, not stuck. */
+function servingPods(cluster: StartedCluster): PodStatus[] {
+  const serving = new Set(servingNodes(cluster).map((node) => node.ordinal));
+  return cluster.status().filter((pod) => serving.has(pod.ordinal));
+}
+
 /** After a closing step that changed the pod template: every pod ready on the current revision, then put/get again. */
 export async function waitForRollout(context: DrillContext, deadline: number): Promise<string | undefined> {
   const { cluster } = context;
   const check = new PutGetCheck();
   let why = 'the rollout did not finish';
   while (Date.now() < deadline) {
-    const pods = cluster.status();
+    const pods = servingPods(cluster);
     const pending = pods.filter((pod) => pod.phase !== 'ready' || pod.revision !== cluster.revision());
     if (pending.length === 0) {
       const verdict = check.evaluate(await check.observe(context));

@@ -1,4 +1,7 @@
 import { ChartForceBootRecovery } from '../recoveries/chart-force-boot-recovery.js';
+import { DefinitionsImportRecovery } from '../recoveries/definitions-import-recovery.js';
+import { ForgetRemovedNodesRecovery } from '../recoveries/forget-removed-nodes-recovery.js';
+import { ScaleBackRecovery } from '../recoveries/scale-back-recovery.js';
 import { DefinitionsReimportRecovery } from '../recoveries/definitions-reimport-recovery.js';
 import { ForceStandaloneKhepriBootRecovery } from '../recoveries/force-standalone-khepri-boot-recovery.js';
 import { ForceLoadFileRecovery } from '../recoveries/force-load-file-recovery.js';
@@ -24,6 +27,9 @@ export const Recoveries = {
   forceStandaloneKhepriBoot: () => new ForceStandaloneKhepriBootRecovery(),
   restorePassword: () => new RestorePasswordRecovery(),
   restartPartitionedPods: () => new RestartPartitionedPodsRecovery(),
+  definitionsImport: () => new DefinitionsImportRecovery(),
+  scaleBack: () => new ScaleBackRecovery(),
+  forgetRemovedNodes: () => new ForgetRemovedNodesRecovery(),
 } satisfies Record<string, () => Recovery>;
 
 /** The matrix's words, as expectations. */

@@ -109,6 +109,7 @@ export class FakeCluster implements StartedCluster, StatefulSetControl, ReleaseC
 
   #pods: PodStatus[];
   #policy: StartPolicy;
+  #replicas: number;
   readonly #templates: Template[] = [];
   #revision = 1;
   readonly #logs = new Map<number, string>();
@@ -123,6 +124,7 @@ export class FakeCluster implements StartedCluster, StatefulSetControl, ReleaseC
     const count = options.nodes ?? 3;
     this.platform = options.platform ?? 'local';
     this.#policy = options.startPolicy ?? 'OrderedReady';
+    this.#replicas = count;
     this.spec = {
       runId: options.runId ?? 'fake-run',
       nodes: count,
@@ -257,13 +259,19 @@ export class FakeCluster implements StartedCluster, StatefulSetControl, ReleaseC
   }
 
   startUp(): void {
+    this.#replicas = this.nodes.length;
     void this.#record({ op: 'startUp' });
   }
 
   /** Scaling down leaves the surplus pods absent; scaling up is the controller's business (scripted by tests). */
   async scale(replicas: number): Promise<void> {
+    this.#replicas = replicas;
     for (const node of this.nodes) if (node.ordinal >= replicas) this.#absent(node.ordinal);
     await this.#record({ op: 'scale', replicas });
+  }
+
+  replicas(): number {
+    return this.#replicas;
   }
 
   async deletePod(ordinal: number): Promise<void> {
@@ -301,6 +309,7 @@ export class FakeCluster implements StartedCluster, StatefulSetControl, ReleaseC
   }
 
   async install(options: { credentials: Credentials }): Promise<void> {
+    this.#replicas = this.nodes.length;
     this.#policy = this.spec.startPolicy;
     this.#revision = this.#applyTemplate({ credentials: options.credentials, forceBoot: false });
     await this.#record({ op: 'install', options });

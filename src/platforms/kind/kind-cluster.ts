@@ -64,6 +64,8 @@ export class KindCluster implements StartedCluster, StatefulSetControl, ReleaseC
   readonly #templates: ReleaseTemplate[] = [];
   #current: ReleaseTemplate;
   #policy: StartPolicy;
+  /** See {@link StatefulSetControl.replicas}. */
+  #replicas: number;
   #pods = new Map<number, PodStatus>();
   readonly #tracks = new Map<number, PodTrack>();
   readonly #archivedLogs = new Map<number, string[]>();
@@ -83,6 +85,7 @@ export class KindCluster implements StartedCluster, StatefulSetControl, ReleaseC
     this.#current = { credentials: spec.credentials, forceBoot: { enabled: false, via: 'statefulset-command' }, revision: 1 };
     this.#templates.push(this.#current);
     this.#policy = spec.startPolicy;
+    this.#replicas = spec.nodes;
   }
 
   get spec(): ClusterSpec {
@@ -158,14 +161,20 @@ export class KindCluster implements StartedCluster, StatefulSetControl, ReleaseC
   }
 
   startUp(): void {
+    this.#replicas = this.spec.nodes;
     void this.options.kube.scaleStatefulSet(this.options.release.statefulSetName, this.spec.nodes).catch((error) => this.options.log.warn(`scale up failed: ${errorMessage(error)}`));
   }
 
   async scale(replicas: number): Promise<void> {
     if (!Number.isInteger(replicas) || replicas < 0 || replicas > this.spec.nodes) throw new RangeError(`replicas must be 0..${this.spec.nodes}, got ${replicas}`);
     await this.#archiveLogs(this.nodes.filter((node) => node.ordinal >= replicas).map((node) => node.ordinal));
+    this.#replicas = replicas;
     await this.options.kube.scaleStatefulSet(this.options.release.statefulSetName, replicas);
     await this.#waitFor(`pods ${replicas}.. gone`, () => this.status().every((pod) => pod.ordinal < replicas || pod.phase === 'absent'), 300_000);
+  }
+
+  replicas(): number {
+    return this.#replicas;
   }
 
   async deletePod(ordinal: number): Promise<void> {
@@ -212,6 +221,7 @@ export class KindCluster implements StartedCluster, StatefulSetControl, ReleaseC
     this.options.redactor.add(options.credentials);
     this.#current = this.#template({ credentials: options.credentials, forceBoot: { enabled: false, via: 'statefulset-command' } });
     this.#policy = this.spec.startPolicy;
+    this.#replicas = this.spec.nodes;
     await this.options.release.install(this.#current, this.spec.startPolicy);
   }
 

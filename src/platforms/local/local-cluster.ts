@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { access, chmod, mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { amqpProbe } from '../../broker/amqp-connection.js';
@@ -26,6 +25,7 @@ import { FORCE_BOOT_ENV, FORCE_BOOT_MARKER, forceBootEnvLine, forceBootIn, force
 import type { Epmd } from './epmd.js';
 import { RABBITMQ_BIN, rabbitmqConf, type NodeLayout } from './node-layout.js';
 import { imageCommand, type RabbitMqImage } from './rabbitmq-image.js';
+import { execInGroup } from './group-exec.js';
 import { Pod } from './pod.js';
 import type { ProcessGroup } from './process-group.js';
 import { exitGuard } from './exit-guard.js';
@@ -74,6 +74,8 @@ export class LocalCluster implements StartedCluster, StatefulSetControl, Release
   /** Every template this StatefulSet had; revision n is #templates[n - 1]. */
   readonly #templates: PodTemplate[] = [];
   #tornDown: Promise<void> | undefined;
+  /** See {@link StatefulSetControl.replicas}. */
+  #replicas: number;
   /** The CLI calls (rabbitmqctl, …) still running. */
   readonly #cliCalls = new Set<Promise<void>>();
   /** The pods' server process groups not yet known to be entirely gone (orphans reaped too). */
@@ -86,6 +88,7 @@ export class LocalCluster implements StartedCluster, StatefulSetControl, Release
       amqp: { host: '127.0.0.1', port: layout.amqpPort },
     }));
     this.#templates.push({ credentials: options.spec.credentials, forceBoot: false });
+    this.#replicas = options.spec.nodes;
     // The install forms the cluster with every pod at once (8 s instead of 24 s for 3 nodes on 2 cores);
     // the spec's start policy takes over once the cluster is up and governs every restart after that.
     this.#controller = new StatefulSetController<Pod>(options.spec.nodes, 'Parallel', (ordinal, revision) => this.#createPod(ordinal, revision));
@@ -144,12 +147,18 @@ export class LocalCluster implements StartedCluster, StatefulSetControl, Release
   }
 
   startUp(): void {
+    this.#replicas = this.spec.nodes;
     this.#controller.scale(this.spec.nodes);
+  }
+
+  replicas(): number {
+    return this.#replicas;
   }
 
   async scale(replicas: number): Promise<void> {
     if (!Number.isInteger(replicas) || replicas < 0 || replicas > this.spec.nodes) throw new RangeError(`replicas must be 0..${this.spec.nodes}, got ${replicas}`);
     this.options.log.info(`StatefulSet scaled to ${replicas}`);
+    this.#replicas = replicas;
     this.#controller.scale(replicas);
     const surplus = this.nodes.filter((node) => node.ordinal >= replicas).reverse();
     if (this.#controller.startPolicy === 'OrderedReady') {
@@ -229,6 +238,7 @@ export class LocalCluster implements StartedCluster, StatefulSetControl, Release
     this.#controller.setPolicy(this.spec.startPolicy);
     const revision = this.#applyTemplate({ credentials: options.credentials, forceBoot: false });
     this.options.log.info(`install: Secret and StatefulSet (podManagementPolicy ${this.spec.startPolicy}, revision ${revision})`);
+    this.#replicas = this.spec.nodes;
     this.#controller.scale(this.spec.nodes);
   }
 
@@ -249,23 +259,21 @@ export class LocalCluster implements StartedCluster, StatefulSetControl, Release
     const command = this.options.redactor.redact(`${tool} ${args.join(' ')}`);
     try {
       const [file, ...argv] = imageCommand(this.options.image, this.options.runDir, [join(RABBITMQ_BIN, tool), '-n', layout.nodeName, ...args]);
-      const call = execa(file, argv, {
+      const timeoutMs = options.timeoutMs ?? 30_000;
+      const call = execInGroup(file, argv, {
         env: this.options.envs[ordinal]!,
-        extendEnv: false,
         cwd: layout.home,
-        reject: false,
-        ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
-        timeout: options.timeoutMs ?? 30_000,
-        cancelSignal: this.options.signal,
-        forceKillAfterDelay: 2_000,
+        ...(options.input === undefined ? {} : { input: options.input }),
+        timeoutMs,
+        signal: this.options.signal,
       });
-      // Teardown waits for every call still running (a cancelled one takes up to forceKillAfterDelay to end).
-      const settled = Promise.resolve(call).then(() => undefined, () => undefined);
+      // Teardown waits for every call still running (a cancelled one takes up to 2 s to end).
+      const settled = call.then(() => undefined, () => undefined);
       this.#cliCalls.add(settled);
       void settled.then(() => this.#cliCalls.delete(settled));
       const result = await call;
       if (result.timedOut || result.isCanceled) {
-        throw new ClusterCommandError(`${command} on ${layout.nodeName}: ${result.timedOut ? `no answer within ${options.timeoutMs ?? 30_000} ms` : 'cancelled'}`, { failure: result.timedOut ? 'timeout' : 'cancelled' });
+        throw new ClusterCommandError(`${command} on ${layout.nodeName}: ${result.timedOut ? `no answer within ${timeoutMs} ms` : 'cancelled'}`, { failure: result.timedOut ? 'timeout' : 'cancelled' });
       }
       const redact = (text: string) => this.options.redactor.redact(text);
       return { exitCode: result.exitCode ?? -1, stdout: redact(String(result.stdout)), stderr: redact(String(result.stderr)) };
