@@ -257,7 +257,8 @@ function listCommand(scenarios: ReadonlyMap<string, Scenario>, options: { fromFi
       console.log(`  ${recovery.name}:`);
       for (const release of RELEASES.map(releaseKey)) {
         const one = expected[release];
-        console.log(`    ${release.padEnd(13)}${one ? `expected ${expectationText(one)}` : 'not drilled on this release yet: no expectation'}`);
+        const text = one === undefined ? 'not drilled on this release yet: no expectation' : 'byStartPolicy' in one ? Object.entries(one.byStartPolicy).map(([policy, under]) => `under ${policy} expected ${expectationText(under)}`).join('; ') : `expected ${expectationText(one)}`;
+        console.log(`    ${release.padEnd(13)}${text}`);
       }
     }
     console.log('');

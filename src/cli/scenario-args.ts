@@ -2,7 +2,7 @@ import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
 import { CommanderError, Option, type Command } from 'commander';
 import { UsageError } from '../common/errors.js';
 import { METADATA_STORES, RABBITMQ_SERIES, releaseKey, releasesFor, type MetadataStore, type RabbitMqRelease, type RabbitMqSeries } from '../core/rabbitmq-release.js';
-import { LOGIN_LIVENESS_PROBE, type LivenessProbe, type PlatformName, type StartPolicy } from '../core/platform.js';
+import { LOGIN_LIVENESS_PROBE, START_POLICIES, type LivenessProbe, type PlatformName, type StartPolicy } from '../core/platform.js';
 import type { Rollout } from '../faults/mismatched-cookie-fault.js';
 import { assertContextAllowed } from '../platforms/kind/context-guard.js';
 import { DEFAULT_KIND_OPTIONS, type KindOptions } from '../platforms/kind/kind-platform.js';
@@ -84,7 +84,6 @@ const KIND_FLAGS = [
 ] as const;
 
 const PLATFORMS: readonly PlatformName[] = ['local', 'docker', 'kind'];
-const POLICIES: readonly StartPolicy[] = ['OrderedReady', 'Parallel'];
 
 /**
  * The series a run installs unless told: 3.10, the host's own package. It needs nothing beyond Debian 12's
@@ -140,7 +139,7 @@ export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, 
     .addOption(new Option('--platform <name>', 'where RabbitMQ runs (docker: not implemented yet)').choices(PLATFORMS).default('local'))
     .addOption(new Option('--methods <a,b>', "recovery methods to drill, comma-separated, in this order (default: all of the scenario's; with all: each scenario's among them)"))
     .addOption(new Option('--nodes <count>', `RabbitMQ nodes (pods) per cluster, ${LIMITS.nodes.min} to ${LIMITS.nodes.max}: every drilled fault is between peers`).default(3))
-    .addOption(new Option('--start-policy <policy>', "the StatefulSet's podManagementPolicy").choices(POLICIES).default('OrderedReady'))
+    .addOption(new Option('--start-policy <policy>', "the StatefulSet's podManagementPolicy").choices(START_POLICIES).default('OrderedReady'))
     .addOption(new Option('--report-dir <dir>', 'where the reports go, created if missing; with all, the base of one directory per scenario (default: reports/<UTC time>-<name>)'))
     .addOption(new Option('--keep', 'leave the cluster(s) running at the end and print how to reach them').default(false))
     .addOption(new Option('--messages <count>', `messages per queue published before the fault, ${LIMITS.messages.min} to ${LIMITS.messages.max}`).default(100))
@@ -229,7 +228,7 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
     throw new UsageError('--rabbitmq and --metadata-store apply to --platform local only (kind runs the image it is given: --image)');
   }
   const releases = releaseList(values.rabbitmq, values.metadataStore);
-  const { releaseRuns, notDrilled } = onReleases(runs, releases, { all, explicit: requested !== undefined });
+  const { releaseRuns, notDrilled } = onReleases(runs, releases, { all, explicit: requested !== undefined, startPolicy });
   const kind = kindOptions(values);
   const kindFlags = KIND_FLAGS.filter(([, key]) => values[key] !== undefined).map(([flag]) => flag);
   if (platform !== 'kind' && kindFlags.length > 0) {
@@ -272,19 +271,19 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
 function onReleases(
   runs: Omit<ScenarioRun, 'release'>[],
   releases: RabbitMqRelease[],
-  how: { all: boolean; explicit: boolean },
+  how: { all: boolean; explicit: boolean; startPolicy: StartPolicy },
 ): { releaseRuns: ScenarioRun[]; notDrilled: string[] } {
   const releaseRuns: ScenarioRun[] = [];
   const notDrilled: string[] = [];
   for (const run of runs) {
     for (const release of releases) {
       const key = releaseKey(release);
-      const has = (name: string) => expectationOn(run.scenario.methods.find((method) => method.recovery.name === name)!.expected, key) !== undefined;
+      const has = (name: string) => expectationOn(run.scenario.methods.find((method) => method.recovery.name === name)!.expected, key, how.startPolicy) !== undefined;
       const kept = run.methods.filter(has);
       const missing = run.methods.filter((name) => !has(name));
       const label = `${scenarioLabel(run.scenario)} on ${key}`;
       if (missing.length > 0 && !how.all && releases.length === 1 && (how.explicit || kept.length === 0)) {
-        throw new UsageError(`${label}: no expectation yet for ${missing.join(', ')} (never drilled on ${key}); drillable there: ${run.scenario.methods.filter((method) => expectationOn(method.expected, key) !== undefined).map((method) => method.recovery.name).join(', ') || 'none'}`);
+        throw new UsageError(`${label}: no expectation yet for ${missing.join(', ')} (never drilled on ${key}); drillable there: ${run.scenario.methods.filter((method) => expectationOn(method.expected, key, how.startPolicy) !== undefined).map((method) => method.recovery.name).join(', ') || 'none'}`);
       }
       if (missing.length > 0) notDrilled.push(`${label}: ${missing.join(', ')}`);
       if (kept.length > 0) releaseRuns.push({ ...run, methods: kept, release });

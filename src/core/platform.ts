@@ -5,7 +5,9 @@ import type { Logger } from '../common/logger.js';
 export type PlatformName = 'local' | 'docker' | 'kind';
 
 /** StatefulSet podManagementPolicy: the Bitnami chart's default is OrderedReady, the Operator's is Parallel. */
-export type StartPolicy = 'OrderedReady' | 'Parallel';
+/** The StatefulSet's `podManagementPolicy` values (Kubernetes API reference, StatefulSetSpec). */
+export const START_POLICIES = ['OrderedReady', 'Parallel'] as const;
+export type StartPolicy = (typeof START_POLICIES)[number];
 
 /** How long a booting Mnesia node waits for its peers' tables (rabbit.mnesia_table_loading_retry_*). */
 export interface TableWaitSettings {

@@ -55,7 +55,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const selected = scenario.methods.filter((method) => options.methods.includes(method.recovery.name));
   const repeat = options.repeat ?? 1;
   drills: for (const [index, method] of selected.entries()) {
-    const expected = expectationOn(method.expected, releaseKey(options.rabbitmq));
+    const expected = expectationOn(method.expected, releaseKey(options.rabbitmq), options.startPolicy);
     // The CLI only selects methods with an expectation on the release; a library caller may not have.
     if (expected === undefined) throw new UsageError(`${scenario.name}: ${method.recovery.name} has no expectation on ${releaseKey(options.rabbitmq)} (never drilled there)`);
     for (let attempt = 1; attempt <= repeat; attempt++) {

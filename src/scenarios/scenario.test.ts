@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { NoRecovery } from '../recoveries/no-recovery.js';
 import type { Fault } from '../faults/fault.js';
 import type { Expectation } from '../core/journal.js';
-import { defineScenario } from './scenario.js';
+import { Expect } from './methods.js';
+import { defineScenario, expectationOn } from './scenario.js';
 
 const fault: Fault = { name: 'fake', description: 'fake', requires: [], inject: async () => ({ revert: async () => {}, [Symbol.asyncDispose]: async () => {} }) };
 
@@ -10,10 +11,22 @@ describe('defineScenario', () => {
   it('refuses a negative control that does not name the diagnosis that must explain the outage', () => {
     const vague = { outcome: 'not-recovered', diagnoses: [] } as unknown as Expectation;
     expect(() => defineScenario({ name: 'vague', description: '', fault, methods: [{ recovery: new NoRecovery(), expected: vague }] })).toThrow(
-      'scenario vague: method none expects not-recovered on 3.10/mnesia without naming the diagnosis that must explain it',
+      'scenario vague: method none expects not-recovered on 3.10/mnesia (OrderedReady) without naming the diagnosis that must explain it',
     );
     const old = { outcome: 'not-recovered' } as unknown as Expectation;
-    expect(() => defineScenario({ name: 'old', description: '', fault, methods: [{ recovery: new NoRecovery(), expected: old }] })).toThrow('scenario old: method none on 3.10/mnesia: not-recovered needs diagnoses, a list of signature names');
+    expect(() => defineScenario({ name: 'old', description: '', fault, methods: [{ recovery: new NoRecovery(), expected: old }] })).toThrow('scenario old: method none on 3.10/mnesia (OrderedReady): not-recovered needs diagnoses, a list of signature names');
+  });
+
+  it('resolves an expectation per start policy on a release, and checks each branch', () => {
+    const expected = Expect.byRelease({ '4.0/mnesia': Expect.byStartPolicy({ OrderedReady: Expect.staysDown('method-outlasted-deadline'), Parallel: Expect.recovers() }), '4.3/khepri': Expect.recovers() });
+    expect(expectationOn(expected, '4.0/mnesia', 'OrderedReady')).toEqual({ outcome: 'not-recovered', diagnoses: ['method-outlasted-deadline'] });
+    expect(expectationOn(expected, '4.0/mnesia', 'Parallel')).toEqual({ outcome: 'recovered', messages: 'kept' });
+    expect(expectationOn(expected, '4.3/khepri', 'Parallel')).toEqual({ outcome: 'recovered', messages: 'kept' });
+    expect(expectationOn(expected, '3.10/mnesia', 'Parallel')).toBeUndefined();
+    const vague = Expect.byRelease({ '4.0/mnesia': Expect.byStartPolicy({ OrderedReady: { outcome: 'not-recovered', diagnoses: [] } as unknown as Expectation, Parallel: Expect.recovers() }) });
+    expect(() => defineScenario({ name: 'vague', description: '', fault, methods: [{ recovery: new NoRecovery(), expected: vague }] })).toThrow(
+      'scenario vague: method none expects not-recovered on 4.0/mnesia (OrderedReady) without naming the diagnosis that must explain it',
+    );
   });
 
   it('accepts a negative control with its diagnoses', () => {
@@ -27,7 +40,7 @@ describe('defineScenario', () => {
     const define = (expected: unknown) => () => defineScenario({ name: 'race', description: '', fault, methods: [{ recovery: new NoRecovery(), expected: expected as Expectation }] });
     expect(define({ ...race, why: ' ' })).toThrow('a race needs `why`: what the race is');
     expect(define({ ...race, notRecovered: { outcome: 'recovered', messages: 'kept' } })).toThrow('a race needs a recovered and a not-recovered branch');
-    expect(define({ ...race, notRecovered: { outcome: 'not-recovered', diagnoses: [] } })).toThrow('expects not-recovered on 3.10/mnesia without naming the diagnosis');
+    expect(define({ ...race, notRecovered: { outcome: 'not-recovered', diagnoses: [] } })).toThrow('expects not-recovered on 3.10/mnesia (OrderedReady) without naming the diagnosis');
   });
 
   it('refuses a requires entry that is no capability (a JavaScript caller, an old name), naming the valid ones', () => {

@@ -1,4 +1,4 @@
-import { CAPABILITIES } from '../core/platform.js';
+import { CAPABILITIES, START_POLICIES, type StartPolicy } from '../core/platform.js';
 import { RELEASES, releaseKey, type ReleaseKey } from '../core/rabbitmq-release.js';
 import type { Check } from '../checks/check.js';
 import type { Fault } from '../faults/fault.js';
@@ -10,7 +10,15 @@ import { expectationFor, type Expectation } from '../core/journal.js';
  * One expectation per release (series × metadata store), each written from a real run on it. A release left out
  * has not been drilled yet: warren refuses to run the method there rather than judge it by a guess.
  */
-export type ExpectationsByRelease = Readonly<Partial<Record<ReleaseKey, Expectation>>>;
+export type ExpectationsByRelease = Readonly<Partial<Record<ReleaseKey, Expectation | ExpectationsByStartPolicy>>>;
+
+/**
+ * One expectation per podManagementPolicy on a release, where real runs differ by it (4.0.5: a fresh pod 0 alone
+ * under OrderedReady is still in peer discovery at the deadline; under Parallel the cluster forms).
+ */
+export interface ExpectationsByStartPolicy {
+  readonly byStartPolicy: Readonly<Record<StartPolicy, Expectation>>;
+}
 
 export interface ScenarioMethod {
   recovery: Recovery;
@@ -21,9 +29,13 @@ export interface ScenarioMethod {
   expected: Expectation | ExpectationsByRelease;
 }
 
-/** The expectation a method is judged by on `release`, or undefined when it has none there (never drilled on it). */
-export function expectationOn(expected: ScenarioMethod['expected'], release: ReleaseKey): Expectation | undefined {
-  return 'outcome' in expected ? (expected as Expectation) : expected[release];
+/**
+ * The expectation a method is judged by on `release` under the StatefulSet's `startPolicy`, or undefined when it has
+ * none there (never drilled on it).
+ */
+export function expectationOn(expected: ScenarioMethod['expected'], release: ReleaseKey, startPolicy: StartPolicy): Expectation | undefined {
+  const onRelease = 'outcome' in expected ? (expected as Expectation) : expected[release];
+  return onRelease !== undefined && 'byStartPolicy' in onRelease ? onRelease.byStartPolicy[startPolicy] : onRelease;
 }
 
 export interface Scenario {
@@ -72,13 +84,15 @@ export function defineScenario(scenario: Scenario): Scenario {
       if (unknown.length > 0) throw new TypeError(`${where}: no release ${unknown.join(', ')}; releases: ${known.join(', ')}`);
     }
     for (const release of RELEASES.map(releaseKey)) {
-      const expected = expectationOn(byRelease, release);
-      if (expected === undefined) continue;
-      const problem = expectationProblem(expected);
-      if (problem) throw new TypeError(`${where} on ${release}: ${problem}`);
-      const ifDown = expectationFor(expected, 'not-recovered');
-      if (ifDown.outcome === 'not-recovered' && ifDown.diagnoses.length === 0) {
-        throw new TypeError(`${where} expects not-recovered on ${release} without naming the diagnosis that must explain it`);
+      for (const policy of START_POLICIES) {
+        const expected = expectationOn(byRelease, release, policy);
+        if (expected === undefined) continue;
+        const problem = expectationProblem(expected);
+        if (problem) throw new TypeError(`${where} on ${release} (${policy}): ${problem}`);
+        const ifDown = expectationFor(expected, 'not-recovered');
+        if (ifDown.outcome === 'not-recovered' && ifDown.diagnoses.length === 0) {
+          throw new TypeError(`${where} expects not-recovered on ${release} (${policy}) without naming the diagnosis that must explain it`);
+        }
       }
     }
   }
