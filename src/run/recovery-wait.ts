@@ -8,6 +8,9 @@ import { orderedReadyDeadlock, podsSettled } from './deadlock.js';
 import type { RecoveryWait } from './drill-run.js';
 import { RefusalTracker } from './refusal-tracker.js';
 
+/** How close to the deadline a wait inside a step may run out and still count as the step outlasting it. */
+const DEADLINE_SLACK_MS = 1_000;
+
 /** How often put/get is probed while waiting for a recovery. */
 const PROBE_INTERVAL_MS = 500;
 
@@ -30,7 +33,10 @@ export async function withinDeadline(context: DrillContext, what: string, step: 
     return undefined;
   } catch (error) {
     if (context.signal.aborted) throw new RunInterruptedError(`interrupted during ${what}`);
-    if (expired.aborted) return `${what} still running at the recovery deadline (${(timeoutMs / 1000).toFixed(0)} s)`;
+    // A wait inside the step bounded by the same deadline may run out a moment before it: that is the step outlasting
+    // the deadline too, not a different failure (4.0.5 fresh-formation: `pod 0 ready` ran out 1 ms before it).
+    const atDeadline = expired.aborted || (isRabbitMqUnresponsive(error) && Date.now() >= deadline - DEADLINE_SLACK_MS);
+    if (atDeadline) return `${what} still running at the recovery deadline (${(timeoutMs / 1000).toFixed(0)} s)`;
     if (isRabbitMqUnresponsive(error)) return `${what}: ${errorMessage(error)}`;
     throw error;
   }
