@@ -35,7 +35,8 @@ export interface ScenarioMethod {
  */
 export function expectationOn(expected: ScenarioMethod['expected'], release: ReleaseKey, startPolicy: StartPolicy): Expectation | undefined {
   const onRelease = 'outcome' in expected ? (expected as Expectation) : expected[release];
-  return onRelease !== undefined && 'byStartPolicy' in onRelease ? onRelease.byStartPolicy[startPolicy] : onRelease;
+  // A JavaScript caller may put anything here: only an object can be per start policy (the rest is checked later).
+  return typeof onRelease === 'object' && onRelease !== null && 'byStartPolicy' in onRelease ? onRelease.byStartPolicy[startPolicy] : onRelease;
 }
 
 export interface Scenario {

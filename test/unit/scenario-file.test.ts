@@ -130,14 +130,14 @@ describe('drill files', () => {
     [
       'a negative control without a diagnosis',
       "export default { name: 'x', description: 'd', fault: { name: 'f', description: 'd', requires: [], inject() {} }, methods: [{ recovery: { name: 'none', description: 'd', requires: [], mechanism() { return ''; }, apply() {} }, expected: { outcome: 'not-recovered', diagnoses: [] } }] };\n",
-      /: scenario x: method none expects not-recovered on 3\.10\/mnesia without naming the diagnosis that must explain it$/,
+      /: scenario x: method none expects not-recovered on 3\.10\/mnesia \(OrderedReady\) without naming the diagnosis that must explain it$/,
     ],
     ['a module that throws', "throw new Error('no broker here');\n", /: failed to load: no broker here$/],
     ['a promise', 'export default Promise.resolve(1);\n', /: the default export is a promise: export the scenario itself/],
     ['a class', 'export default class Drill {}\n', /: the default export is a class, not a scenario/],
-    ['an unknown outcome', withExpected("{ outcome: 'bogus' }"), /: scenario x: method none on 3\.10\/mnesia: outcome must be 'recovered' or 'not-recovered', got "bogus"$/],
-    ['recovered without messages', withExpected("{ outcome: 'recovered' }"), /: scenario x: method none on 3\.10\/mnesia: recovered needs messages 'kept' or 'lost', got undefined$/],
-    ['a release that is no expectation', withExpected("{ '3.10/mnesia': 'yes' }"), /: scenario x: method none on 3\.10\/mnesia: the expectation is "yes", not one of Expect's$/],
+    ['an unknown outcome', withExpected("{ outcome: 'bogus' }"), /: scenario x: method none on 3\.10\/mnesia \(OrderedReady\): outcome must be 'recovered' or 'not-recovered', got "bogus"$/],
+    ['recovered without messages', withExpected("{ outcome: 'recovered' }"), /: scenario x: method none on 3\.10\/mnesia \(OrderedReady\): recovered needs messages 'kept' or 'lost', got undefined$/],
+    ['a release that is no expectation', withExpected("{ '3.10/mnesia': 'yes' }"), /: scenario x: method none on 3\.10\/mnesia \(OrderedReady\): the expectation is "yes", not one of Expect's$/],
     ['an unknown release', withExpected("{ '3.13/mnesia': { outcome: 'recovered', messages: 'kept' } }"), /: scenario x: method none: no release 3\.13\/mnesia; releases: 3\.10\/mnesia, /],
   ])('refuses %s, in one line', async (_what, text, expected) => {
     const path = await file(`bad-${Math.random().toString(16).slice(2)}.mjs`, text);

@@ -17,7 +17,7 @@ describe('withinDeadline', () => {
   it('negative control: a wait that runs out well before the deadline is that failure, not the deadline', async () => {
     const context = fakeContext(new FakeCluster());
     const why = await withinDeadline(context, 'method m', async () => {
-      throw new WaitTimeoutError('pod 0 ready', 10);
+      throw new WaitTimeoutError('pod 0 ready', 10, false);
     }, Date.now() + 10_000);
     expect(why).toMatch(/^method m: pod 0 ready/);
     expect(why).not.toMatch(/recovery deadline/);
