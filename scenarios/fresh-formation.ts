@@ -17,7 +17,9 @@ const ORDERED_READY_NEVER_FORMS = Expect.byStartPolicy({ OrderedReady: FRESH_POD
  * 5 of 5 on every release (14–48 s to put/get through every node); OrderedReady in 3 of 3 on 3.10.8 (25–35 s) and
  * 4.3.6 (61–83 s: pod 0, alone, waits out its peer discovery first), and in 0 of 3 on 4.0.5 with either store: pod 0
  * logs `DB: virgin node -> run peer discovery` and nothing more until the 120 s deadline, so pods 1 and 2 are never
- * created. No split was seen.
+ * created. No split was seen: this is classic-config discovery with every peer listed, on loopback; the split
+ * formations reported in the field came with the Kubernetes peer discovery backend (the Bitnami chart's), whose race
+ * only the kind platform can drill.
  */
 export const freshFormation = defineScenario({
   name: 'fresh-formation',

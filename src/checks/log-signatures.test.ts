@@ -64,6 +64,15 @@ describe('diagnose', () => {
     expect(found.get('cluster-not-formed')).toMatchObject({ count: 1, evidence: line });
   });
 
+  it('finds queues deleted by forget_cluster_node in 4.0.5 and 4.3.6 wording (runs /tmp/sd/40m, /tmp/sd2/4.3), not the quorum-queue shrink lines', () => {
+    const forty = "2026-12-01 13:23:49.900266+00:00 [info] <0.1490.0> Will remove all classic queues from node rabbit-2@localhost. The node is likely being removed from the cluster.";
+    const fortyThree = "2026-12-01 14:03:30.459159+00:00 [info] <0.2889.0> Will remove all queues from node rabbit-1@localhost. The node is likely being removed from the cluster.";
+    expect(bySignature(forty).get('queues-removed-with-node')).toMatchObject({ count: 1 });
+    expect(bySignature(fortyThree).get('queues-removed-with-node')).toMatchObject({ count: 1 });
+    const shrink = "2026-12-01 14:03:00.442014+00:00 [info] <0.2378.0> Asked to remove all quorum queue replicas from node rabbit-1@localhost";
+    expect(bySignature(shrink).has('queues-removed-with-node')).toBe(false);
+  });
+
   it('truncates the evidence to 400 characters', () => {
     const log = `BOOT FAILED ${'x'.repeat(1_000)}`;
     expect(bySignature(log).get('boot-failed')?.evidence).toHaveLength(400);

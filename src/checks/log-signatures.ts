@@ -36,9 +36,9 @@ export const LOG_SIGNATURES: readonly LogSignature[] = [
     meaning: "the pod's liveness probe (it logs in with the Secret) failed in a row and the kubelet restarted the container; with a password that no longer matches it restarts in a loop",
   },
   {
-    name: 'classic-queues-removed-with-node',
-    pattern: /Will remove all classic queues from node/,
-    meaning: 'forget_cluster_node deleted the classic queues that lived on the forgotten node, with their messages (logged by 4.0.5)',
+    name: 'queues-removed-with-node',
+    pattern: /Will remove all (?:classic )?queues from node/,
+    meaning: 'forget_cluster_node deleted the queues that lived on the forgotten node, with their messages (logged by 4.0.5 for classic queues, by 4.3.6 for all)',
   },
   { name: 'access-refused', pattern: /ACCESS[-_]REFUSED/, meaning: 'the client credentials were refused (e.g. the password was regenerated but the data kept the old one)' },
   {

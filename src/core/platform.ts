@@ -4,8 +4,10 @@ import type { Logger } from '../common/logger.js';
 
 export type PlatformName = 'local' | 'docker' | 'kind';
 
-/** StatefulSet podManagementPolicy: the Bitnami chart's default is OrderedReady, the Operator's is Parallel. */
-/** The StatefulSet's `podManagementPolicy` values (Kubernetes API reference, StatefulSetSpec). */
+/**
+ * The StatefulSet's `podManagementPolicy` values (Kubernetes API reference, StatefulSetSpec): the Bitnami chart's
+ * default is OrderedReady, the RabbitMQ Cluster Operator's is Parallel.
+ */
 export const START_POLICIES = ['OrderedReady', 'Parallel'] as const;
 export type StartPolicy = (typeof START_POLICIES)[number];
 

@@ -25,10 +25,15 @@ export class ScaleBackRecovery implements Recovery {
     await cluster.scale(replicas);
   }
 
-  /** Proof the method acted: the StatefulSet wants every node again, as the platform reports it. */
+  /**
+   * Proof the method acted, from the pods the platform reports (not from the count warren asked for): every pod of
+   * the full replica count exists again, and the StatefulSet wants them all.
+   */
   async evidence(context: DrillContext): Promise<CheckRecord[]> {
-    const serving = servingNodes(context.cluster).length;
     const all = context.cluster.spec.nodes;
-    return [serving === all ? { name: 'scaled-back', ok: true } : { name: 'scaled-back', ok: false, reason: `the StatefulSet has ${serving} replicas, ${all} wanted` }];
+    const wanted = servingNodes(context.cluster).length;
+    const missing = context.cluster.status().filter((pod) => pod.phase === 'absent').map((pod) => pod.ordinal);
+    if (wanted === all && missing.length === 0) return [{ name: 'scaled-back', ok: true }];
+    return [{ name: 'scaled-back', ok: false, reason: `the StatefulSet wants ${wanted} of ${all} pods${missing.length > 0 ? `; pods ${missing.join(', ')} do not exist` : ''}` }];
   }
 }

@@ -1,5 +1,5 @@
 import { PutGetCheck } from '../checks/put-get-check.js';
-import { errorMessage, isRabbitMqUnresponsive, RunInterruptedError } from '../common/errors.js';
+import { ClusterCommandError, errorMessage, isRabbitMqUnresponsive, RunInterruptedError, WaitTimeoutError } from '../common/errors.js';
 import { sleep } from '../common/wait.js';
 import type { DrillContext } from '../core/drill-context.js';
 import type { PutGetResult } from '../core/journal.js';
@@ -35,7 +35,8 @@ export async function withinDeadline(context: DrillContext, what: string, step: 
     if (context.signal.aborted) throw new RunInterruptedError(`interrupted during ${what}`);
     // A wait inside the step bounded by the same deadline may run out a moment before it: that is the step outlasting
     // the deadline too, not a different failure (4.0.5 fresh-formation: `pod 0 ready` ran out 1 ms before it).
-    const atDeadline = expired.aborted || (isRabbitMqUnresponsive(error) && Date.now() >= deadline - DEADLINE_SLACK_MS);
+    const ranOut = error instanceof WaitTimeoutError || (error instanceof ClusterCommandError && error.failure === 'timeout');
+    const atDeadline = expired.aborted || (ranOut && Date.now() >= deadline - DEADLINE_SLACK_MS);
     if (atDeadline) return `${what} still running at the recovery deadline (${(timeoutMs / 1000).toFixed(0)} s)`;
     if (isRabbitMqUnresponsive(error)) return `${what}: ${errorMessage(error)}`;
     throw error;

@@ -48,9 +48,12 @@ describe('ScaleBackRecovery', () => {
     await cluster.scale(1);
     const context = fakeContext(cluster);
     const recovery = new ScaleBackRecovery();
-    expect(await recovery.evidence(context)).toEqual([{ name: 'scaled-back', ok: false, reason: 'the StatefulSet has 1 replicas, 3 wanted' }]);
+    expect(await recovery.evidence(context)).toEqual([{ name: 'scaled-back', ok: false, reason: 'the StatefulSet wants 1 of 3 pods; pods 1, 2 do not exist' }]);
     await recovery.apply(context);
     expect(cluster.callsOf('scale').map((call) => call.replicas)).toEqual([1, 3]);
+    // Asked is not done: until the platform shows the pods again, the evidence fails.
+    expect(await recovery.evidence(context)).toEqual([{ name: 'scaled-back', ok: false, reason: 'the StatefulSet wants 3 of 3 pods; pods 1, 2 do not exist' }]);
+    for (const ordinal of [1, 2]) cluster.setPod(ordinal, { phase: 'ready', booted: true });
     expect(await recovery.evidence(context)).toEqual([{ name: 'scaled-back', ok: true }]);
   });
 });

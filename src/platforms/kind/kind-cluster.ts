@@ -192,6 +192,8 @@ export class KindCluster implements StartedCluster, StatefulSetControl, ReleaseC
 
   async setStartPolicy(policy: StartPolicy): Promise<void> {
     this.#policy = policy;
+    // The StatefulSet is created again from the release's template: with its full replica count.
+    this.#replicas = this.spec.nodes;
     await this.options.release.recreateWithPolicy(this.#current, policy);
   }
 
@@ -201,6 +203,8 @@ export class KindCluster implements StartedCluster, StatefulSetControl, ReleaseC
       credentials: change.credentials ?? this.#current.credentials,
       forceBoot: change.forceBoot ?? this.#current.forceBoot,
     });
+    // `helm upgrade` renders replicaCount from the release's values: the full count, undoing a `kubectl scale`.
+    this.#replicas = this.spec.nodes;
     await this.options.release.upgrade(this.#current);
   }
 

@@ -14,6 +14,16 @@ describe('execInGroup', () => {
     expect(Date.now() - started).toBeLessThan(8_000);
   });
 
+  it('leaves nothing of the group behind after a timeout, even a child that let go of the output pipe', async () => {
+    // A sleep with an argument no other process has: found by its command line.
+    const seconds = `37.${process.pid}${Date.now() % 100_000}`;
+    const result = await execInGroup('/bin/sh', ['-c', `(sleep ${seconds} >/dev/null 2>&1 &); exec sleep 20`], { env, cwd: '/', timeoutMs: 300, signal: new AbortController().signal });
+    expect(result.timedOut).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const left = await execa('pgrep', ['-f', `sleep ${seconds}`], { reject: false });
+    expect(String(left.stdout).trim()).toBe('');
+  });
+
   it('negative control: killing only the pid execa started waits for that child (the bug it fixes)', async () => {
     const started = Date.now();
     const result = await execa('/bin/sh', HOLDS_PIPE(4), { env, reject: false, timeout: 300, forceKillAfterDelay: 200 });

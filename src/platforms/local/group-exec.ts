@@ -14,8 +14,8 @@ export interface GroupExecOptions {
 const KILL_GROUP_AFTER_MS = 2_000;
 
 /**
- * Runs a command in its own process group and, once it times out or is cancelled, kills the whole group, so the
- * call returns within `timeoutMs` + 2 s whatever the command started. Killing only the pid started is not enough for
+ * Runs a command in its own process group and, once it times out or is cancelled, kills the whole group: the call
+ * returns within `timeoutMs` + 2 s whatever the command started, and nothing of the group outlives it. Killing only the pid started is not enough for
  * RabbitMQ's CLI: its script runs erl as a child, which keeps the output pipe open, so the call returned only when
  * the command did (measured on 4.3.6: a 60 s `rabbitmqctl eval` with a 5 s timeout returned after 61 s).
  * Never rejects for the command's own failure: the result says `timedOut`, `isCanceled` and the exit code.
@@ -47,7 +47,11 @@ export async function execInGroup(file: string, argv: readonly string[], options
   };
   options.signal.addEventListener('abort', onCancel, { once: true });
   try {
-    return (await call) as Result;
+    const result = (await call) as Result;
+    // Stopped, not finished: whatever it started in its group goes too (a child that let go of the output pipe
+    // would otherwise outlive the call).
+    if (result.timedOut || result.isCanceled) killGroup();
+    return result;
   } finally {
     clearTimeout(timer);
     clearTimeout(cancelTimer);
