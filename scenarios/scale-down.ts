@@ -4,8 +4,11 @@ import { defineScenario } from '../src/scenarios/scenario.js';
 
 /** Nobody told RabbitMQ: pods 1 and 2 are still members, and every quorum queue lost its majority. */
 const MAJORITY_LOST = Expect.staysDown('removed-nodes-still-members', 'quorum-queue-unavailable');
-/** Khepri: the metadata store lost its majority too, so forgetting a node (a store write) hangs, as does force-shrinking. */
-const STORE_MAJORITY_LOST = Expect.staysDown('removed-nodes-still-members', 'method-outlasted-deadline');
+/**
+ * Khepri: the metadata store lost its majority too, so every store write of the method (force-shrink, forget) goes
+ * unanswered for 30 s; RabbitMQ carries some of them out later, and at the end a removed node is still a member.
+ */
+const STORE_MAJORITY_LOST = Expect.staysDown('removed-nodes-still-members');
 
 /**
  * Scale-down: replicas 3 → 1 (a `helm upgrade` with a smaller replica count). Kubernetes removes pods 2 and 1 and
@@ -19,7 +22,9 @@ const STORE_MAJORITY_LOST = Expect.staysDown('removed-nodes-still-members', 'met
  *   leader, and the disaster-recovery force-shrink is absent from 3.10.8): quorum queues stay without a leader. 4.0.5 on
  *   Mnesia force-shrinks them and forgets the nodes, and pod 0 serves again, but `forget_cluster_node` deletes the
  *   classic queues that lived on the forgotten nodes, with their messages: the topology did not come back. On Khepri
- *   every step hangs: the metadata store has no majority either.
+ *   (4.0.5, 4.3.6) each call goes unanswered for 30 s, the metadata store having no majority either; RabbitMQ then
+ *   carries some out (4.3.6: pod 0 served quorum queues again after 101 s, queues of the removed nodes deleted), but a
+ *   removed node is still a member when the drill ends (and on 4.0.5 the method outlasted the 120 s deadline).
  */
 export const scaleDown = defineScenario({
   name: 'scale-down',
