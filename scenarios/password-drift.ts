@@ -12,12 +12,15 @@ const REFUSED = Expect.staysDown('access-refused');
  * on 3.10.8, 4.0.5 (both stores) and 4.3.6 none stays down with ACCESS_REFUSED on every node, and restore-password
  * recovers every message 1.6–3.2 s after the change.
  */
+const drift = new PasswordDriftFault();
+
 export const passwordDrift = defineScenario({
   name: 'password-drift',
   description: "the default user's password changed inside RabbitMQ (rabbitmqctl change_password) while the Secret keeps the old one",
-  fault: new PasswordDriftFault(),
+  fault: drift,
   methods: [
     method(Recoveries.none(), Expect.byRelease({ '3.10/mnesia': REFUSED, '4.0/mnesia': REFUSED, '4.0/khepri': REFUSED, '4.3/khepri': REFUSED })),
     method(Recoveries.restorePassword(), Expect.byRelease({ '3.10/mnesia': Expect.recovers(), '4.0/mnesia': Expect.recovers(), '4.0/khepri': Expect.recovers(), '4.3/khepri': Expect.recovers() })),
+    method(Recoveries.updateSecret((runId, secret) => drift.driftedCredentials(runId, secret)), Expect.recovers()),
   ],
 });

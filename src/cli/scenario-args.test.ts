@@ -210,7 +210,7 @@ describe('parseScenarioArgs all', () => {
 
   it('rejects a method no scenario has and lists every valid method', () => {
     const error = usageError(['all', '--methods', 'none,reboot']);
-    expect(error.message).toBe(`unknown method "reboot" for all; valid: ${[...ALL_METHODS, 'restore-credentials', 'restore-password', 'restart-partitioned-pods', 'definitions-import', 'scale-back', 'forget-removed-nodes'].join(', ')}`);
+    expect(error.message).toBe(`unknown method "reboot" for all; valid: ${[...ALL_METHODS, 'restore-credentials', 'restore-password', 'update-secret', 'restart-partitioned-pods', 'definitions-import', 'scale-back', 'forget-removed-nodes'].join(', ')}`);
     expect(usageError(['all', '--methods', ' , ']).message).toContain('valid for all: none,');
   });
 

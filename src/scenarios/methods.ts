@@ -11,6 +11,7 @@ import type { Recovery } from '../recoveries/recovery.js';
 import { RestoreCredentialsRecovery } from '../recoveries/restore-credentials-recovery.js';
 import { RestorePasswordRecovery } from '../recoveries/restore-password-recovery.js';
 import { RestartPartitionedPodsRecovery } from '../recoveries/restart-partitioned-pods-recovery.js';
+import { UpdateSecretRecovery, type CurrentPassword } from '../recoveries/update-secret-recovery.js';
 import { StatefulSetForceBootRecovery } from '../recoveries/statefulset-force-boot-recovery.js';
 import type { Expectation, NotRecoveredExpectation, RecoveredExpectation } from '../core/journal.js';
 import type { ExpectationsByRelease, ExpectationsByStartPolicy, ScenarioMethod } from './scenario.js';
@@ -30,7 +31,9 @@ export const Recoveries = {
   definitionsImport: () => new DefinitionsImportRecovery(),
   scaleBack: () => new ScaleBackRecovery(),
   forgetRemovedNodes: () => new ForgetRemovedNodesRecovery(),
-} satisfies Record<string, () => Recovery>;
+  /** Needs to learn the password RabbitMQ has now: from the fault that changed it (`PasswordDriftFault.driftedCredentials`). */
+  updateSecret: (currentPassword: CurrentPassword) => new UpdateSecretRecovery(currentPassword),
+} satisfies Record<string, (...args: never[]) => Recovery>;
 
 /** The matrix's words, as expectations. */
 export const Expect = {

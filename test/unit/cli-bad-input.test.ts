@@ -56,7 +56,7 @@ describe('bad input', () => {
     [['scenario', 'full-shutdown', '--methods', 'none,none', '--report-dir', REPORT], /^--methods lists "none" more than once$/],
     [['scenario', 'all', '--methods', 'none,restore-credentials,none', '--report-dir', REPORT], /^--methods lists "none" more than once$/],
     [['scenario', 'full-shutdown', '--methods', 'chart-force-boot,bogus'], new RegExp(`^unknown method "bogus" for full-shutdown; valid: ${ALL_METHODS}$`)],
-    [['scenario', 'all', '--methods', 'none,bogus'], /^unknown method "bogus" for all; valid: none, .*restore-credentials, restore-password, restart-partitioned-pods, definitions-import, scale-back, forget-removed-nodes$/],
+    [['scenario', 'all', '--methods', 'none,bogus'], /^unknown method "bogus" for all; valid: none, .*restore-credentials, restore-password, update-secret, restart-partitioned-pods, definitions-import, scale-back, forget-removed-nodes$/],
     [['scenario', 'full-shutdown', '--methods', 'restore-credentials'], /^unknown method "restore-credentials" for full-shutdown/],
     [['scenario', 'full-shutdown', '--methods', ''], new RegExp(`^--methods names no method; valid for full-shutdown: ${ALL_METHODS}$`)],
     [['scenario', 'full-shutdown', '--methods', ' , '], /^--methods names no method/],
