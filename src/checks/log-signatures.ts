@@ -40,6 +40,16 @@ export const LOG_SIGNATURES: readonly LogSignature[] = [
     pattern: /Will remove all (?:classic )?queues from node/,
     meaning: 'forget_cluster_node deleted the queues that lived on the forgotten node, with their messages (logged by 4.0.5 for classic queues, by 4.3.6 for all)',
   },
+  {
+    name: 'member-not-started-at-declaration',
+    pattern: /\b[1-9]\d* servers? failed to start/,
+    meaning: "a quorum queue was declared while one of its members' nodes was down: Ra started the others and left that member unstarted (`ra: started cluster ... 1 servers failed to start`, measured on 4.3.6)",
+  },
+  {
+    name: 'member-started-as-new',
+    pattern: /was not found on this node\. Starting member as a new one/,
+    meaning: 'a node that was down when a quorum queue was declared started its member from the queue record, empty, to catch up from the leader (rabbitmq-server PR #8630; logged by 4.3.6)',
+  },
   { name: 'access-refused', pattern: /ACCESS[-_]REFUSED/, meaning: 'the client credentials were refused (e.g. the password was regenerated but the data kept the old one)' },
   {
     name: 'method-outlasted-deadline',

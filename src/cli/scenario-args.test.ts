@@ -94,7 +94,7 @@ describe('parseScenarioArgs', () => {
   });
 
   it('asks for exactly one scenario', () => {
-    expect(usageError([]).message).toBe('name one scenario (full-shutdown, delete-all-pods, mismatched-cookie, helm3-reinstall-race, password-drift, distribution-blip, fresh-formation, scale-down) or all');
+    expect(usageError([]).message).toBe('name one scenario (full-shutdown, delete-all-pods, mismatched-cookie, helm3-reinstall-race, password-drift, distribution-blip, fresh-formation, scale-down, queue-declared-while-member-down, delete-pod-with-drain) or all');
     expect(usageError(['full-shutdown', 'full-shutdown']).message).toContain('too many arguments');
   });
 
@@ -184,7 +184,7 @@ describe('parseScenarioArgs all', () => {
   it('runs every scenario and each variant, in registry order, with all their methods', () => {
     const args = parseScenarioArgs(['all'], SCENARIOS);
     expect(args.all).toBe(true);
-    expect(labels(args)).toEqual(['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie --rollout rolling', 'helm3-reinstall-race', 'password-drift', 'distribution-blip', 'fresh-formation', 'scale-down']);
+    expect(labels(args)).toEqual(['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie --rollout rolling', 'helm3-reinstall-race', 'password-drift', 'distribution-blip', 'fresh-formation', 'scale-down', 'queue-declared-while-member-down', 'delete-pod-with-drain']);
     expect(args.runs[3]!.scenario).toBe(rolling);
     for (const run of args.runs) expect(run.methods).toEqual(run.scenario.methods.map((method) => method.recovery.name));
   });
@@ -204,6 +204,8 @@ describe('parseScenarioArgs all', () => {
       ['password-drift', ['none']],
       ['distribution-blip', ['none']],
       ['scale-down', ['none']],
+      ['queue-declared-while-member-down', ['none']],
+      ['delete-pod-with-drain', ['none']],
     ]);
     expect(labels(parseScenarioArgs(['all', '--methods', 'restore-credentials'], SCENARIOS))).toEqual(['mismatched-cookie', 'mismatched-cookie --rollout rolling']);
   });
@@ -223,7 +225,7 @@ describe('parseScenarioArgs all', () => {
     const scenarios = new Map([['all', shadow], ...SCENARIOS]);
     const args = parseScenarioArgs(['all'], scenarios);
     expect(args.all).toBe(true);
-    expect(args.runs).toHaveLength(10);
+    expect(args.runs).toHaveLength(12);
   });
 
   it('has nothing to run in an empty registry', () => {

@@ -49,11 +49,17 @@ export type NotRecoveredExpectation = { outcome: 'not-recovered'; diagnoses: rea
  */
 export type RaceExpectation = { outcome: 'race'; recovered: RecoveredExpectation; notRecovered: NotRecoveredExpectation; why: string };
 
-/** A method's hypothesis: it recovers, it stays down for named reasons, or it is a known race of the two. */
-export type Expectation = RecoveredExpectation | NotRecoveredExpectation | RaceExpectation;
+/**
+ * The fault cannot happen on this release, which the drill confirms from the node it provisioned (e.g. classic queue
+ * mirroring, removed in RabbitMQ 4.0: rabbitmq.com/docs/3.13/ha). A drill that runs anyway does not meet it.
+ */
+export type NotApplicableExpectation = { outcome: 'not-applicable'; why: string };
+
+/** A method's hypothesis: it recovers, it stays down for named reasons, a known race of the two, or not applicable. */
+export type Expectation = RecoveredExpectation | NotRecoveredExpectation | RaceExpectation | NotApplicableExpectation;
 
 /** The expectation a drill with this outcome is judged by: for a race, the branch of the outcome (stays down otherwise). */
-export function expectationFor(expected: Expectation, outcome: MethodOutcome): RecoveredExpectation | NotRecoveredExpectation {
+export function expectationFor(expected: Expectation, outcome: MethodOutcome): RecoveredExpectation | NotRecoveredExpectation | NotApplicableExpectation {
   if (expected.outcome !== 'race') return expected;
   return outcome === 'recovered' ? expected.recovered : expected.notRecovered;
 }
@@ -61,6 +67,7 @@ export function expectationFor(expected: Expectation, outcome: MethodOutcome): R
 /** `recovered, messages kept` / `not-recovered (ordered-ready-deadlock, timeout-waiting-for-tables)` / `a race: … or …`. */
 export function expectationText(expected: Expectation): string {
   if (expected.outcome === 'race') return `a race: ${expectationText(expected.recovered)} or ${expectationText(expected.notRecovered)}`;
+  if (expected.outcome === 'not-applicable') return `not-applicable (${expected.why})`;
   return expected.outcome === 'recovered' ? `recovered, messages ${expected.messages}` : `not-recovered (${expected.diagnoses.join(', ')})`;
 }
 

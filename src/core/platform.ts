@@ -97,7 +97,7 @@ export interface ClusterNode {
   amqp: AmqpEndpoint;
 }
 
-export type CliTool = 'rabbitmqctl' | 'rabbitmq-diagnostics' | 'rabbitmq-queues';
+export type CliTool = 'rabbitmqctl' | 'rabbitmq-diagnostics' | 'rabbitmq-queues' | 'rabbitmq-upgrade';
 
 export interface ForceBootRun {
   ordinal: number;

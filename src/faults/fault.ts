@@ -1,5 +1,6 @@
 import type { Capability } from '../core/platform.js';
 import type { DrillContext } from '../core/drill-context.js';
+import type { RabbitMqInfo } from '../core/rabbitmq-release.js';
 
 /** What `inject` leaves behind: how to undo it at teardown (disposing it reverts it too). */
 export interface ActiveFault extends AsyncDisposable {
@@ -18,6 +19,11 @@ export interface Fault {
   readonly description: string;
   /** The capabilities it uses beyond the core cluster (take each with `need`); missing ones make the drill not-applicable. */
   readonly requires: readonly Capability[];
+  /**
+   * Why this fault cannot happen on the broker the drill provisioned (read from its node), or undefined: the drill then
+   * ends not-applicable before anything is seeded (met by `Expect.notApplicable` only).
+   */
+  notApplicable?(rabbitmq: RabbitMqInfo): string | undefined;
   /**
    * Breaks the cluster. Use `context.mark` for the timeline and `context.signal` for Ctrl-C.
    * @throws anything: before the fault has struck it is an error of the drill (exit 3); a RabbitMQ wait or CLI

@@ -82,8 +82,9 @@ const steadyState: DrillStep = {
     const { recovery } = drill.method;
     drill.rabbitmq = await detect(cluster);
     if (drill.env.platform.name === 'local') assertRelease(drill.settings.rabbitmq, drill.rabbitmq);
-    const refused = recovery.notApplicable?.(drill.rabbitmq);
-    if (refused) return notApplicable(drill, refused);
+    // What the broker cannot do is judged: a scenario that expected the fault to happen here was wrong.
+    const refused = drill.scenario.fault.notApplicable?.(drill.rabbitmq) ?? recovery.notApplicable?.(drill.rabbitmq);
+    if (refused) return notApplicable(drill, refused, { judged: true });
 
     drill.seeded = await seed(context, drill.settings.messagesPerQueue);
     drill.baseline = await baselineOf(context, drill);
@@ -234,11 +235,16 @@ export function stepsWith(replacements: Partial<Record<StepName, DrillStep>>): D
   return DRILL_STEPS.map((step) => replacements[step.name] ?? step);
 }
 
-function notApplicable(drill: DrillRun, reason: string): 'stop' {
+/**
+ * Ends the drill not-applicable. A platform without a capability passes (it says so honestly); what the broker
+ * cannot do (`judged`) is held to the expectation, met only by `Expect.notApplicable`.
+ */
+function notApplicable(drill: DrillRun, reason: string, options: { judged?: boolean } = {}): 'stop' {
   drill.report.outcome = 'not-applicable';
   drill.report.passed = true;
   drill.report.reason = reason;
   drill.mark(`not applicable: ${reason}`);
+  if (options.judged) judge(drill.report);
   return 'stop';
 }
 

@@ -6,7 +6,7 @@ import type { PutGetResult } from '../core/journal.js';
 import { servingNodes, type PodStatus, type StartedCluster } from '../core/platform.js';
 import { orderedReadyDeadlock, podsSettled } from './deadlock.js';
 import type { RecoveryWait } from './drill-run.js';
-import { RefusalTracker } from './refusal-tracker.js';
+import { livenessLoopSeen, RefusalTracker } from './refusal-tracker.js';
 
 /** How close to the deadline a wait inside a step may run out and still count as the step outlasting it. */
 const DEADLINE_SLACK_MS = 1_000;
@@ -66,8 +66,13 @@ export async function waitForRecovery(
     if (failure) return { putGet: last, why: failure, diagnoses: [] };
     if (deadlock) return { putGet: last, why: deadlock.evidence, diagnoses: [deadlock] };
     const refused = refusals.observe(last);
-    // Settled first: the shape the cluster ends in (a pod booting alone: a split cluster) is part of the finding.
-    if (refused && podsSettled(servingPods(context.cluster), baseline)) return { putGet: last, why: refused, diagnoses: [] };
+    // Settled first: the shape the cluster ends in (a pod booting alone: a split cluster) is part of the finding; with
+    // a liveness probe that logs in, the restart loop it causes is too, so it must have turned once per pod.
+    const pods = servingPods(context.cluster);
+    if (refused && podsSettled(pods, baseline) && livenessLoopSeen(context.cluster.spec.livenessProbe !== undefined, pods, baseline)) {
+      const loop = context.cluster.spec.livenessProbe === undefined ? '' : `; the liveness probe restarted every pod (${pods.map((pod) => `pod ${pod.ordinal}: ${pod.restarts} restarts`).join(', ')}) and each refuses again`;
+      return { putGet: last, why: `${refused}${loop}`, diagnoses: [] };
+    }
     lastReason = verdict.reason ?? 'put/get failed';
     const working = last.filter((result) => result.ok).length;
     const firstFailure = last.find((result) => !result.ok);

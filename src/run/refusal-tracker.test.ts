@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PutGetResult } from '../core/journal.js';
-import { REFUSALS_IN_A_ROW, RefusalTracker } from './refusal-tracker.js';
+import type { PodStatus } from '../core/platform.js';
+import { livenessLoopSeen, REFUSALS_IN_A_ROW, RefusalTracker } from './refusal-tracker.js';
 
 const NODES = ['rabbit-0@localhost', 'rabbit-1@localhost', 'rabbit-2@localhost'];
 
@@ -136,5 +137,22 @@ describe('RefusalTracker', () => {
 
   it('says nothing for an empty round', () => {
     expect(new RefusalTracker(1).observe([])).toBeUndefined();
+  });
+});
+
+describe('livenessLoopSeen', () => {
+  const pod = (ordinal: number, restarts: number, phase: PodStatus['phase'] = 'starting'): PodStatus => ({ ordinal, nodeName: NODES[ordinal]!, phase, restarts, bootFailures: 0, revision: 1, booted: true });
+  const before = [pod(0, 0), pod(1, 0), pod(2, 1)];
+
+  it('is true without a liveness probe: refusals settle at once', () => {
+    expect(livenessLoopSeen(false, before, before)).toBe(true);
+  });
+
+  it('with a probe, waits until every pod there is has restarted since the method (the loop turned once)', () => {
+    expect(livenessLoopSeen(true, before, before)).toBe(false);
+    expect(livenessLoopSeen(true, [pod(0, 1), pod(1, 1), pod(2, 1)], before)).toBe(false);
+    expect(livenessLoopSeen(true, [pod(0, 1), pod(1, 1), pod(2, 2)], before)).toBe(true);
+    expect(livenessLoopSeen(true, [pod(0, 1), pod(1, 0, 'absent'), pod(2, 2)], before)).toBe(true);
+    expect(livenessLoopSeen(true, [pod(0, 0, 'absent')], before)).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { isAccessRefused } from '../broker/amqp-connection.js';
 import type { PutGetResult } from '../core/journal.js';
+import type { PodStatus } from '../core/platform.js';
 
 /** Refusals in a row after which a node's answer counts as final (one refusal could race a boot). */
 export const REFUSALS_IN_A_ROW = 3;
@@ -25,4 +26,16 @@ export class RefusalTracker {
     if (settled.length === 0) return undefined;
     return `credentials refused: ${settled.join(', ')} answered ACCESS_REFUSED to the current Secret ${this.threshold} probes in a row; the password hash lives in the node's data and nothing in the cluster changes it`;
   }
+}
+
+/**
+ * With a liveness probe that logs in, refused credentials are not a settled state: the kubelet restarts every pod
+ * after 3 failed probes, again and again. Waiting is proven useless only once that loop has turned: every pod there
+ * is has restarted since `baseline` (the pods when the method was applied) and refuses again. Without a probe, true.
+ * @returns true when there is no probe, or every pod present restarted at least once since `baseline`.
+ */
+export function livenessLoopSeen(hasLivenessProbe: boolean, pods: readonly PodStatus[], baseline: readonly PodStatus[]): boolean {
+  if (!hasLivenessProbe) return true;
+  const present = pods.filter((pod) => pod.phase !== 'absent');
+  return present.length > 0 && present.every((pod) => pod.restarts > (baseline.find((before) => before.ordinal === pod.ordinal)?.restarts ?? 0));
 }

@@ -13,7 +13,7 @@ import { RestorePasswordRecovery } from '../recoveries/restore-password-recovery
 import { RestartPartitionedPodsRecovery } from '../recoveries/restart-partitioned-pods-recovery.js';
 import { UpdateSecretRecovery, type CurrentPassword } from '../recoveries/update-secret-recovery.js';
 import { StatefulSetForceBootRecovery } from '../recoveries/statefulset-force-boot-recovery.js';
-import type { Expectation, NotRecoveredExpectation, RecoveredExpectation } from '../core/journal.js';
+import type { Expectation, NotApplicableExpectation, NotRecoveredExpectation, RecoveredExpectation } from '../core/journal.js';
 import type { ExpectationsByRelease, ExpectationsByStartPolicy, ScenarioMethod } from './scenario.js';
 
 /** The recovery methods of the field notes, in the matrix's column order (design §3), fresh for each scenario. */
@@ -49,6 +49,11 @@ export const Expect = {
    * expectation); with `--repeat` both showing is still flaky, a finding. `why`: what the race is.
    */
   race: (why: string, recovered: RecoveredExpectation, notRecovered: NotRecoveredExpectation): Expectation => ({ outcome: 'race', why, recovered, notRecovered }),
+  /**
+   * The fault cannot happen on this release (`why`, with its source): the drill still provisions the release and the
+   * fault must say so from the node (`Fault.notApplicable`); a drill that runs anyway does not meet it.
+   */
+  notApplicable: (why: string): NotApplicableExpectation => ({ outcome: 'not-applicable', why }),
   /** Per podManagementPolicy, on a release where real runs differ by it (each from a real run under it). */
   byStartPolicy: (expectations: ExpectationsByStartPolicy['byStartPolicy']): ExpectationsByStartPolicy => ({ byStartPolicy: expectations }),
   /** A different expectation per release (series/metadata store), each from a real run on that release. */

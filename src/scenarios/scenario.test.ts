@@ -43,6 +43,12 @@ describe('defineScenario', () => {
     expect(define({ ...race, notRecovered: { outcome: 'not-recovered', diagnoses: [] } })).toThrow('expects not-recovered on 3.10/mnesia (OrderedReady) without naming the diagnosis');
   });
 
+  it('accepts a not-applicable expectation with its why, and refuses one without', () => {
+    const define = (expected: unknown) => () => defineScenario({ name: 'na', description: '', fault, methods: [{ recovery: new NoRecovery(), expected: expected as Expectation }] });
+    expect(define({ outcome: 'not-applicable', why: 'classic queue mirroring was removed in RabbitMQ 4.0' })().name).toBe('na');
+    expect(define({ outcome: 'not-applicable', why: '' })).toThrow('not-applicable needs `why`');
+  });
+
   it('refuses a requires entry that is no capability (a JavaScript caller, an old name), naming the valid ones', () => {
     const old = { ...fault, requires: ['kill-all-pods'] } as unknown as Fault;
     expect(() => defineScenario({ name: 'old', description: '', fault: old, methods: [{ recovery: new NoRecovery(), expected: { outcome: 'recovered', messages: 'kept' } }] })).toThrow(

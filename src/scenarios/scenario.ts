@@ -122,7 +122,7 @@ function checkOwnChecks(scenario: Scenario): void {
   }
 }
 
-/** What is wrong with a value used as an expectation (Expect.recovers(), Expect.staysDown(...), Expect.race(...)), or undefined. */
+/** What is wrong with a value used as an expectation (Expect.recovers(), Expect.staysDown(...), Expect.race(...), Expect.notApplicable(...)), or undefined. */
 function expectationProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return `the expectation is ${JSON.stringify(value)}, not one of Expect's`;
   const candidate = value as { outcome?: unknown; messages?: unknown; diagnoses?: unknown; recovered?: unknown; notRecovered?: unknown; why?: unknown };
@@ -133,6 +133,7 @@ function expectationProblem(value: unknown): string | undefined {
     if (recovered?.outcome !== 'recovered' || notRecovered?.outcome !== 'not-recovered') return 'a race needs a recovered and a not-recovered branch';
     return expectationProblem(recovered) ?? expectationProblem(notRecovered);
   }
+  if (candidate.outcome === 'not-applicable') return typeof candidate.why === 'string' && candidate.why.trim() !== '' ? undefined : 'not-applicable needs `why`: what makes the fault impossible there';
   if (candidate.outcome === 'recovered') return candidate.messages === 'kept' || candidate.messages === 'lost' ? undefined : `recovered needs messages 'kept' or 'lost', got ${JSON.stringify(candidate.messages)}`;
   if (candidate.outcome === 'not-recovered') {
     return Array.isArray(candidate.diagnoses) && candidate.diagnoses.every((d) => typeof d === 'string') ? undefined : 'not-recovered needs diagnoses, a list of signature names';

@@ -41,6 +41,21 @@ describe('judge', () => {
     expect(r.reason).toMatch(/^expected not-recovered, got recovered: the cluster came back/);
   });
 
+  it('meets a not-applicable expectation only with a not-applicable drill (classic mirroring on 4.x)', () => {
+    const expected: Expectation = { outcome: 'not-applicable', why: 'classic queue mirroring was removed in RabbitMQ 4.0' };
+    const skipped = report(expected, 'not-applicable', { reason: 'the node runs 4.3.6' });
+    judge(skipped);
+    expect(skipped.passed).toBe(true);
+    const ran = report(expected, 'recovered', { checks: okChecks });
+    judge(ran);
+    expect(ran.passed).toBe(false);
+    expect(ran.reason).toBe('expected not-applicable, got recovered: the cluster came back');
+    const wrong = report({ outcome: 'recovered', messages: 'kept' }, 'not-applicable', { reason: 'classic queue mirroring was removed' });
+    judge(wrong);
+    expect(wrong.passed).toBe(false);
+    expect(wrong.reason).toBe('expected recovered, got not-applicable: classic queue mirroring was removed');
+  });
+
   it('fails expected not-recovered with a diagnosis that was not found, naming it', () => {
     const r = report({ outcome: 'not-recovered', diagnoses: ['split-cluster'] }, 'not-recovered', {
       reason: 'cluster-membership: 2 clusters',
