@@ -20,7 +20,8 @@ const CONFIRMED = 400; // 100 messages in each of 3 classic queues and 1 quorum 
  * every 3.10 recovery of these methods came within 26 s of the fault (reports of 2026-12-01: /tmp/h3r310, /tmp/pd/310,
  * /tmp/db/310 and the earlier matrix runs), and drills that stay down without a deadlock or refusal to stop them
  * early (distribution-blip's none: 141 s) wait half as long. fresh-formation (definitions-import) and scale-down's
- * forget-removed-nodes are left to `npm run scenario all`: neither is in the subset.
+ * forget-removed-nodes are left to `npm run scenario all`: neither is in the subset. queue-declared-while-member-down
+ * and delete-pod-with-drain have only `none`: both run here (about 35 s and 40 s each, /tmp/qd/310, /tmp/dr/310b).
  */
 const CI_METHODS = 'none,restore-credentials,chart-force-boot,parallel-restart,restore-password,restart-partitioned-pods,scale-back';
 describe.sequential('npm run scenario all (local platform, 3 real nodes per drill)', () => {
@@ -34,7 +35,7 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
     const extra = await execa('npx', ['tsx', 'src/cli/main.ts', 'scenario', 'full-shutdown', '--methods', 'statefulset-force-boot,force-load-file,definitions-reimport', '--report-dir', join(reportDir, 'full-shutdown-extra')], { reject: false, all: true });
     exit = { code: result.exitCode === 0 ? extra.exitCode : result.exitCode, output: `${String(result.all)}\n${String(extra.all)}` };
     reports.set('full-shutdown-extra', JSON.parse(await readFile(join(reportDir, 'full-shutdown-extra', 'report.json'), 'utf8')) as RunReport);
-    for (const slug of ['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie-rollout-rolling', 'helm3-reinstall-race', 'password-drift', 'distribution-blip', 'scale-down']) {
+    for (const slug of ['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie-rollout-rolling', 'helm3-reinstall-race', 'password-drift', 'distribution-blip', 'scale-down', 'queue-declared-while-member-down', 'delete-pod-with-drain']) {
       reports.set(slug, JSON.parse(await readFile(join(reportDir, slug, 'report.json'), 'utf8')) as RunReport);
     }
   }, 45 * 60_000);
@@ -59,7 +60,7 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
   it('writes the matrix: one row per scenario and rollout', async () => {
     const matrix = JSON.parse(await readFile(join(reportDir, 'matrix.json'), 'utf8')) as { outcome: string; scenarios: { scenario: string; rollout: string | null }[] };
     expect(matrix.outcome).toBe('passed');
-    expect(matrix.scenarios.map((s) => `${s.scenario}:${s.rollout}`)).toEqual(['full-shutdown:null', 'delete-all-pods:null', 'mismatched-cookie:reinstall', 'mismatched-cookie:rolling', 'helm3-reinstall-race:null', 'password-drift:null', 'distribution-blip:null', 'scale-down:null']);
+    expect(matrix.scenarios.map((s) => `${s.scenario}:${s.rollout}`)).toEqual(['full-shutdown:null', 'delete-all-pods:null', 'mismatched-cookie:reinstall', 'mismatched-cookie:rolling', 'helm3-reinstall-race:null', 'password-drift:null', 'distribution-blip:null', 'scale-down:null', 'queue-declared-while-member-down:null', 'delete-pod-with-drain:null']);
     expect(await readFile(join(reportDir, 'matrix.md'), 'utf8')).toMatch(/restore-credentials/);
   });
 
@@ -162,6 +163,23 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
     expect(back).toMatchObject({ outcome: 'recovered', passed: true });
     expect(back.messages).toMatchObject({ confirmed: CONFIRMED, recovered: CONFIRMED, lost: 0, duplicated: 0 });
     expect(back.checks.find((c) => c.name === 'scaled-back')).toMatchObject({ ok: true });
+  });
+
+  it('queue-declared-while-member-down: the member down at declaration leads, and the consumer attached before got every message', () => {
+    const none = method('queue-declared-while-member-down', 'none');
+    expect(none).toMatchObject({ outcome: 'recovered', passed: true });
+    expect(none.messages).toMatchObject({ confirmed: CONFIRMED, recovered: CONFIRMED, lost: 0 });
+    expect(none.checks.find((c) => c.name === 'late-member-consumer')).toMatchObject({ ok: true, observation: { lateMember: 'rabbit-2@localhost', confirmed: 200, delivered: 200, probe: 'delivered' } });
+    expect(none.evidence.find((line) => line.startsWith('ra:transfer_leadership'))).toMatch(/: ok; then leader rabbit-2@localhost/);
+    expect(none.diagnoses.map((d) => d.signature)).toContain('member-not-started-at-declaration');
+  });
+
+  it('delete-pod-with-drain (3.10): the preStop drain ran, the pod came back out of maintenance mode, every mirrored message kept', () => {
+    const none = method('delete-pod-with-drain', 'none');
+    expect(none).toMatchObject({ outcome: 'recovered', passed: true });
+    expect(none.messages).toMatchObject({ confirmed: CONFIRMED, recovered: CONFIRMED, lost: 0, duplicated: 0 });
+    expect(none.evidence.find((line) => line.startsWith('policy warren-mirrored'))).toMatch(/2 synchronised mirrors/);
+    expect(none.evidence.find((line) => line.includes('rabbitmq-upgrade drain'))).toMatch(/→ exit 0 /);
   });
 
   it('leaves nothing running and no run directory behind', async () => {
