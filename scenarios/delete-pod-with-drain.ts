@@ -17,7 +17,7 @@ const NO_MIRRORING = Expect.notApplicable('classic queue mirroring was removed i
  */
 export const deletePodWithDrain = defineScenario({
   name: 'delete-pod-with-drain',
-  description: "kubectl delete pod 0 with the Cluster Operator's preStop (rabbitmq-upgrade drain), classic queues mirrored on every node",
+  description: "kubectl delete pod 0 with the Cluster Operator's preStop (rabbitmq-upgrade drain), the ledger's classic queues mirrored on every node",
   fault: new DeletePodWithDrainFault(0),
   methods: [method(Recoveries.none(), Expect.byRelease({ '3.10/mnesia': Expect.recovers(), '4.0/mnesia': NO_MIRRORING, '4.0/khepri': NO_MIRRORING, '4.3/khepri': NO_MIRRORING }))],
 });

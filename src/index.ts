@@ -54,7 +54,7 @@ export { runScenario, type RunOptions, type RunResult } from './run/runner.js';
 export { Redactor } from './common/secrets.js';
 export { RunEvents } from './run/events.js';
 export { tallyMethods, tallyText } from './core/journal.js';
-export type { CheckRecord, Expectation, MethodOutcome, MethodReport, MethodTally, NotRecoveredExpectation, RaceExpectation, RecoveredExpectation, RunOutcome, RunReport, StepName, StepRecord } from './core/journal.js';
+export type { CheckRecord, Expectation, MethodOutcome, MethodReport, MethodTally, NotApplicableExpectation, NotRecoveredExpectation, RaceExpectation, RecoveredExpectation, RunOutcome, RunReport, StepName, StepRecord } from './core/journal.js';
 export { runCli, EXIT, exitCodeForOutcome } from './cli/cli.js';
 
 // Errors

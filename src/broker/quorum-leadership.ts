@@ -4,7 +4,9 @@ import type { StartedCluster } from '../core/platform.js';
 
 /** One quorum queue's Raft group as a member sees it: its leader's node and every member's node. */
 export interface QuorumLeadership {
+  /** The leader's node name, e.g. `rabbit-2@localhost`. */
   leader: string;
+  /** Every member's node name, as Ra lists them. */
   members: string[];
 }
 
@@ -16,8 +18,17 @@ const CALL_TIMEOUT_MS = 15_000;
  * `{RaName, LeaderNode}` (rabbit_quorum_queue, 3.10 to 4.3), and a queue's member on node N is `{RaName, N}`.
  */
 function raName(queue: string): string {
-  const escaped = queue.replace(/[\\"]/g, (character) => `\\${character}`);
-  return `{ok, Q} = rabbit_amqqueue:lookup(rabbit_misc:r(<<"/">>, queue, <<"${escaped}">>)), {RaName, _} = amqqueue:get_pid(Q)`;
+  return `{ok, Q} = rabbit_amqqueue:lookup(rabbit_misc:r(<<"/">>, queue, ${erlangBinary(queue)})), {RaName, _} = amqqueue:get_pid(Q)`;
+}
+
+/** A UTF-8 Erlang binary literal of `text`, byte by byte (`<<119,97>>`): no quoting to get wrong, any name. */
+function erlangBinary(text: string): string {
+  return `<<${[...Buffer.from(text, 'utf8')].join(',')}>>`;
+}
+
+/** An Erlang atom literal of a node name (`'rabbit-2@localhost'`), quotes and backslashes escaped. */
+function erlangAtom(text: string): string {
+  return `'${text.replace(/[\\']/g, (character) => `\\${character}`)}'`;
 }
 
 /**
@@ -45,7 +56,7 @@ export async function quorumLeadership(cluster: StartedCluster, ordinal: number,
  * @returns what Ra answered (`ok`, `already_leader`, `{error,...}`, `{timeout,...}`) or why it could not be asked.
  */
 export async function transferLeadership(cluster: StartedCluster, ordinal: number, queue: string, target: string): Promise<string> {
-  const expression = `${raName(queue)}, {ok, _, Leader} = ra:members({RaName, node()}), io:format("answer ~0p~n", [ra:transfer_leadership(Leader, {RaName, '${target}'})]), ok.`;
+  const expression = `${raName(queue)}, {ok, _, Leader} = ra:members({RaName, node()}), io:format("answer ~0p~n", [ra:transfer_leadership(Leader, {RaName, ${erlangAtom(target)}})]), ok.`;
   try {
     const result = await cluster.exec(ordinal, 'rabbitmqctl', ['eval', expression], { timeoutMs: CALL_TIMEOUT_MS });
     const answer = /^answer (.*)$/m.exec(result.stdout)?.[1];

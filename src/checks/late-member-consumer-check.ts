@@ -1,6 +1,6 @@
 import type { ConfirmChannel } from 'amqplib';
 import type { AmqpConnection } from '../broker/amqp-connection.js';
-import { quorumLeadership } from '../broker/quorum-leadership.js';
+import { quorumLeadership, type QuorumLeadership } from '../broker/quorum-leadership.js';
 import { publishConfirmed } from '../broker/workload.js';
 import { errorMessage } from '../common/errors.js';
 import { sleep } from '../common/wait.js';
@@ -16,14 +16,20 @@ export interface LateQueueRecord {
   queue: string;
   /** The node whose pod was down when the queue was declared. */
   lateMember: string;
-  /** The queue's Raft members and leader right after the declaration (from pod 0), or why they could not be read. */
-  atDeclaration: string;
+  /** The queue's Raft group right after the declaration (from pod 0), or why it could not be read. */
+  atDeclaration: QuorumLeadership | { error: string };
+  /** Messages published in each phase (while the member was down, then once it led). */
+  published: number;
+  /** Ids the broker confirmed while the member was down. */
   confirmedWhileDown: string[];
-  /** What Ra answered when leadership was moved to the late member. */
+  /** What Ra answered when leadership was moved to the late member (the first `ok` is kept). */
   transfer: string;
-  /** The leader seen after the move (from pod 0), or why there was none. */
-  leaderAfterMove: string;
+  /** The queue's Raft group after the move (from pod 0), or why it could not be read. */
+  afterMove: QuorumLeadership | { error: string };
+  /** Ids the broker confirmed once the late member led. */
   confirmedAfterMove: string[];
+  /** Why a phase's publishing failed, if it did. */
+  publishError?: string;
   /** The consumer (attached through pod 0 before the move), in delivery order; a redelivery shows twice. */
   received: string[];
   /** Set when the broker cancelled the consumer (basic.cancel), with the elapsed time. */
@@ -35,12 +41,23 @@ export interface LateQueueRecord {
 /** How long the consumer may take to receive what was confirmed (a leader election takes seconds). */
 const DELIVERY_WAIT_MS = 15_000;
 
+/** What `late-member-consumer` saw; every field is plain data for report.json. */
 export interface LateMemberConsumerObservation {
+  /** The node that was down when the queue was declared. */
   lateMember: string;
-  /** The queue's leader and members now, as pod 0's member sees them (or why it could not say). */
+  /** Whether that node was one of the queue's members right after the declaration (false when unreadable). */
+  lateMemberAtDeclaration: boolean;
+  /** Whether it led the queue after the move (false when unreadable). */
+  ledAfterMove: boolean;
+  /** What Ra answered to the leadership transfer. */
+  transfer: string;
+  /** The queue's leader and members after the move, and now, as pod 0's member sees them (or why it could not say). */
+  leadershipAfterMove: string;
   leadershipNow: string;
-  leaderAfterMove: string;
+  /** Messages published over both phases, and those the broker confirmed. */
+  published: number;
   confirmed: number;
+  publishError?: string;
   /** Confirmed messages the attached consumer received (each counted once). */
   delivered: number;
   /** Confirmed messages it never received, the first few by id. */
@@ -53,10 +70,11 @@ export interface LateMemberConsumerObservation {
 }
 
 /**
- * Did the consumer attached to the late-declared quorum queue get every message once its late member led? The
- * confirmed messages of both phases of the fault (QueueDeclaredWhileMemberDownFault) must have reached the consumer, and a
- * probe published now must too (the consumer still works, not just worked). Redeliveries are reported, not failed
- * (quorum queues deliver at least once).
+ * Did the member that was down when its quorum queue was declared take the lead, and did the consumer attached before
+ * that get every message? Fails when the node was never made a member, when it did not lead after the move, when the
+ * broker did not confirm every message published, when the consumer missed a confirmed message, when a probe published
+ * at verify time does not reach it (it still works, not just worked) or when the broker cancelled it. Redeliveries are
+ * reported, not failed (quorum queues deliver at least once).
  */
 export class LateMemberConsumerCheck implements Check<LateMemberConsumerObservation> {
   readonly name = 'late-member-consumer';
@@ -64,6 +82,11 @@ export class LateMemberConsumerCheck implements Check<LateMemberConsumerObservat
   /** @param source what the fault did in a drill (`record(runId)`), e.g. a QueueDeclaredWhileMemberDownFault. */
   constructor(private readonly source: { record(runId: string): LateQueueRecord | undefined }) {}
 
+  /**
+   * Waits up to 15 s for the consumer to have every confirmed message, publishes a probe and waits up to 15 s for it,
+   * then asks pod 0 who leads the queue.
+   * @throws Error when the fault recorded nothing for this drill (a scenario wired wrong: an error, not a failed check).
+   */
   async observe(context: DrillContext): Promise<LateMemberConsumerObservation> {
     const record = this.source.record(context.runId);
     if (record === undefined) throw new Error(`${this.name}: the fault never recorded what it did (drill ${context.runId})`);
@@ -93,9 +116,14 @@ export class LateMemberConsumerCheck implements Check<LateMemberConsumerObservat
     const ours = record.received.filter((id) => confirmed.includes(id));
     return {
       lateMember: record.lateMember,
-      leadershipNow: 'error' in now ? now.error : `leader ${now.leader}, members ${now.members.join(', ')}`,
-      leaderAfterMove: record.leaderAfterMove,
+      lateMemberAtDeclaration: 'members' in record.atDeclaration && record.atDeclaration.members.includes(record.lateMember),
+      ledAfterMove: 'leader' in record.afterMove && record.afterMove.leader === record.lateMember,
+      transfer: record.transfer,
+      leadershipAfterMove: describeLeadership(record.afterMove),
+      leadershipNow: describeLeadership(now),
+      published: 2 * record.published,
       confirmed: confirmed.length,
+      ...(record.publishError === undefined ? {} : { publishError: record.publishError }),
       delivered: new Set(ours).size,
       missing: missing.slice(0, 5),
       redelivered: ours.length - new Set(ours).size,
@@ -106,10 +134,18 @@ export class LateMemberConsumerCheck implements Check<LateMemberConsumerObservat
 
   evaluate(observation: LateMemberConsumerObservation): Verdict {
     const problems: string[] = [];
+    if (!observation.lateMemberAtDeclaration) problems.push(`${observation.lateMember} was not a member of the queue declared while it was down`);
+    if (!observation.ledAfterMove) problems.push(`${observation.lateMember} did not lead after the move (transfer: ${observation.transfer}; then ${observation.leadershipAfterMove})`);
+    if (observation.confirmed < observation.published) problems.push(`the broker confirmed ${observation.confirmed} of ${observation.published} messages${observation.publishError ? ` (${observation.publishError})` : ''}`);
     if (observation.delivered < observation.confirmed) problems.push(`the consumer received ${observation.delivered} of ${observation.confirmed} confirmed messages (missing e.g. ${observation.missing.join(', ')})`);
     if (observation.probe !== 'delivered') problems.push(`a message published now: ${observation.probe}`);
     if (observation.cancelledByBroker) problems.push(`the broker cancelled the consumer ${observation.cancelledByBroker}`);
     if (problems.length === 0) return { ok: true };
-    return { ok: false, reason: `${problems.join('; ')} (late member ${observation.lateMember}; after the move: ${observation.leaderAfterMove}; now: ${observation.leadershipNow})` };
+    return { ok: false, reason: `${problems.join('; ')} (now: ${observation.leadershipNow})` };
   }
+}
+
+/** `leader rabbit-2@localhost, members rabbit-0@localhost, …`, or why the group could not be read. */
+export function describeLeadership(leadership: QuorumLeadership | { error: string }): string {
+  return 'error' in leadership ? leadership.error : `leader ${leadership.leader}, members ${leadership.members.join(', ')}`;
 }

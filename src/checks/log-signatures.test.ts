@@ -77,6 +77,10 @@ describe('diagnose', () => {
     const declared = "2026-12-01 16:37:09.756108+00:00 [info] <0.1141.0> ra: started cluster '%2F_warren.late.quorum' with 3 servers. 1 servers failed to start: [{'%2F_warren.late.quorum','rabbit-2@localhost'}]. Leader: {'%2F_warren.late.quorum','rabbit-0@localhost'}";
     const returned = "2026-12-01 16:37:15.128860+00:00 [warning] <0.631.0> Quorum queue recovery: configured member of queue 'warren.late.quorum' in vhost '/' was not found on this node. Starting member as a new one. Context: name_not_registered";
     expect(bySignature(declared).get('member-not-started-at-declaration')).toMatchObject({ count: 1 });
+    const declared310 = "2026-12-01 16:38:03.614238+00:00 [info] <0.1319.0> 1 servers failed to start: [{'%2F_warren.late.quorum','rabbit-2@localhost'}]";
+    expect(bySignature(declared310).get('member-not-started-at-declaration')).toMatchObject({ count: 1 });
+    const coordinator = "2026-12-01 16:38:03.614238+00:00 [info] <0.1319.0> ra: started cluster rabbit_stream_coordinator with 3 servers. 1 servers failed to start: [{rabbit_stream_coordinator,'rabbit-2@localhost'}]";
+    expect(bySignature(coordinator).has('member-not-started-at-declaration')).toBe(false);
     expect(bySignature(returned).get('member-started-as-new')).toMatchObject({ count: 1 });
     const healthy = "2026-12-01 16:37:05.278446+00:00 [info] <0.887.0> ra: started cluster '%2F_warren.ledger.quorum' with 3 servers. 0 servers failed to start: []. Leader: {'%2F_warren.ledger.quorum','rabbit-0@localhost'}";
     expect([...bySignature(healthy).keys()]).toEqual([]);

@@ -42,8 +42,8 @@ export const LOG_SIGNATURES: readonly LogSignature[] = [
   },
   {
     name: 'member-not-started-at-declaration',
-    pattern: /\b[1-9]\d* servers? failed to start/,
-    meaning: "a quorum queue was declared while one of its members' nodes was down: Ra started the others and left that member unstarted (`ra: started cluster ... 1 servers failed to start`, measured on 4.3.6)",
+    pattern: /\b[1-9]\d* servers? failed to start: \[\{(?!'?(?:rabbit_stream_coordinator|rabbitmq_metadata)\b)/,
+    meaning: "a quorum queue was declared while one of its members' nodes was down: Ra started the others and left that member unstarted (`ra: started cluster ... 1 servers failed to start: [{'%2F_<queue>',<node>}]`, measured on 3.10.8 and 4.3.6; the stream coordinator and the Khepri store are Ra clusters too and do not count)",
   },
   {
     name: 'member-started-as-new',

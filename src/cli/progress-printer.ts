@@ -137,7 +137,10 @@ function podText(pod: PodStatus): string {
 
 /** `✔ force-boot: recovered in 18.2 s (expected recovered), 0 lost`. */
 function resultLine(report: MethodReport): string {
-  if (report.outcome === 'not-applicable') return `– ${report.method}: not applicable${report.reason === undefined ? '' : `: ${oneLine(report.reason)}`}`;
+  if (report.outcome === 'not-applicable') {
+    const why = report.reason === undefined ? '' : `: ${oneLine(report.reason)}`;
+    return report.passed ? `– ${report.method}: not applicable${why}` : `✘ ${report.method}${why}`;
+  }
   const mark = report.passed ? '✔' : '✘';
   let what: string;
   if (report.outcome === 'interrupted') {

@@ -37,14 +37,20 @@ export class DeletePodWithDrainFault implements Fault {
 
   /** @param ordinal the pod to delete (default 0, where classic queue 0's master and the quorum leaders start). */
   constructor(private readonly ordinal = 0) {
-    this.description = `kubectl delete pod ${ordinal} with the Cluster Operator's preStop (rabbitmq-upgrade drain), classic queues mirrored on every node`;
+    this.description = `kubectl delete pod ${ordinal} with the Cluster Operator's preStop (rabbitmq-upgrade drain), the ledger's classic queues mirrored on every node`;
   }
 
+  /** Classic queue mirroring exists only before 4.0: not applicable on 4.x, or on a node whose version is unknown. */
   notApplicable(rabbitmq: RabbitMqInfo): string | undefined {
-    const major = Number(rabbitmq.version?.split('.')[0]);
-    return major >= 4 ? `classic queue mirroring was removed in RabbitMQ 4.0 (rabbitmq.com/docs/3.13/ha); the node runs ${rabbitmq.version}` : undefined;
+    if (rabbitmq.version === null) return 'the node did not say which RabbitMQ it runs; classic queue mirroring exists only before 4.0 (rabbitmq.com/docs/3.13/ha)';
+    const major = Number(rabbitmq.version.split('.')[0]);
+    return Number.isNaN(major) || major >= 4 ? `classic queue mirroring was removed in RabbitMQ 4.0 (rabbitmq.com/docs/3.13/ha); the node runs ${rabbitmq.version}` : undefined;
   }
 
+  /**
+   * Mirrors the ledger, runs the preStop on the pod, then deletes it (resolves once it is gone).
+   * @throws ClusterCommandError when the mirror policy is refused or its mirrors do not synchronise (before the outage).
+   */
   async inject(context: DrillContext): Promise<ActiveFault> {
     const cluster = need(context.cluster, 'statefulset');
     const pod = cluster.nodes[this.ordinal];

@@ -1,9 +1,9 @@
 import { AmqpConnection } from '../broker/amqp-connection.js';
 import { quorumLeadership, transferLeadership } from '../broker/quorum-leadership.js';
 import { publishConfirmed, queueArguments } from '../broker/workload.js';
-import type { LateQueueRecord } from '../checks/late-member-consumer-check.js';
-import { ClusterCommandError } from '../common/errors.js';
-import { waitFor } from '../common/wait.js';
+import { describeLeadership, type LateQueueRecord } from '../checks/late-member-consumer-check.js';
+import { ClusterCommandError, errorMessage } from '../common/errors.js';
+import { sleep, waitFor } from '../common/wait.js';
 import type { DrillContext } from '../core/drill-context.js';
 import { need } from '../core/platform.js';
 import type { ActiveFault, Fault } from './fault.js';
@@ -27,9 +27,12 @@ const RETURN_TIMEOUT_MS = 60_000;
  * 4. attaches a consumer through pod 0 (it acks what it receives),
  * 5. moves the queue's leadership to the returning node's member (`ra:transfer_leadership/2`), and
  * 6. publishes 100 more confirmed messages through pod 0.
- * Nothing is reverted: whether the consumer got every message, and what leads the queue, is what the scenario's check
- * ({@link LateMemberConsumerCheck}) judges. Steps 3 to 6 are recorded, never thrown: a member that cannot lead is the
- * finding. Needs at least 3 nodes (a majority must stay while one is down).
+ * The queue is declared with `x-quorum-initial-group-size` N, so the down node is a member by request. Whether it was,
+ * whether it led, and whether the consumer got every message are judged by the scenario's check
+ * (LateMemberConsumerCheck), from what the fault records: a transfer Ra refuses, a member that does not lead or a
+ * publish that fails after the declaration is recorded, not thrown. A pod that does not come back, an AMQP connection
+ * or declaration refused, or Ctrl-C, throws (the consumer's connection is closed first). Needs at least 3 nodes (a
+ * majority must stay while one is down).
  */
 export class QueueDeclaredWhileMemberDownFault implements Fault {
   readonly name = 'queue-declared-while-member-down';
@@ -47,44 +50,70 @@ export class QueueDeclaredWhileMemberDownFault implements Fault {
     const all = cluster.nodes.length;
     if (all < 3) throw new ClusterCommandError(`${this.name} needs at least 3 nodes (a majority must stay up while one is down), got ${all}`, { failure: 'exit-code' });
     const down = cluster.nodes[all - 1]!;
-    const pod0 = cluster.nodes[0]!;
-    const record: LateQueueRecord = { queue: LATE_QUEUE, lateMember: down.nodeName, atDeclaration: '', confirmedWhileDown: [], transfer: 'not attempted', leaderAfterMove: 'not asked', confirmedAfterMove: [], received: [] };
+    const record: LateQueueRecord = {
+      queue: LATE_QUEUE,
+      lateMember: down.nodeName,
+      atDeclaration: { error: 'not asked' },
+      published: MESSAGES_EACH_PHASE,
+      confirmedWhileDown: [],
+      transfer: 'not attempted',
+      afterMove: { error: 'not asked' },
+      confirmedAfterMove: [],
+      received: [],
+    };
     this.#records.set(context.runId, record);
+    // Undone at teardown (the drill's checks read the record first), or at once if the fault throws midway.
     const active: ActiveFault = {
       revert: async () => {
         const consumer = record.consumer;
         delete record.consumer;
+        this.#records.delete(context.runId);
         await consumer?.connection.close();
       },
       [Symbol.asyncDispose]: () => active.revert(),
     };
+    try {
+      await this.#strike(context, record, down.ordinal);
+      return active;
+    } catch (error) {
+      await active.revert();
+      throw error;
+    }
+  }
 
-    context.mark(`kubectl scale --replicas=${all - 1}: pod ${down.ordinal} down, its node still a member`);
+  async #strike(context: DrillContext, record: LateQueueRecord, downOrdinal: number): Promise<void> {
+    const cluster = need(context.cluster, 'statefulset');
+    const all = cluster.nodes.length;
+    const pod0 = cluster.nodes[0]!;
+    const ids = (phase: string) => Array.from({ length: MESSAGES_EACH_PHASE }, (_, i) => `${context.runId}:${LATE_QUEUE}:${phase}:${i}`);
+
+    context.mark(`kubectl scale --replicas=${all - 1}: pod ${downOrdinal} down, its node still a member`);
     await cluster.scale(all - 1);
     {
       await using publisher = await AmqpConnection.open({ endpoint: pod0.amqp, credentials: cluster.credentials }, 10_000);
       const channel = await publisher.confirmChannel();
-      await publisher.bounded(`declare ${LATE_QUEUE}`, channel.assertQueue(LATE_QUEUE, { durable: true, arguments: queueArguments('quorum') }));
-      const ids = Array.from({ length: MESSAGES_EACH_PHASE }, (_, i) => `${context.runId}:${LATE_QUEUE}:down:${i}`);
-      record.confirmedWhileDown = await publishConfirmed(channel, publisher, LATE_QUEUE, ids, context.runId);
+      // Every node a member, the down one too (4.x's default initial group size may pick fewer than the cluster).
+      const args = { ...queueArguments('quorum'), 'x-quorum-initial-group-size': all };
+      await publisher.bounded(`declare ${LATE_QUEUE}`, channel.assertQueue(LATE_QUEUE, { durable: true, arguments: args }));
+      record.confirmedWhileDown = await publishConfirmed(channel, publisher, LATE_QUEUE, ids('down'), context.runId);
     }
-    record.atDeclaration = describe(await quorumLeadership(cluster, 0, LATE_QUEUE));
-    context.addEvidence(`${LATE_QUEUE} declared through pod 0 while ${down.nodeName} was down: ${record.atDeclaration}; ${record.confirmedWhileDown.length} of ${MESSAGES_EACH_PHASE} messages confirmed`);
+    record.atDeclaration = await quorumLeadership(cluster, 0, LATE_QUEUE);
+    context.addEvidence(`${LATE_QUEUE} declared through pod 0 while ${record.lateMember} was down: ${describeLeadership(record.atDeclaration)}; ${record.confirmedWhileDown.length} of ${MESSAGES_EACH_PHASE} messages confirmed`);
     context.mark(`${LATE_QUEUE} declared, ${record.confirmedWhileDown.length} messages confirmed; scaling back to ${all}`);
 
     await cluster.scale(all);
-    const ready = await waitFor(`pod ${down.ordinal} ready again`, async () => cluster.status()[down.ordinal]?.phase === 'ready', { timeoutMs: RETURN_TIMEOUT_MS, signal: context.signal }).then(
+    const ready = await waitFor(`pod ${downOrdinal} ready again`, async () => cluster.status()[downOrdinal]?.phase === 'ready', { timeoutMs: RETURN_TIMEOUT_MS, signal: context.signal }).then(
       () => true,
       (error: unknown) => {
         if (context.signal.aborted) throw error;
         return false;
       },
     );
-    context.mark(ready ? `pod ${down.ordinal} ready again` : `pod ${down.ordinal} not ready after ${RETURN_TIMEOUT_MS / 1000} s`);
+    context.mark(ready ? `pod ${downOrdinal} ready again` : `pod ${downOrdinal} not ready after ${RETURN_TIMEOUT_MS / 1000} s`);
 
     const connection = await AmqpConnection.open({ endpoint: pod0.amqp, credentials: cluster.credentials }, 10_000);
-    const channel = await connection.confirmChannel();
-    record.consumer = { connection, channel };
+    record.consumer = { connection, channel: await connection.confirmChannel() };
+    const { channel } = record.consumer;
     await channel.prefetch(50);
     await connection.bounded(
       `consume ${LATE_QUEUE}`,
@@ -101,33 +130,48 @@ export class QueueDeclaredWhileMemberDownFault implements Fault {
         { noAck: false },
       ),
     );
-    context.mark(`consumer attached to ${LATE_QUEUE} through pod 0; moving leadership to ${down.nodeName}`);
+    context.mark(`consumer attached to ${LATE_QUEUE} through pod 0; moving leadership to ${record.lateMember}`);
 
-    // The returning member may still be starting (or catching up): Ra refuses a transfer to it until then.
-    record.transfer = await waitFor(
-      `leadership of ${LATE_QUEUE} on ${down.nodeName}`,
-      async () => {
-        const answer = await transferLeadership(cluster, 0, LATE_QUEUE, down.nodeName);
-        record.transfer = answer;
-        if (answer !== 'ok' && answer !== 'already_leader') return false;
-        const now = await quorumLeadership(cluster, 0, LATE_QUEUE);
-        return 'leader' in now && now.leader === down.nodeName ? answer : false;
-      },
-      { timeoutMs: RETURN_TIMEOUT_MS, intervalMs: 1_000, signal: context.signal },
-    ).catch((error: unknown) => {
-      if (context.signal.aborted) throw error;
-      return `${record.transfer} (no leadership on ${down.nodeName} within ${RETURN_TIMEOUT_MS / 1000} s)`;
-    });
-    record.leaderAfterMove = describe(await quorumLeadership(cluster, 0, LATE_QUEUE));
-    context.addEvidence(`ra:transfer_leadership of ${LATE_QUEUE} to ${down.nodeName}: ${record.transfer}; then ${record.leaderAfterMove}`);
+    record.transfer = await this.#moveLeadership(context, record);
+    record.afterMove = await quorumLeadership(cluster, 0, LATE_QUEUE);
+    context.addEvidence(`ra:transfer_leadership of ${LATE_QUEUE} to ${record.lateMember}: ${record.transfer}; then ${describeLeadership(record.afterMove)}`);
 
-    const ids = Array.from({ length: MESSAGES_EACH_PHASE }, (_, i) => `${context.runId}:${LATE_QUEUE}:led:${i}`);
-    record.confirmedAfterMove = await publishConfirmed(channel, connection, LATE_QUEUE, ids, context.runId).catch(() => []);
-    context.mark(`${record.confirmedAfterMove.length} more messages confirmed with ${record.leaderAfterMove}; consumer has ${new Set(record.received).size}`);
-    return active;
+    try {
+      record.confirmedAfterMove = await publishConfirmed(channel, connection, LATE_QUEUE, ids('led'), context.runId);
+    } catch (error) {
+      record.publishError = `publishing once ${record.lateMember} led: ${errorMessage(error)}`;
+    }
+    context.mark(`${record.confirmedAfterMove.length} more messages confirmed with ${describeLeadership(record.afterMove)}; consumer has ${new Set(record.received).size}`);
   }
-}
 
-function describe(leadership: Awaited<ReturnType<typeof quorumLeadership>>): string {
-  return 'error' in leadership ? leadership.error : `leader ${leadership.leader}, members ${leadership.members.join(', ')}`;
+  /**
+   * Asks the current leader to hand over to the late member, then watches for 5 s whether it leads before asking
+   * again (a repeated request while an election runs would only unsettle it); at most 60 s in all (the returning
+   * member may still be starting or catching up, and Ra refuses a transfer to it until then).
+   * @returns Ra's first `ok` (or `already_leader`), else its last answer with why the move did not happen.
+   */
+  async #moveLeadership(context: DrillContext, record: LateQueueRecord): Promise<string> {
+    const { cluster } = context;
+    const deadline = Date.now() + RETURN_TIMEOUT_MS;
+    let answer = 'not attempted';
+    while (Date.now() < deadline) {
+      answer = await transferLeadership(cluster, 0, LATE_QUEUE, record.lateMember);
+      if (answer === 'ok' || answer === 'already_leader') {
+        const leads = await waitFor(
+          `${record.lateMember} leading ${LATE_QUEUE}`,
+          async () => {
+            const now = await quorumLeadership(cluster, 0, LATE_QUEUE);
+            return 'leader' in now && now.leader === record.lateMember;
+          },
+          { timeoutMs: 5_000, intervalMs: 250, signal: context.signal },
+        ).catch((error: unknown) => {
+          if (context.signal.aborted) throw error;
+          return false;
+        });
+        if (leads) return answer;
+      }
+      await sleep(1_000, context.signal);
+    }
+    return `${answer} (${record.lateMember} not leading within ${RETURN_TIMEOUT_MS / 1000} s)`;
+  }
 }

@@ -107,7 +107,7 @@ function methodCase(classname: string, method: MethodReport, name: string): Case
   const out = systemOut(method);
   let verdict: Case['verdict'];
   let body: string;
-  if (method.outcome === 'not-applicable' || method.outcome === 'interrupted') {
+  if ((method.outcome === 'not-applicable' && method.passed) || method.outcome === 'interrupted') {
     verdict = 'skipped';
     body = `      <skipped message="${attr(method.outcome === 'interrupted' ? 'interrupted before the drill could give a verdict' : (method.reason ?? 'not applicable'))}"/>`;
   } else if (method.outcome === 'error') {

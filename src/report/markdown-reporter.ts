@@ -234,7 +234,7 @@ function putGetTable(results: PutGetResult[]): string[] {
 }
 
 function metText(method: MethodReport): string {
-  if (method.outcome === 'not-applicable') return '➖';
+  if (method.outcome === 'not-applicable' && method.passed) return '➖';
   return method.passed ? '✅' : '❌';
 }
 
@@ -260,7 +260,7 @@ function methodTally(methods: MethodReport[], repeat: number): string {
   if (methods.length === 0) return '';
   const what = repeat > 1 ? 'drills' : 'methods';
   const met = methods.filter((method) => method.passed && method.outcome !== 'not-applicable').length;
-  const skipped = methods.filter((method) => method.outcome === 'not-applicable').length;
+  const skipped = methods.filter((method) => method.outcome === 'not-applicable' && method.passed).length;
   const applicable = methods.length - skipped;
   return ` (${met} of ${applicable} ${what} met their expectation${skipped > 0 ? `, ${skipped} not applicable` : ''})`;
 }

@@ -313,7 +313,7 @@ export function methodCell(report: RunReport, name: string): string {
     const allMet = tally.metExpectation === tally.attempts && !tally.flaky;
     return `${allMet ? '✔' : '✘'} ${tallyText(tally)}, expected ${expectationText(method.expected)} (met ${tally.metExpectation} of ${tally.attempts})`;
   }
-  if (method.outcome === 'not-applicable') return 'n/a';
+  if (method.outcome === 'not-applicable') return method.passed ? 'n/a' : `✘ not applicable, expected ${expectationText(method.expected)}`;
   if (method.outcome === 'error') return '✘ error (harness)';
   if (method.outcome === 'interrupted') return '⏹ interrupted';
   const result = method.outcome === 'recovered' ? recoveredText(method) : notRecoveredText(method);

@@ -214,3 +214,24 @@ describe('writeReports', () => {
     expect(text.startsWith('{\n  "tool": {\n    "name": "warren"')).toBe(true);
   });
 });
+
+describe('a drill not applicable where its expectation said it would run (a fault impossible on that broker)', () => {
+  const missed = method({ method: 'none', outcome: 'not-applicable', passed: false, reason: 'expected recovered, got not-applicable: classic queue mirroring was removed in RabbitMQ 4.0' });
+  const met = method({ method: 'none', outcome: 'not-applicable', passed: true, reason: 'classic queue mirroring was removed in RabbitMQ 4.0' });
+  const run = (one: MethodReport): RunReport => {
+    const built = fixture();
+    return { ...built, methods: [one], tallies: tallyMethods([one]) };
+  };
+
+  it('is a failure in junit.xml and ❌ in report.md, not skipped', () => {
+    expect(renderJunit(run(missed))).toMatch(/<failure message="[^"]*classic queue mirroring/);
+    expect(renderJunit(run(missed))).not.toMatch(/<skipped/);
+    expect(renderMarkdown(run(missed))).toContain('| none | recovered, messages kept | not applicable | ❌ |');
+    expect(renderMarkdown(run(missed))).toContain('(0 of 1 methods met their expectation)');
+  });
+
+  it('is skipped and ➖ when the expectation said not applicable', () => {
+    expect(renderJunit(run(met))).toMatch(/<skipped message="classic queue mirroring/);
+    expect(renderMarkdown(run(met))).toContain('| ➖ |');
+  });
+});

@@ -70,8 +70,9 @@ const setup: DrillStep = {
 };
 
 /**
- * steady-state: what runs is read from the nodes (and must be what was asked for on local); a method RabbitMQ
- * cannot apply ends the drill not-applicable; then the ledger is seeded and the healthy cluster's own baseline
+ * steady-state: what runs is read from the nodes (and must be what was asked for on local); a fault that cannot
+ * happen on that broker (judged against the expectation) or a method RabbitMQ cannot apply ends the drill
+ * not-applicable; then the ledger is seeded and the healthy cluster's own baseline
  * taken, with the scenario's own steady-state checks; a method's preparation comes last, while all is healthy.
  * @throws HarnessError when the cluster is not healthy before the fault (nothing could be measured).
  */
@@ -82,9 +83,11 @@ const steadyState: DrillStep = {
     const { recovery } = drill.method;
     drill.rabbitmq = await detect(cluster);
     if (drill.env.platform.name === 'local') assertRelease(drill.settings.rabbitmq, drill.rabbitmq);
-    // What the broker cannot do is judged: a scenario that expected the fault to happen here was wrong.
-    const refused = drill.scenario.fault.notApplicable?.(drill.rabbitmq) ?? recovery.notApplicable?.(drill.rabbitmq);
-    if (refused) return notApplicable(drill, refused, { judged: true });
+    // A fault that cannot happen on this broker is judged: a scenario that expected it to happen here was wrong.
+    const impossible = drill.scenario.fault.notApplicable?.(drill.rabbitmq);
+    if (impossible) return notApplicable(drill, impossible, { judged: true });
+    const refused = recovery.notApplicable?.(drill.rabbitmq);
+    if (refused) return notApplicable(drill, refused);
 
     drill.seeded = await seed(context, drill.settings.messagesPerQueue);
     drill.baseline = await baselineOf(context, drill);
@@ -236,8 +239,9 @@ export function stepsWith(replacements: Partial<Record<StepName, DrillStep>>): D
 }
 
 /**
- * Ends the drill not-applicable. A platform without a capability passes (it says so honestly); what the broker
- * cannot do (`judged`) is held to the expectation, met only by `Expect.notApplicable`.
+ * Ends the drill not-applicable. A platform without a capability, or a method the broker cannot apply, passes (it
+ * says so honestly); a fault the broker cannot have (`judged`) is held to the expectation, met only by
+ * `Expect.notApplicable`.
  */
 function notApplicable(drill: DrillRun, reason: string, options: { judged?: boolean } = {}): 'stop' {
   drill.report.outcome = 'not-applicable';

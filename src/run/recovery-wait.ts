@@ -65,12 +65,18 @@ export async function waitForRecovery(
     if (verdict.ok) return failure ? { putGet: last, why: failure, diagnoses: [] } : { recoveredAt: Date.now(), putGet: last, why: '', diagnoses: [] };
     if (failure) return { putGet: last, why: failure, diagnoses: [] };
     if (deadlock) return { putGet: last, why: deadlock.evidence, diagnoses: [deadlock] };
-    const refused = refusals.observe(last);
-    // Settled first: the shape the cluster ends in (a pod booting alone: a split cluster) is part of the finding; with
-    // a liveness probe that logs in, the restart loop it causes is too, so it must have turned once per pod.
     const pods = servingPods(context.cluster);
-    if (refused && podsSettled(pods, baseline) && livenessLoopSeen(context.cluster.spec.livenessProbe !== undefined, pods, baseline)) {
-      const loop = context.cluster.spec.livenessProbe === undefined ? '' : `; the liveness probe restarted every pod (${pods.map((pod) => `pod ${pod.ordinal}: ${pod.restarts} restarts`).join(', ')}) and each refuses again`;
+    const refused = refusals.observe(last, new Map(pods.map((pod) => [pod.nodeName, pod.restarts])));
+    // Settled first: the shape the cluster ends in (a pod booting alone: a split cluster) is part of the finding; with
+    // a liveness probe that logs in, the restart loop it causes is too, so it must have turned once for each refusing pod.
+    const probe = context.cluster.spec.livenessProbe !== undefined;
+    const refusing = refusals.settled().map((node) => ({
+      node,
+      restartsBefore: baseline.find((pod) => pod.nodeName === node)?.restarts ?? 0,
+      restartsAtStreakStart: refusals.restartsAtStreakStart(node),
+    }));
+    if (refused && podsSettled(pods, baseline) && livenessLoopSeen(probe, refusing)) {
+      const loop = probe ? `; the liveness probe restarted ${refusing.map(({ node }) => `${node} (restarts ${pods.find((pod) => pod.nodeName === node)?.restarts ?? '?'})`).join(', ')} and each refused again after its restart` : '';
       return { putGet: last, why: `${refused}${loop}`, diagnoses: [] };
     }
     lastReason = verdict.reason ?? 'put/get failed';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { PutGetResult } from '../core/journal.js';
-import type { PodStatus } from '../core/platform.js';
 import { livenessLoopSeen, REFUSALS_IN_A_ROW, RefusalTracker } from './refusal-tracker.js';
 
 const NODES = ['rabbit-0@localhost', 'rabbit-1@localhost', 'rabbit-2@localhost'];
@@ -141,18 +140,31 @@ describe('RefusalTracker', () => {
 });
 
 describe('livenessLoopSeen', () => {
-  const pod = (ordinal: number, restarts: number, phase: PodStatus['phase'] = 'starting'): PodStatus => ({ ordinal, nodeName: NODES[ordinal]!, phase, restarts, bootFailures: 0, revision: 1, booted: true });
-  const before = [pod(0, 0), pod(1, 0), pod(2, 1)];
-
   it('is true without a liveness probe: refusals settle at once', () => {
-    expect(livenessLoopSeen(false, before, before)).toBe(true);
+    expect(livenessLoopSeen(false, [])).toBe(true);
   });
 
-  it('with a probe, waits until every pod there is has restarted since the method (the loop turned once)', () => {
-    expect(livenessLoopSeen(true, before, before)).toBe(false);
-    expect(livenessLoopSeen(true, [pod(0, 1), pod(1, 1), pod(2, 1)], before)).toBe(false);
-    expect(livenessLoopSeen(true, [pod(0, 1), pod(1, 1), pod(2, 2)], before)).toBe(true);
-    expect(livenessLoopSeen(true, [pod(0, 1), pod(1, 0, 'absent'), pod(2, 2)], before)).toBe(true);
-    expect(livenessLoopSeen(true, [pod(0, 0, 'absent')], before)).toBe(false);
+  it('with a probe, waits until each refusing node refused anew after a restart since the method (the loop turned once)', () => {
+    expect(livenessLoopSeen(true, [])).toBe(false);
+    expect(livenessLoopSeen(true, [{ restartsBefore: 0, restartsAtStreakStart: 0 }])).toBe(false);
+    expect(livenessLoopSeen(true, [{ restartsBefore: 0, restartsAtStreakStart: 1 }, { restartsBefore: 1, restartsAtStreakStart: 1 }])).toBe(false);
+    expect(livenessLoopSeen(true, [{ restartsBefore: 0, restartsAtStreakStart: 1 }, { restartsBefore: 1, restartsAtStreakStart: 2 }])).toBe(true);
+    expect(livenessLoopSeen(true, [{ restartsBefore: 0, restartsAtStreakStart: undefined }])).toBe(false);
+  });
+});
+
+describe('RefusalTracker: refusals after a restart', () => {
+  it("remembers each node's restart count when its run of refusals began, and forgets it when the node stops refusing", () => {
+    const tracker = new RefusalTracker();
+    const refusedBy0 = round(HANDSHAKE_REFUSED, undefined, undefined);
+    tracker.observe(refusedBy0, new Map([[NODES[0]!, 0]]));
+    tracker.observe(refusedBy0, new Map([[NODES[0]!, 1]]));
+    expect(tracker.restartsAtStreakStart(NODES[0]!)).toBe(0);
+    // The restart: the node does not answer, the run ends; refusing again starts a run at 1 restart.
+    tracker.observe(round('connect ECONNREFUSED 127.0.0.1:5672', undefined, undefined), new Map([[NODES[0]!, 1]]));
+    expect(tracker.restartsAtStreakStart(NODES[0]!)).toBeUndefined();
+    for (let i = 0; i < REFUSALS_IN_A_ROW; i++) tracker.observe(refusedBy0, new Map([[NODES[0]!, 1]]));
+    expect(tracker.settled()).toEqual([NODES[0]]);
+    expect(tracker.restartsAtStreakStart(NODES[0]!)).toBe(1);
   });
 });

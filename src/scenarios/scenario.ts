@@ -138,7 +138,7 @@ function expectationProblem(value: unknown): string | undefined {
   if (candidate.outcome === 'not-recovered') {
     return Array.isArray(candidate.diagnoses) && candidate.diagnoses.every((d) => typeof d === 'string') ? undefined : 'not-recovered needs diagnoses, a list of signature names';
   }
-  return `outcome must be 'recovered' or 'not-recovered', got ${JSON.stringify(candidate.outcome)}`;
+  return `outcome must be 'recovered', 'not-recovered', 'race' or 'not-applicable', got ${JSON.stringify(candidate.outcome)}`;
 }
 
 /** The scenario and each of its variants: what `all` runs and `list` shows. */

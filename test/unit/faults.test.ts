@@ -1,9 +1,11 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RunInterruptedError } from '../../src/common/errors.js';
 import { DeleteAllPodsFault } from '../../src/faults/delete-all-pods-fault.js';
 import { FullShutdownFault } from '../../src/faults/full-shutdown-fault.js';
 import { Helm3ReinstallRaceFault, stopOrderText, watchStops } from '../../src/faults/helm3-reinstall-race-fault.js';
 import { MismatchedCookieFault } from '../../src/faults/mismatched-cookie-fault.js';
+import { QueueDeclaredWhileMemberDownFault } from '../../src/faults/queue-declared-while-member-down-fault.js';
 import { FakeCluster, fakeContext } from '../support/fake-cluster.js';
 
 afterEach(() => {
@@ -191,3 +193,39 @@ describe('watchStops', () => {
     await expect(watchStops(cluster, async () => Promise.reject(new Error('helm: release not found')))).rejects.toThrow('helm: release not found');
   });
 });
+
+describe('QueueDeclaredWhileMemberDownFault', () => {
+  it('needs 3 nodes: with 2 there is no majority while one is down (refused before anything is touched)', async () => {
+    const cluster = new FakeCluster({ nodes: 2 });
+    await expect(new QueueDeclaredWhileMemberDownFault().inject(fakeContext(cluster))).rejects.toThrow(/needs at least 3 nodes/);
+    expect(cluster.ops()).toEqual([]);
+  });
+
+  it('throws when the broker cannot be reached after the scale-down, and forgets the drill (nothing left open)', async () => {
+    const closed = await closedPort();
+    const fake = new FakeCluster();
+    // The fake's pods answer on no port: point pod 0 at one that is surely closed.
+    const nodes = fake.nodes.map((node) => ({ ...node, amqp: { host: '127.0.0.1', port: closed } }));
+    const cluster = new Proxy(fake, {
+      get: (target, key) => {
+        if (key === 'nodes') return nodes;
+        const value = Reflect.get(target, key, target) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const fault = new QueueDeclaredWhileMemberDownFault();
+    const context = fakeContext(cluster);
+    await expect(fault.inject(context)).rejects.toThrow(/ECONNREFUSED|connect/);
+    expect(fake.ops()).toEqual(['scale']);
+    expect(fault.record(context.runId)).toBeUndefined();
+  });
+});
+
+/** A loopback port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

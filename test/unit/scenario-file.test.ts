@@ -135,7 +135,7 @@ describe('drill files', () => {
     ['a module that throws', "throw new Error('no broker here');\n", /: failed to load: no broker here$/],
     ['a promise', 'export default Promise.resolve(1);\n', /: the default export is a promise: export the scenario itself/],
     ['a class', 'export default class Drill {}\n', /: the default export is a class, not a scenario/],
-    ['an unknown outcome', withExpected("{ outcome: 'bogus' }"), /: scenario x: method none on 3\.10\/mnesia \(OrderedReady\): outcome must be 'recovered' or 'not-recovered', got "bogus"$/],
+    ['an unknown outcome', withExpected("{ outcome: 'bogus' }"), /: scenario x: method none on 3\.10\/mnesia \(OrderedReady\): outcome must be 'recovered', 'not-recovered', 'race' or 'not-applicable', got "bogus"$/],
     ['recovered without messages', withExpected("{ outcome: 'recovered' }"), /: scenario x: method none on 3\.10\/mnesia \(OrderedReady\): recovered needs messages 'kept' or 'lost', got undefined$/],
     ['a release that is no expectation', withExpected("{ '3.10/mnesia': 'yes' }"), /: scenario x: method none on 3\.10\/mnesia \(OrderedReady\): the expectation is "yes", not one of Expect's$/],
     ['an unknown release', withExpected("{ '3.13/mnesia': { outcome: 'recovered', messages: 'kept' } }"), /: scenario x: method none: no release 3\.13\/mnesia; releases: 3\.10\/mnesia, /],
