@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../common/errors.js';
 import { SCENARIOS } from '../../scenarios/registry.js';
+import { upgrade } from '../../scenarios/upgrade.js';
 import { Expect, method, Recoveries } from '../scenarios/methods.js';
 import { defineScenario, scenarioLabel } from '../scenarios/scenario.js';
 import { FullShutdownFault } from '../faults/full-shutdown-fault.js';
@@ -254,5 +255,32 @@ describe('parseScenarioArgs all', () => {
     expect(error.message).toBe('partial on 4.3/khepri: no expectation yet for parallel-restart (never drilled on 4.3/khepri); drillable there: none');
     const all = parseScenarioArgs(['all', '--rabbitmq', 'all'], new Map([['partial', partial]]));
     expect(all.notDrilled).toContain('partial on 4.3/khepri: parallel-restart');
+  });
+});
+
+describe('parseScenarioArgs: an upgrade pair (--from, --to)', () => {
+  const withUpgrade = new Map([...SCENARIOS, [upgrade.name, upgrade]]);
+  const refused = (argv: string[]): string => {
+    try {
+      parseScenarioArgs(argv, withUpgrade);
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError);
+      return (error as UsageError).message;
+    }
+    throw new Error(`expected a UsageError for ${JSON.stringify(argv)}`);
+  };
+
+  it('installs --from and accepts the next series as --to', () => {
+    const args = parseScenarioArgs(['upgrade', '--from', '4.0', '--to', '4.3', '--metadata-store', 'mnesia'], withUpgrade);
+    expect(args.releases).toEqual([{ series: '4.0', metadataStore: 'mnesia' }]);
+    expect(parseScenarioArgs(['upgrade', '--to', '4.0'], withUpgrade).releases).toEqual([{ series: '3.10', metadataStore: 'mnesia' }]);
+  });
+
+  it('refuses a downgrade, a pair it cannot drill and another scenario, naming the valid pairs (exit 2, one line)', () => {
+    expect(refused(['upgrade', '--from', '4.3', '--to', '4.0'])).toBe('no upgrade from 4.3 to 4.0 here; valid pairs: 3.10 → 4.0, 4.0 → 4.3');
+    expect(refused(['upgrade', '--from', '4.0', '--to', '4.0'])).toBe('no upgrade from 4.0 to 4.0 here; valid pairs: 3.10 → 4.0, 4.0 → 4.3');
+    expect(refused(['full-shutdown', '--from', '3.10'])).toBe('--from and --to apply to the upgrade scenario only (3.10 → 4.0, 4.0 → 4.3)');
+    expect(refused(['upgrade', '--from', '3.10', '--rabbitmq', '4.0'])).toMatch(/^--from 3\.10 and --rabbitmq 4\.0 disagree/);
+    expect(refused(['upgrade', '--to', '5.0'])).toMatch(/5\.0.*(invalid|Allowed)/);
   });
 });

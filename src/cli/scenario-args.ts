@@ -1,9 +1,10 @@
 import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
 import { CommanderError, Option, type Command } from 'commander';
 import { UsageError } from '../common/errors.js';
-import { METADATA_STORES, RABBITMQ_SERIES, releaseKey, releasesFor, type MetadataStore, type RabbitMqRelease, type RabbitMqSeries } from '../core/rabbitmq-release.js';
+import { METADATA_STORES, nextSeries, RABBITMQ_SERIES, releaseKey, releasesFor, type MetadataStore, type RabbitMqRelease, type RabbitMqSeries } from '../core/rabbitmq-release.js';
 import { LOGIN_LIVENESS_PROBE, START_POLICIES, type LivenessProbe, type PlatformName, type StartPolicy } from '../core/platform.js';
 import type { Rollout } from '../faults/mismatched-cookie-fault.js';
+import { UpgradeFault } from '../faults/upgrade-fault.js';
 import { assertContextAllowed } from '../platforms/kind/context-guard.js';
 import { DEFAULT_KIND_OPTIONS, type KindOptions } from '../platforms/kind/kind-platform.js';
 import { expectationOn, scenarioLabel, withVariants, type Scenario } from '../scenarios/scenario.js';
@@ -62,6 +63,8 @@ interface ScenarioOptionValues {
   repeat: string | number;
   livenessProbe: 'none' | 'login';
   rollout?: string;
+  from?: string;
+  to?: string;
   rabbitmq: string;
   metadataStore?: string;
   installer?: KindOptions['installer'];
@@ -180,6 +183,8 @@ export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, 
         METADATA_STORES,
       ),
     )
+    .addOption(new Option('--from <series>', `upgrade: the series the cluster is installed with (--rabbitmq, named for an upgrade): ${upgradePairsText()}`).choices(RABBITMQ_SERIES))
+    .addOption(new Option('--to <series>', `upgrade: the series its image is changed to (the next one warren has): ${upgradePairsText()}`).choices(RABBITMQ_SERIES))
     .addOption(new Option('--rollout <how>', 'how mismatched-cookie replaces the release: reinstall (helm del + install, the default) or rolling (helm upgrade); not with all'))
     .addOption(new Option('--installer <name>', `how RabbitMQ is installed (default: ${DEFAULT_KIND_OPTIONS.installer})`).choices(INSTALLERS).helpGroup(kindOnly))
     .addOption(new Option('--image <ref>', `the RabbitMQ image (default: ${DEFAULT_KIND_OPTIONS.image})`).helpGroup(kindOnly))
@@ -222,6 +227,7 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
   const requested = values.methods === undefined ? undefined : methodList(values.methods);
   const all = name === ALL;
   const runs = all ? matrixRuns(scenarios, values.rollout, requested) : [namedRun(name, scenarios, values.rollout, requested)];
+  if (values.from !== undefined || values.to !== undefined) values.rabbitmq = upgradeFrom(all ? undefined : runs[0]!.scenario, values);
 
   const { platform, startPolicy } = values; // commander checked both against their choices
   if (platform !== 'local' && (values.rabbitmq !== DEFAULT_SERIES || values.metadataStore !== undefined)) {
@@ -366,6 +372,25 @@ function checkMethods(methods: string[], valid: string[], what: string): void {
   if (unknown.length > 0) {
     throw new UsageError(`unknown method${unknown.length === 1 ? '' : 's'} "${unknown.join(',')}" for ${what}; valid: ${valid.join(', ')}`);
   }
+}
+
+/** The upgrades warren can drill: each series to the next one it has (`3.10 → 4.0, 4.0 → 4.3`). */
+function upgradePairsText(): string {
+  return RABBITMQ_SERIES.flatMap((from) => (nextSeries(from) === undefined ? [] : [`${from} → ${nextSeries(from)}`])).join(', ');
+}
+
+/**
+ * `--from`/`--to` name an upgrade's pair: `--from` is the series installed (what `--rabbitmq` says elsewhere), `--to`
+ * must be the series the upgrade fault moves it to. Anything else (a downgrade, a pair warren cannot drill, another
+ * scenario) is refused before anything starts.
+ * @returns the series to install. @throws UsageError naming the valid pairs.
+ */
+function upgradeFrom(scenario: Scenario | undefined, values: ScenarioOptionValues): string {
+  if (!(scenario?.fault instanceof UpgradeFault)) throw new UsageError(`--from and --to apply to the upgrade scenario only (${upgradePairsText()})`);
+  if (values.from !== undefined && values.rabbitmq !== DEFAULT_SERIES && values.rabbitmq !== values.from) throw new UsageError(`--from ${values.from} and --rabbitmq ${values.rabbitmq} disagree: --from is the series installed; give one`);
+  const from = (values.from ?? values.rabbitmq) as RabbitMqSeries;
+  if (values.to !== undefined && nextSeries(from) !== values.to) throw new UsageError(`no upgrade from ${from} to ${values.to} here; valid pairs: ${upgradePairsText()}`);
+  return from;
 }
 
 /** `--rollout` picks a variant of a scenario that replaces the release (mismatched-cookie). */

@@ -1,4 +1,4 @@
-import type { RabbitMqRelease } from './rabbitmq-release.js';
+import type { RabbitMqRelease, RabbitMqSeries } from './rabbitmq-release.js';
 import type { Credentials } from '../common/secrets.js';
 import type { Logger } from '../common/logger.js';
 
@@ -202,6 +202,21 @@ export interface ReleaseControl {
   forceBootRuns(): Promise<ForceBootRun[]>;
 }
 
+/**
+ * Capability `image`: the StatefulSet's container image, one per RabbitMQ series (`kubectl set image`, or `helm
+ * upgrade --set image.tag=…`). Changing it is a new pod template revision, rolled out as any other (RollingUpdate:
+ * highest ordinal first, the next once the others are ready), on the pods' existing volumes.
+ */
+export interface ImageControl {
+  /**
+   * Sets the pod template's image to RabbitMQ `series`. Resolves once the template is applied, not once the pods rolled.
+   * @throws EnvironmentError when the image of `series` is not available here (local: its root filesystem is not built).
+   */
+  setImage(series: RabbitMqSeries): Promise<void>;
+  /** The series of the image pod `ordinal` was created from (its template revision's), or undefined when it is absent. */
+  podImage(ordinal: number): RabbitMqSeries | undefined;
+}
+
 /** Capability `volume-files`: files in a node's data directory, on its volume (the PVC). */
 export interface VolumeFiles {
   /** The node's mnesia directory, as a path inside the pod. */
@@ -215,11 +230,12 @@ export interface CapabilityInterfaces {
   statefulset: StatefulSetControl;
   release: ReleaseControl;
   'volume-files': VolumeFiles;
+  image: ImageControl;
 }
 
 /**
  * What a cluster can do beyond its core, each an optional interface: `statefulset` ({@link StatefulSetControl}),
- * `release` ({@link ReleaseControl}), `volume-files` ({@link VolumeFiles}). Faults and recoveries list the ones they
+ * `release` ({@link ReleaseControl}), `volume-files` ({@link VolumeFiles}), `image` ({@link ImageControl}). Faults and recoveries list the ones they
  * use in `requires`; a drill whose cluster lacks one is not-applicable.
  */
 export type Capability = keyof CapabilityInterfaces;
@@ -229,6 +245,7 @@ export const CAPABILITY_MEMBERS = {
   statefulset: ['shutdown', 'startUp', 'scale', 'replicas', 'deletePod', 'setStartPolicy'],
   release: ['upgrade', 'uninstall', 'install', 'appliedForceBoot', 'forceBootRuns'],
   'volume-files': ['dataDir', 'writeDataFile', 'dataFileExists'],
+  image: ['setImage', 'podImage'],
 } as const satisfies { readonly [C in Capability]: readonly (keyof CapabilityInterfaces[C])[] };
 
 /** Compile-time: a member added to a capability's interface but not listed above fails the build here. */

@@ -1,4 +1,6 @@
 import { ChartForceBootRecovery } from '../recoveries/chart-force-boot-recovery.js';
+import { EnableFeatureFlagsFirstRecovery } from '../recoveries/enable-feature-flags-first-recovery.js';
+import { MigrateToKhepriFirstRecovery } from '../recoveries/migrate-to-khepri-first-recovery.js';
 import { DefinitionsImportRecovery } from '../recoveries/definitions-import-recovery.js';
 import { ForgetRemovedNodesRecovery } from '../recoveries/forget-removed-nodes-recovery.js';
 import { ScaleBackRecovery } from '../recoveries/scale-back-recovery.js';
@@ -33,6 +35,8 @@ export const Recoveries = {
   forgetRemovedNodes: () => new ForgetRemovedNodesRecovery(),
   /** Needs to learn the password RabbitMQ has now: from the fault that changed it (`PasswordDriftFault.driftedCredentials`). */
   updateSecret: (currentPassword: CurrentPassword) => new UpdateSecretRecovery(currentPassword),
+  enableFeatureFlagsFirst: () => new EnableFeatureFlagsFirstRecovery(),
+  migrateToKhepriFirst: () => new MigrateToKhepriFirstRecovery(),
 } satisfies Record<string, (...args: never[]) => Recovery>;
 
 /** The matrix's words, as expectations. */

@@ -52,7 +52,7 @@ describe('defineScenario', () => {
   it('refuses a requires entry that is no capability (a JavaScript caller, an old name), naming the valid ones', () => {
     const old = { ...fault, requires: ['kill-all-pods'] } as unknown as Fault;
     expect(() => defineScenario({ name: 'old', description: '', fault: old, methods: [{ recovery: new NoRecovery(), expected: { outcome: 'recovered', messages: 'kept' } }] })).toThrow(
-      'scenario old: fault fake requires kill-all-pods, which is no capability (statefulset, release, volume-files)',
+      'scenario old: fault fake requires kill-all-pods, which is no capability (statefulset, release, volume-files, image)',
     );
   });
 

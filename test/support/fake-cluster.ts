@@ -9,6 +9,7 @@ import type {
   ClusterSpec,
   ExecResult,
   ForceBootRun,
+  ImageControl,
   PlatformName,
   PodStatus,
   StartPolicy,
@@ -20,12 +21,13 @@ import type {
   UninstallTermination,
 } from '../../src/core/platform.js';
 import { CAPABILITIES, CAPABILITY_MEMBERS } from '../../src/core/platform.js';
+import type { RabbitMqSeries } from '../../src/core/rabbitmq-release.js';
 
 /**
  * The fake cluster: an in-memory `StartedCluster` for unit-testing faults, recoveries and checks without a
  * single process. It records every call, lets the test script pod statuses, `exec` answers and logs, and
  * models only what the interface itself promises:
- * - revisions are pod templates (credentials + force boot); applying a template identical to an earlier one
+ * - revisions are pod templates (image + credentials + force boot); applying a template identical to an earlier one
  *   reuses that revision, as the local platform and Kubernetes' controller-revision hash both do;
  * - `install` and an `upgrade` with credentials change `credentials` (the current Secret); `spec.credentials`
  *   stays the originals;
@@ -53,6 +55,7 @@ export type ClusterCall =
   | { op: 'uninstall'; options: { volumes: 'keep' | 'delete'; termination: UninstallTermination } }
   | { op: 'install'; options: { credentials: Credentials } }
   | { op: 'upgrade'; change: TemplateChange }
+  | { op: 'setImage'; series: RabbitMqSeries }
   | { op: 'deletePod'; ordinal: number }
   | { op: 'shutdown'; options: { mode: 'graceful'; order: number[] } | { mode: 'kill' } }
   | { op: 'startUp' }
@@ -90,11 +93,12 @@ export interface FakeClusterOptions {
 }
 
 interface Template {
+  image: RabbitMqSeries;
   credentials: Credentials;
   forceBoot: boolean;
 }
 
-export class FakeCluster implements StartedCluster, StatefulSetControl, ReleaseControl, VolumeFiles {
+export class FakeCluster implements StartedCluster, StatefulSetControl, ReleaseControl, VolumeFiles, ImageControl {
   readonly platform: PlatformName;
   readonly spec: ClusterSpec;
   readonly nodes: readonly ClusterNode[];
@@ -142,8 +146,8 @@ export class FakeCluster implements StartedCluster, StatefulSetControl, ReleaseC
     for (const capability of CAPABILITIES.filter((c) => !kept.has(c))) {
       for (const member of CAPABILITY_MEMBERS[capability]) Object.defineProperty(this, member, { value: undefined });
     }
-    this.#templates.push({ credentials: this.spec.credentials, forceBoot: false });
-    if (options.currentCredentials) this.#revision = this.#applyTemplate({ credentials: options.currentCredentials, forceBoot: false });
+    this.#templates.push({ image: this.spec.rabbitmq.series, credentials: this.spec.credentials, forceBoot: false });
+    if (options.currentCredentials) this.#revision = this.#applyTemplate({ image: this.spec.rabbitmq.series, credentials: options.currentCredentials, forceBoot: false });
     this.#pods = this.nodes.map((node) => ({
       ordinal: node.ordinal,
       nodeName: node.nodeName,
@@ -287,6 +291,7 @@ export class FakeCluster implements StartedCluster, StatefulSetControl, ReleaseC
   async upgrade(change: TemplateChange): Promise<void> {
     const current = this.#templates[this.#revision - 1]!;
     this.#revision = this.#applyTemplate({
+      image: current.image,
       credentials: change.credentials ?? current.credentials,
       forceBoot: change.forceBoot?.enabled ?? current.forceBoot,
     });
@@ -302,6 +307,17 @@ export class FakeCluster implements StartedCluster, StatefulSetControl, ReleaseC
     return this.#revision;
   }
 
+  /** A new revision with the image of `series` (recorded); pods keep theirs until deleted or scripted. */
+  async setImage(series: RabbitMqSeries): Promise<void> {
+    this.#revision = this.#applyTemplate({ ...this.#templates[this.#revision - 1]!, image: series });
+    await this.#record({ op: 'setImage', series });
+  }
+
+  podImage(ordinal: number): RabbitMqSeries | undefined {
+    const pod = this.#pods.find((candidate) => candidate.ordinal === ordinal);
+    return pod === undefined || pod.phase === 'absent' ? undefined : this.#templates[pod.revision - 1]?.image;
+  }
+
   async uninstall(options: { volumes: 'keep' | 'delete'; termination: UninstallTermination }): Promise<void> {
     for (const node of this.nodes) this.#absent(node.ordinal);
     if (options.volumes === 'delete') this.files.clear();
@@ -311,7 +327,7 @@ export class FakeCluster implements StartedCluster, StatefulSetControl, ReleaseC
   async install(options: { credentials: Credentials }): Promise<void> {
     this.#replicas = this.nodes.length;
     this.#policy = this.spec.startPolicy;
-    this.#revision = this.#applyTemplate({ credentials: options.credentials, forceBoot: false });
+    this.#revision = this.#applyTemplate({ image: this.#templates[this.#revision - 1]!.image, credentials: options.credentials, forceBoot: false });
     await this.#record({ op: 'install', options });
   }
 
@@ -365,6 +381,7 @@ export class FakeCluster implements StartedCluster, StatefulSetControl, ReleaseC
 
   #applyTemplate(template: Template): number {
     const same = (t: Template) =>
+      t.image === template.image &&
       t.forceBoot === template.forceBoot && t.credentials.password === template.credentials.password && t.credentials.erlangCookie === template.credentials.erlangCookie;
     let index = this.#templates.findIndex(same);
     if (index < 0) index = this.#templates.push(template) - 1;

@@ -19,7 +19,7 @@ import { FakeCluster } from '../support/fake-cluster.js';
  */
 describe('capabilities', () => {
   it('are read from the methods a cluster has', () => {
-    expect(capabilitiesOf(new FakeCluster())).toEqual(['statefulset', 'release', 'volume-files']);
+    expect(capabilitiesOf(new FakeCluster())).toEqual(['statefulset', 'release', 'volume-files', 'image']);
     const releaseOnly = new FakeCluster({ capabilities: ['release'] });
     expect(capabilitiesOf(releaseOnly)).toEqual(['release']);
     expect(hasCapability(releaseOnly, 'statefulset')).toBe(false);

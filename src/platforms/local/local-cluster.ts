@@ -12,6 +12,7 @@ import {
   type ExecResult,
   type ForceBootRun,
   type ForceBootVia,
+  type ImageControl,
   type PodStatus,
   type ReleaseControl,
   type StartedCluster,
@@ -24,7 +25,8 @@ import {
 import { FORCE_BOOT_ENV, FORCE_BOOT_MARKER, forceBootEnvLine, forceBootIn, forceBootLine } from '../force-boot-command.js';
 import type { Epmd } from './epmd.js';
 import { RABBITMQ_BIN, rabbitmqConf, type NodeLayout } from './node-layout.js';
-import { imageCommand, type RabbitMqImage } from './rabbitmq-image.js';
+import { findImage, imageCommand, layerMountPoint, type RabbitMqImage } from './rabbitmq-image.js';
+import type { RabbitMqSeries } from '../../core/rabbitmq-release.js';
 import { execInGroup } from './group-exec.js';
 import { Pod } from './pod.js';
 import type { ProcessGroup } from './process-group.js';
@@ -40,7 +42,7 @@ export interface LocalClusterOptions {
   layouts: NodeLayout[];
   envs: Record<string, string>[];
   epmd: Epmd;
-  /** What every pod's container and every CLI call runs from. */
+  /** What the pods' containers and CLI calls run from at install (a pod template's image may change it later). */
   image: RabbitMqImage;
   log: Logger;
   redactor: Redactor;
@@ -58,8 +60,9 @@ export interface LocalClusterOptions {
  */
 const TEARDOWN_WAIT_MS = 15_000;
 
-/** What a pod is created from: the Secret's values and the command (force_boot or not), per revision. */
+/** What a pod is created from: its image, the Secret's values and the command (force_boot or not), per revision. */
 interface PodTemplate {
+  image: RabbitMqImage;
   credentials: Credentials;
   forceBoot: boolean;
   /** How force boot got there; on local both ways render the same pre-start command. */
@@ -67,7 +70,7 @@ interface PodTemplate {
 }
 
 /** A cluster of real rabbitmq-server processes on loopback, one "pod" per node, under one run directory. */
-export class LocalCluster implements StartedCluster, StatefulSetControl, ReleaseControl, VolumeFiles {
+export class LocalCluster implements StartedCluster, StatefulSetControl, ReleaseControl, VolumeFiles, ImageControl {
   readonly platform = 'local' as const;
   readonly nodes: ClusterNode[];
   readonly #controller: StatefulSetController<Pod>;
@@ -87,7 +90,7 @@ export class LocalCluster implements StartedCluster, StatefulSetControl, Release
       nodeName: layout.nodeName,
       amqp: { host: '127.0.0.1', port: layout.amqpPort },
     }));
-    this.#templates.push({ credentials: options.spec.credentials, forceBoot: false });
+    this.#templates.push({ image: options.image, credentials: options.spec.credentials, forceBoot: false });
     this.#replicas = options.spec.nodes;
     // The install forms the cluster with every pod at once (8 s instead of 24 s for 3 nodes on 2 cores);
     // the spec's start policy takes over once the cluster is up and governs every restart after that.
@@ -101,6 +104,7 @@ export class LocalCluster implements StartedCluster, StatefulSetControl, Release
   /** Applies a template: the revision with the same content if there was one, else a new revision. */
   #applyTemplate(template: PodTemplate): number {
     const same = (t: PodTemplate) =>
+      t.image.series === template.image.series &&
       t.forceBoot === template.forceBoot && t.forceBootVia === template.forceBootVia && t.credentials.password === template.credentials.password && t.credentials.erlangCookie === template.credentials.erlangCookie;
     let index = this.#templates.findIndex(same);
     if (index < 0) index = this.#templates.push(template) - 1;
@@ -121,7 +125,7 @@ export class LocalCluster implements StartedCluster, StatefulSetControl, Release
     return [
       `run directory: ${this.options.runDir}`,
       ...this.nodes.map((node) => `${node.nodeName}: amqp://${node.amqp.host}:${node.amqp.port} (user ${this.credentials.username}; password in ${join(this.options.layouts[node.ordinal]!.configDir, 'rabbitmq.conf')})`),
-      `CLI: env HOME=${first.HOME} ERL_EPMD_PORT=${first.ERL_EPMD_PORT} ${imageCommand(this.options.image, this.options.runDir, [`${RABBITMQ_BIN}/rabbitmqctl`, '-n', this.nodes[0]!.nodeName, 'cluster_status']).map(shellWord).join(' ')}`,
+      `CLI: env HOME=${first.HOME} ERL_EPMD_PORT=${first.ERL_EPMD_PORT} ${imageCommand(this.#imageOf(0), this.options.runDir, [`${RABBITMQ_BIN}/rabbitmqctl`, '-n', this.nodes[0]!.nodeName, 'cluster_status']).map(shellWord).join(' ')}`,
       `stop it: npm run warren -- cleanup --run ${this.spec.runId}`,
     ];
   }
@@ -187,7 +191,7 @@ export class LocalCluster implements StartedCluster, StatefulSetControl, Release
     const forceBoot = change.forceBoot?.enabled ?? this.#template.forceBoot;
     // How force boot got in matters only while it is on: taking it out restores the earlier template (and revision).
     const forceBootVia = forceBoot ? (change.forceBoot?.via ?? this.#template.forceBootVia) : undefined;
-    const template: PodTemplate = { credentials: change.credentials ?? this.#template.credentials, forceBoot, ...(forceBootVia ? { forceBootVia } : {}) };
+    const template: PodTemplate = { image: this.#template.image, credentials: change.credentials ?? this.#template.credentials, forceBoot, ...(forceBootVia ? { forceBootVia } : {}) };
     const what = [change.credentials ? 'new Secret' : '', change.forceBoot ? `force_boot ${change.forceBoot.enabled ? 'on' : 'off'} (${change.forceBoot.via})` : '']
       .filter(Boolean)
       .join(', ');
@@ -197,6 +201,25 @@ export class LocalCluster implements StartedCluster, StatefulSetControl, Release
 
   revision(): number {
     return this.#controller.revision;
+  }
+
+  async setImage(series: RabbitMqSeries): Promise<void> {
+    const image = await findImage(series);
+    // Each process entering a root filesystem mounts its private layer below the run directory.
+    if (image.rootfs !== undefined) await mkdir(layerMountPoint(this.options.runDir), { recursive: true, mode: 0o700 });
+    const revision = this.#applyTemplate({ ...this.#template, image });
+    this.options.log.info(`pod template revision ${revision}: image RabbitMQ ${series} (${image.rootfs ?? "the host's package"})`);
+  }
+
+  podImage(ordinal: number): RabbitMqSeries | undefined {
+    const pod = this.#controller.pod(ordinal);
+    return pod === undefined ? undefined : this.#templates[pod.revision - 1]?.image.series;
+  }
+
+  /** What a CLI call in pod `ordinal` runs from: its pod's image (`kubectl exec`), the current template's without a pod. */
+  #imageOf(ordinal: number): RabbitMqImage {
+    const pod = this.#controller.pod(ordinal);
+    return (pod === undefined ? undefined : this.#templates[pod.revision - 1]?.image) ?? this.#template.image;
   }
 
   /**
@@ -236,7 +259,7 @@ export class LocalCluster implements StartedCluster, StatefulSetControl, Release
   async install(options: { credentials: Credentials }): Promise<void> {
     this.options.redactor.add(options.credentials);
     this.#controller.setPolicy(this.spec.startPolicy);
-    const revision = this.#applyTemplate({ credentials: options.credentials, forceBoot: false });
+    const revision = this.#applyTemplate({ image: this.#template.image, credentials: options.credentials, forceBoot: false });
     this.options.log.info(`install: Secret and StatefulSet (podManagementPolicy ${this.spec.startPolicy}, revision ${revision})`);
     this.#replicas = this.spec.nodes;
     this.#controller.scale(this.spec.nodes);
@@ -258,7 +281,7 @@ export class LocalCluster implements StartedCluster, StatefulSetControl, Release
     // A command line may carry a secret (rabbitmqctl change_password): an error naming it must not show it.
     const command = this.options.redactor.redact(`${tool} ${args.join(' ')}`);
     try {
-      const [file, ...argv] = imageCommand(this.options.image, this.options.runDir, [join(RABBITMQ_BIN, tool), '-n', layout.nodeName, ...args]);
+      const [file, ...argv] = imageCommand(this.#imageOf(ordinal), this.options.runDir, [join(RABBITMQ_BIN, tool), '-n', layout.nodeName, ...args]);
       const timeoutMs = options.timeoutMs ?? 30_000;
       const call = execInGroup(file, argv, {
         env: this.options.envs[ordinal]!,
@@ -398,7 +421,7 @@ export class LocalCluster implements StartedCluster, StatefulSetControl, Release
       env: template.forceBoot && template.forceBootVia === 'chart-values' ? { ...this.options.envs[ordinal]!, [FORCE_BOOT_ENV]: 'yes' } : this.options.envs[ordinal]!,
       log,
       probeReady: () => amqpProbe({ endpoint: node.amqp, credentials: template.credentials }),
-      command: imageCommand(this.options.image, this.options.runDir, ['/bin/sh', '-c', containerScript(layout.nodeName, template.forceBoot && template.forceBootVia !== 'chart-values')]),
+      command: imageCommand(template.image, this.options.runDir, ['/bin/sh', '-c', containerScript(layout.nodeName, template.forceBoot && template.forceBootVia !== 'chart-values')]),
       preStart: () => writePodSecret(layout, rabbitmqConf(this.spec, layout, template.credentials), template.credentials.erlangCookie),
       onSpawn: (group) => this.#watchGroup(group),
       onChange: () => {
