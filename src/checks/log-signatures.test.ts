@@ -86,6 +86,18 @@ describe('diagnose', () => {
     expect([...bySignature(healthy).keys()]).toEqual([]);
   });
 
+  it('finds a required feature flag left disabled by the old series (3.10.8 → 4.0.5, /tmp/up/310)', () => {
+    const line = '2026-12-01 18:14:04.091116+00:00 [error] <0.216.0> Feature flags: `stream_single_active_consumer`: required feature flag not enabled! It must be enabled before upgrading RabbitMQ.';
+    expect(bySignature(line).get('disabled-required-feature-flag')).toMatchObject({ count: 1, evidence: line });
+    expect(bySignature('2026-12-01 18:14:04.091116+00:00 [info] <0.216.0> Feature flags: `stream_single_active_consumer`: enabled').has('disabled-required-feature-flag')).toBe(false);
+  });
+
+  it('finds a feature flag a newer node needs and its older peers do not support (4.0.5 → 4.3.6, /tmp/up/40m)', () => {
+    const line = '2026-12-01 18:11:14.258007+00:00 [error] <0.567.0> Feature flags: `amqp_filter_set_bug`: unsupported; aborting';
+    expect(bySignature(line).get('feature-flag-unsupported')).toMatchObject({ count: 1, evidence: line });
+    expect(bySignature('2026-12-01 18:11:14.233063+00:00 [notice] <0.567.0> Feature flags: `amqp_address_v1` enabled').has('feature-flag-unsupported')).toBe(false);
+  });
+
   it('truncates the evidence to 400 characters', () => {
     const log = `BOOT FAILED ${'x'.repeat(1_000)}`;
     expect(bySignature(log).get('boot-failed')?.evidence).toHaveLength(400);

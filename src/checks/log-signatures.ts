@@ -50,6 +50,16 @@ export const LOG_SIGNATURES: readonly LogSignature[] = [
     pattern: /was not found on this node\. Starting member as a new one/,
     meaning: 'a node that was down when a quorum queue was declared started its member from the queue record, empty, to catch up from the leader (rabbitmq-server PR #8630; logged by 4.3.6)',
   },
+  {
+    name: 'disabled-required-feature-flag',
+    pattern: /required feature flag not enabled|disabled_required_feature_flag/,
+    meaning: 'a node of a newer series found a feature flag it requires disabled in the data and refused to boot; the old series may not even have it (measured: 4.0.5 on 3.10.8 data, `stream_single_active_consumer`: required feature flag not enabled! It must be enabled before upgrading RabbitMQ)',
+  },
+  {
+    name: 'feature-flag-unsupported',
+    pattern: /Feature flags: `[\w.-]+`: unsupported; aborting/,
+    meaning: 'a node of a newer series must enable a feature flag its peers do not support, and refuses to boot: the upgrade skipped a series (measured: 4.3.6 joining 4.0.5 peers, `amqp_filter_set_bug`: unsupported; aborting, then BOOT FAILED {error,unsupported})',
+  },
   { name: 'access-refused', pattern: /ACCESS[-_]REFUSED/, meaning: 'the client credentials were refused (e.g. the password was regenerated but the data kept the old one)' },
   {
     name: 'method-outlasted-deadline',

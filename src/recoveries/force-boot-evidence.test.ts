@@ -58,6 +58,12 @@ describe('force_boot evidence', () => {
     for (const make of Object.values(Recoveries)) {
       // update-secret takes where it learns the current password; nothing else takes an argument.
       const recovery: Recovery = (make as (currentPassword: () => undefined) => Recovery)(() => undefined);
+      // The one exception is no assumption: migrating Mnesia to Khepri has nothing to do on a store the node reports as
+      // Khepri already (the khepri_db flag, read by the drill).
+      if (recovery.name === 'migrate-to-khepri-first') {
+        expect(recovery.notApplicable?.({ version: '4.3.6', metadataStore: 'khepri' })).toMatch(/already runs on Khepri/);
+        continue;
+      }
       expect(recovery.notApplicable?.({ version: '4.3.6', metadataStore: 'khepri' }), recovery.name).toBeUndefined();
     }
   });
