@@ -21,7 +21,7 @@ const REFUSED_POD_2_LEADERLESS = Expect.staysDown('access-refused', 'timeout-wai
  */
 export const mismatchedCookieRolling = defineScenario({
   name: 'mismatched-cookie',
-  rollout: 'rolling',
+  variant: { option: '--rollout', value: 'rolling' },
   description: 'helm upgrade without the old values: pods replaced one by one with a regenerated cookie and password',
   fault: new MismatchedCookieFault('rolling'),
   methods: [
@@ -41,7 +41,7 @@ export const mismatchedCookieRolling = defineScenario({
 
 export const mismatchedCookie = defineScenario({
   name: 'mismatched-cookie',
-  rollout: 'reinstall',
+  variant: { option: '--rollout', value: 'reinstall' },
   description: 'helm delete (volumes kept) + helm install with a regenerated Secret: new Erlang cookie and new password',
   fault: new MismatchedCookieFault('reinstall'),
   methods: [

@@ -8,7 +8,8 @@ import { mismatchedCookie } from './mismatched-cookie.js';
 import { passwordDrift } from './password-drift.js';
 import { queueDeclaredWhileMemberDown } from './queue-declared-while-member-down.js';
 import { scaleDown } from './scale-down.js';
+import { upgrade } from './upgrade.js';
 import type { Scenario } from '../src/scenarios/scenario.js';
 
 /** Scenario name = registry key = file name under scenarios/. Variants hang off their scenario. */
-export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([fullShutdown, deleteAllPods, mismatchedCookie, helm3ReinstallRace, passwordDrift, distributionBlip, freshFormation, scaleDown, queueDeclaredWhileMemberDown, deletePodWithDrain].map((scenario) => [scenario.name, scenario]));
+export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([fullShutdown, deleteAllPods, mismatchedCookie, helm3ReinstallRace, passwordDrift, distributionBlip, freshFormation, scaleDown, queueDeclaredWhileMemberDown, deletePodWithDrain, upgrade].map((scenario) => [scenario.name, scenario]));

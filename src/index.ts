@@ -19,7 +19,7 @@
  */
 
 // Scenarios and their methods
-export { defineScenario, expectationOn, scenarioLabel, withVariants, type ExpectationsByRelease, type ExpectationsByStartPolicy, type Scenario, type ScenarioMethod } from './scenarios/scenario.js';
+export { defineScenario, expectationOn, scenarioLabel, withVariants, type ExpectationsByRelease, type ExpectationsByStartPolicy, type Scenario, type ScenarioMethod, type VariantSelector } from './scenarios/scenario.js';
 export { RELEASES, releaseKey, releasesFor, SUPPORTED_STORES, type MetadataStore, type RabbitMqInfo, type RabbitMqRelease, type RabbitMqSeries, type ReleaseKey } from './core/rabbitmq-release.js';
 export { Expect, method, Recoveries } from './scenarios/methods.js';
 export { SCENARIOS } from '../scenarios/registry.js';

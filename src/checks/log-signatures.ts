@@ -5,6 +5,11 @@ export interface LogSignature {
   name: string;
   pattern: RegExp;
   meaning: string;
+  /**
+   * The node refuses every boot of its image on this data the same way (a feature flag it requires or cannot
+   * enable): once a pod has failed again with it, waiting cannot help, only a change (an image, the data) can.
+   */
+  refusesEveryBoot?: true;
 }
 
 /**
@@ -54,11 +59,13 @@ export const LOG_SIGNATURES: readonly LogSignature[] = [
     name: 'disabled-required-feature-flag',
     pattern: /required feature flag not enabled|disabled_required_feature_flag/,
     meaning: 'a node of a newer series found a feature flag it requires disabled in the data and refused to boot; the old series may not even have it (measured: 4.0.5 on 3.10.8 data, `stream_single_active_consumer`: required feature flag not enabled! It must be enabled before upgrading RabbitMQ)',
+    refusesEveryBoot: true,
   },
   {
     name: 'feature-flag-unsupported',
     pattern: /Feature flags: `[\w.-]+`: unsupported; aborting/,
     meaning: 'a node of a newer series must enable a feature flag its peers do not support, and refuses to boot: the upgrade skipped a series (measured: 4.3.6 joining 4.0.5 peers, `amqp_filter_set_bug`: unsupported; aborting, then BOOT FAILED {error,unsupported})',
+    refusesEveryBoot: true,
   },
   { name: 'access-refused', pattern: /ACCESS[-_]REFUSED/, meaning: 'the client credentials were refused (e.g. the password was regenerated but the data kept the old one)' },
   {

@@ -3,7 +3,7 @@ import { detectRabbitMq } from '../broker/rabbitmq-info.js';
 import { errorMessage } from '../common/errors.js';
 import type { DrillContext } from '../core/drill-context.js';
 import { need, servingNodes } from '../core/platform.js';
-import { nextSeries, seriesOf, type RabbitMqSeries } from '../core/rabbitmq-release.js';
+import { seriesOf, type RabbitMqSeries } from '../core/rabbitmq-release.js';
 import type { Check, Verdict } from './check.js';
 
 /** What one pod runs after an upgrade: the image its template gave it, and what its node says it runs. */
@@ -17,8 +17,7 @@ export interface UpgradedPod {
 
 /** What `upgraded` saw: the series asked for, each serving pod, and the metadata store pod 0 reports. */
 export interface UpgradedObservation {
-  from: RabbitMqSeries;
-  to: RabbitMqSeries | null;
+  to: RabbitMqSeries;
   pods: UpgradedPod[];
   /** From the khepri_db feature flag on pod 0 (null when it could not be read). */
   metadataStore: 'mnesia' | 'khepri' | null;
@@ -32,10 +31,12 @@ export interface UpgradedObservation {
 export class UpgradedCheck implements Check<UpgradedObservation> {
   readonly name = 'upgraded';
 
+  /** @param to the series every pod must run. */
+  constructor(readonly to: RabbitMqSeries) {}
+
   /** Reads each serving pod's image and its node's version (one AMQP handshake each), and pod 0's metadata store. */
   async observe(context: DrillContext): Promise<UpgradedObservation> {
     const cluster = need(context.cluster, 'image');
-    const from = cluster.spec.rabbitmq.series;
     const pods = await Promise.all(
       servingNodes(cluster).map(async (node): Promise<UpgradedPod> => {
         const image = cluster.podImage(node.ordinal) ?? null;
@@ -49,11 +50,10 @@ export class UpgradedCheck implements Check<UpgradedObservation> {
     );
     const first = pods.find((pod) => typeof pod.version === 'string');
     const metadataStore = first === undefined ? null : (await detectRabbitMq(cluster, first.version as string).catch(() => ({ metadataStore: null }))).metadataStore;
-    return { from, to: nextSeries(from) ?? null, pods, metadataStore };
+    return { to: this.to, pods, metadataStore };
   }
 
   evaluate(observation: UpgradedObservation): Verdict {
-    if (observation.to === null) return { ok: false, reason: `${observation.from} is the newest series warren has: there was nothing to upgrade to` };
     const behind = observation.pods.filter((pod) => pod.image !== observation.to || typeof pod.version !== 'string' || seriesOf(pod.version) !== observation.to);
     if (behind.length === 0) return { ok: true };
     const what = behind.map((pod) => `pod ${pod.ordinal}: image ${pod.image ?? 'none'}, ${typeof pod.version === 'string' ? `runs ${pod.version}` : `no answer (${pod.version.error})`}`);

@@ -91,11 +91,11 @@ describe('parseScenarioArgs', () => {
     const rolling = SCENARIOS.get('mismatched-cookie')!.variants!.rolling!;
     expect(parseScenarioArgs(['mismatched-cookie', '--rollout', 'rolling'], SCENARIOS).runs.map((run) => run.scenario)).toEqual([rolling]);
     expect(parseScenarioArgs(['mismatched-cookie', '--rollout', 'reinstall'], SCENARIOS).runs[0]!.scenario).toBe(SCENARIOS.get('mismatched-cookie'));
-    expect(usageError(['full-shutdown', '--rollout', 'rolling']).message).toContain('full-shutdown has no rollout');
+    expect(usageError(['full-shutdown', '--rollout', 'rolling']).message).toContain('full-shutdown has no --rollout');
   });
 
   it('asks for exactly one scenario', () => {
-    expect(usageError([]).message).toBe('name one scenario (full-shutdown, delete-all-pods, mismatched-cookie, helm3-reinstall-race, password-drift, distribution-blip, fresh-formation, scale-down, queue-declared-while-member-down, delete-pod-with-drain) or all');
+    expect(usageError([]).message).toBe('name one scenario (full-shutdown, delete-all-pods, mismatched-cookie, helm3-reinstall-race, password-drift, distribution-blip, fresh-formation, scale-down, queue-declared-while-member-down, delete-pod-with-drain, upgrade) or all');
     expect(usageError(['full-shutdown', 'full-shutdown']).message).toContain('too many arguments');
   });
 
@@ -185,7 +185,7 @@ describe('parseScenarioArgs all', () => {
   it('runs every scenario and each variant, in registry order, with all their methods', () => {
     const args = parseScenarioArgs(['all'], SCENARIOS);
     expect(args.all).toBe(true);
-    expect(labels(args)).toEqual(['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie --rollout rolling', 'helm3-reinstall-race', 'password-drift', 'distribution-blip', 'fresh-formation', 'scale-down', 'queue-declared-while-member-down', 'delete-pod-with-drain']);
+    expect(labels(args)).toEqual(['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie --rollout rolling', 'helm3-reinstall-race', 'password-drift', 'distribution-blip', 'fresh-formation', 'scale-down', 'queue-declared-while-member-down', 'delete-pod-with-drain', 'upgrade', 'upgrade --to 4.0']);
     expect(args.runs[3]!.scenario).toBe(rolling);
     for (const run of args.runs) expect(run.methods).toEqual(run.scenario.methods.map((method) => method.recovery.name));
   });
@@ -207,18 +207,19 @@ describe('parseScenarioArgs all', () => {
       ['scale-down', ['none']],
       ['queue-declared-while-member-down', ['none']],
       ['delete-pod-with-drain', ['none']],
+      ['upgrade --to 4.0', ['none']],
     ]);
     expect(labels(parseScenarioArgs(['all', '--methods', 'restore-credentials'], SCENARIOS))).toEqual(['mismatched-cookie', 'mismatched-cookie --rollout rolling']);
   });
 
   it('rejects a method no scenario has and lists every valid method', () => {
     const error = usageError(['all', '--methods', 'none,reboot']);
-    expect(error.message).toBe(`unknown method "reboot" for all; valid: ${[...ALL_METHODS, 'restore-credentials', 'restore-password', 'update-secret', 'restart-partitioned-pods', 'definitions-import', 'scale-back', 'forget-removed-nodes'].join(', ')}`);
+    expect(error.message).toBe(`unknown method "reboot" for all; valid: ${[...ALL_METHODS, 'restore-credentials', 'restore-password', 'update-secret', 'restart-partitioned-pods', 'definitions-import', 'scale-back', 'forget-removed-nodes', 'enable-feature-flags-first', 'migrate-to-khepri-first', 'blue-green'].join(', ')}`);
     expect(usageError(['all', '--methods', ' , ']).message).toContain('valid for all: none,');
   });
 
-  it('rejects --rollout: all runs every rollout', () => {
-    expect(usageError(['all', '--rollout', 'rolling']).message).toBe('--rollout does not apply to all: all runs every rollout');
+  it('rejects --rollout: all runs every variant', () => {
+    expect(usageError(['all', '--rollout', 'rolling']).message).toBe('--rollout does not apply to all: all runs every variant');
   });
 
   it('means the matrix even when a scenario is named all', () => {
@@ -226,7 +227,7 @@ describe('parseScenarioArgs all', () => {
     const scenarios = new Map([['all', shadow], ...SCENARIOS]);
     const args = parseScenarioArgs(['all'], scenarios);
     expect(args.all).toBe(true);
-    expect(args.runs).toHaveLength(12);
+    expect(args.runs).toHaveLength(14);
   });
 
   it('has nothing to run in an empty registry', () => {
@@ -259,27 +260,35 @@ describe('parseScenarioArgs all', () => {
 });
 
 describe('parseScenarioArgs: an upgrade pair (--from, --to)', () => {
-  const withUpgrade = new Map([...SCENARIOS, [upgrade.name, upgrade]]);
   const refused = (argv: string[]): string => {
     try {
-      parseScenarioArgs(argv, withUpgrade);
+      parseScenarioArgs(argv, SCENARIOS);
     } catch (error) {
       expect(error).toBeInstanceOf(UsageError);
       return (error as UsageError).message;
     }
     throw new Error(`expected a UsageError for ${JSON.stringify(argv)}`);
   };
+  const PAIRS = 'valid pairs: 3.10 → 4.0, 3.10 → 4.3, 4.0 → 4.3';
 
-  it('installs --from and accepts the next series as --to', () => {
-    const args = parseScenarioArgs(['upgrade', '--from', '4.0', '--to', '4.3', '--metadata-store', 'mnesia'], withUpgrade);
+  it('installs --from; --to picks the variant with that target (default: the newest, 4.3)', () => {
+    const args = parseScenarioArgs(['upgrade', '--from', '4.0', '--to', '4.3', '--metadata-store', 'mnesia'], SCENARIOS);
     expect(args.releases).toEqual([{ series: '4.0', metadataStore: 'mnesia' }]);
-    expect(parseScenarioArgs(['upgrade', '--to', '4.0'], withUpgrade).releases).toEqual([{ series: '3.10', metadataStore: 'mnesia' }]);
+    expect(args.runs[0]!.scenario).toBe(upgrade);
+    const to40 = parseScenarioArgs(['upgrade', '--to', '4.0'], SCENARIOS);
+    expect(to40.releases).toEqual([{ series: '3.10', metadataStore: 'mnesia' }]);
+    expect(to40.runs[0]!.scenario).toBe(upgrade.variants!['4.0']);
+    expect(scenarioLabel(to40.runs[0]!.scenario)).toBe('upgrade --to 4.0');
+    expect(parseScenarioArgs(['upgrade', '--from', '4.0'], SCENARIOS).runs[0]!.scenario).toBe(upgrade);
   });
 
-  it('refuses a downgrade, a pair it cannot drill and another scenario, naming the valid pairs (exit 2, one line)', () => {
-    expect(refused(['upgrade', '--from', '4.3', '--to', '4.0'])).toBe('no upgrade from 4.3 to 4.0 here; valid pairs: 3.10 → 4.0, 4.0 → 4.3');
-    expect(refused(['upgrade', '--from', '4.0', '--to', '4.0'])).toBe('no upgrade from 4.0 to 4.0 here; valid pairs: 3.10 → 4.0, 4.0 → 4.3');
-    expect(refused(['full-shutdown', '--from', '3.10'])).toBe('--from and --to apply to the upgrade scenario only (3.10 → 4.0, 4.0 → 4.3)');
+  it('refuses a downgrade, the same series, an unknown target and another scenario, naming the valid pairs (exit 2, one line)', () => {
+    expect(refused(['upgrade', '--from', '4.3', '--to', '4.0'])).toBe(`no upgrade from 4.3 to 4.0: warren drills upgrades only; ${PAIRS}`);
+    expect(refused(['upgrade', '--from', '4.0', '--to', '4.0'])).toBe(`no upgrade from 4.0 to 4.0: warren drills upgrades only; ${PAIRS}`);
+    expect(refused(['upgrade', '--from', '4.0', '--to', '3.10'])).toBe(`no upgrade to 3.10: ${PAIRS}`);
+    expect(refused(['full-shutdown', '--from', '3.10'])).toBe('--from and --to apply to the upgrade scenario only (3.10 → 4.0, 3.10 → 4.3, 4.0 → 4.3)');
+    expect(refused(['full-shutdown', '--to', '4.3'])).toBe('--to applies to the upgrade scenario (3.10 → 4.0, 3.10 → 4.3, 4.0 → 4.3); full-shutdown has no --to');
+    expect(refused(['all', '--to', '4.3'])).toBe('--from and --to name one upgrade; all runs every pair (3.10 → 4.0, 3.10 → 4.3, 4.0 → 4.3)');
     expect(refused(['upgrade', '--from', '3.10', '--rabbitmq', '4.0'])).toMatch(/^--from 3\.10 and --rabbitmq 4\.0 disagree/);
     expect(refused(['upgrade', '--to', '5.0'])).toMatch(/5\.0.*(invalid|Allowed)/);
   });

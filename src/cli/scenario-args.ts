@@ -1,13 +1,11 @@
 import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
 import { CommanderError, Option, type Command } from 'commander';
 import { UsageError } from '../common/errors.js';
-import { METADATA_STORES, nextSeries, RABBITMQ_SERIES, releaseKey, releasesFor, type MetadataStore, type RabbitMqRelease, type RabbitMqSeries } from '../core/rabbitmq-release.js';
+import { METADATA_STORES, RABBITMQ_SERIES, releaseKey, releasesFor, type MetadataStore, type RabbitMqRelease, type RabbitMqSeries } from '../core/rabbitmq-release.js';
 import { LOGIN_LIVENESS_PROBE, START_POLICIES, type LivenessProbe, type PlatformName, type StartPolicy } from '../core/platform.js';
-import type { Rollout } from '../faults/mismatched-cookie-fault.js';
-import { UpgradeFault } from '../faults/upgrade-fault.js';
 import { assertContextAllowed } from '../platforms/kind/context-guard.js';
 import { DEFAULT_KIND_OPTIONS, type KindOptions } from '../platforms/kind/kind-platform.js';
-import { expectationOn, scenarioLabel, withVariants, type Scenario } from '../scenarios/scenario.js';
+import { expectationOn, scenarioLabel, withVariants, type Scenario, type VariantSelector } from '../scenarios/scenario.js';
 import { cliCommand, guardOptionValues, usageErrorFrom } from './cli-command.js';
 
 /** One scenario (or variant) to run on one RabbitMQ release, with the methods to drill, in the order given. */
@@ -184,7 +182,7 @@ export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, 
       ),
     )
     .addOption(new Option('--from <series>', `upgrade: the series the cluster is installed with (--rabbitmq, named for an upgrade): ${upgradePairsText()}`).choices(RABBITMQ_SERIES))
-    .addOption(new Option('--to <series>', `upgrade: the series its image is changed to (the next one warren has): ${upgradePairsText()}`).choices(RABBITMQ_SERIES))
+    .addOption(new Option('--to <series>', `upgrade: the series its image is changed to (default: the newest, ${RABBITMQ_SERIES.at(-1)}): ${upgradePairsText()}`).choices(RABBITMQ_SERIES))
     .addOption(new Option('--rollout <how>', 'how mismatched-cookie replaces the release: reinstall (helm del + install, the default) or rolling (helm upgrade); not with all'))
     .addOption(new Option('--installer <name>', `how RabbitMQ is installed (default: ${DEFAULT_KIND_OPTIONS.installer})`).choices(INSTALLERS).helpGroup(kindOnly))
     .addOption(new Option('--image <ref>', `the RabbitMQ image (default: ${DEFAULT_KIND_OPTIONS.image})`).helpGroup(kindOnly))
@@ -226,8 +224,13 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
   if (name === undefined) throw new UsageError(`name one scenario (${[...scenarios.keys()].join(', ')}) or ${ALL}`);
   const requested = values.methods === undefined ? undefined : methodList(values.methods);
   const all = name === ALL;
-  const runs = all ? matrixRuns(scenarios, values.rollout, requested) : [namedRun(name, scenarios, values.rollout, requested)];
-  if (values.from !== undefined || values.to !== undefined) values.rabbitmq = upgradeFrom(all ? undefined : runs[0]!.scenario, values);
+  const selectors: VariantSelector[] = [
+    ...(values.rollout === undefined ? [] : [{ option: '--rollout' as const, value: values.rollout }]),
+    ...(values.to === undefined ? [] : [{ option: '--to' as const, value: values.to }]),
+  ];
+  if (all && (values.from !== undefined || values.to !== undefined)) throw new UsageError(`--from and --to name one upgrade; ${ALL} runs every pair (${upgradePairsText()})`);
+  const runs = all ? matrixRuns(scenarios, selectors, requested) : [namedRun(name, scenarios, selectors, requested)];
+  if (values.from !== undefined || values.to !== undefined) values.rabbitmq = upgradeFrom(runs[0]!.scenario, values);
 
   const { platform, startPolicy } = values; // commander checked both against their choices
   if (platform !== 'local' && (values.rabbitmq !== DEFAULT_SERIES || values.metadataStore !== undefined)) {
@@ -330,10 +333,10 @@ function methodList(text: string): string[] {
   return text.split(',').map((name) => name.trim()).filter(Boolean);
 }
 
-function namedRun(name: string, scenarios: ReadonlyMap<string, Scenario>, rollout: string | undefined, requested: string[] | undefined): Omit<ScenarioRun, 'release'> {
+function namedRun(name: string, scenarios: ReadonlyMap<string, Scenario>, selectors: VariantSelector[], requested: string[] | undefined): Omit<ScenarioRun, 'release'> {
   const base = scenarios.get(name);
   if (!base) throw new UsageError(`unknown scenario "${name}"; valid: ${[...scenarios.keys(), ALL].join(', ')}`);
-  const scenario = rollout === undefined ? base : variant(base, rollout);
+  const scenario = selectors.reduce(variant, base);
   const valid = methodNames(scenario);
   if (requested !== undefined) checkMethods(requested, valid, scenario.name);
   return { scenario, methods: requested ?? valid };
@@ -343,8 +346,8 @@ function namedRun(name: string, scenarios: ReadonlyMap<string, Scenario>, rollou
  * `all`: every scenario and each of its variants, in registry order. `--methods` keeps, per scenario, the
  * listed methods it has; a name no scenario has is a typo, not a filter that happens to match nothing.
  */
-function matrixRuns(scenarios: ReadonlyMap<string, Scenario>, rollout: string | undefined, requested: string[] | undefined): Omit<ScenarioRun, 'release'>[] {
-  if (rollout !== undefined) throw new UsageError(`--rollout does not apply to ${ALL}: ${ALL} runs every rollout`);
+function matrixRuns(scenarios: ReadonlyMap<string, Scenario>, selectors: VariantSelector[], requested: string[] | undefined): Omit<ScenarioRun, 'release'>[] {
+  if (selectors.length > 0) throw new UsageError(`${selectors[0]!.option} does not apply to ${ALL}: ${ALL} runs every variant`);
   const everything = [...scenarios.values()].flatMap(withVariants);
   const valid = [...new Set(everything.flatMap(methodNames))];
   if (requested !== undefined) checkMethods(requested, valid, ALL);
@@ -374,31 +377,37 @@ function checkMethods(methods: string[], valid: string[], what: string): void {
   }
 }
 
-/** The upgrades warren can drill: each series to the next one it has (`3.10 → 4.0, 4.0 → 4.3`). */
+/** The upgrades warren can drill: every ordered pair of the series it has (`3.10 → 4.0, 3.10 → 4.3, 4.0 → 4.3`). */
 function upgradePairsText(): string {
-  return RABBITMQ_SERIES.flatMap((from) => (nextSeries(from) === undefined ? [] : [`${from} → ${nextSeries(from)}`])).join(', ');
+  return RABBITMQ_SERIES.flatMap((from, i) => RABBITMQ_SERIES.slice(i + 1).map((to) => `${from} → ${to}`)).join(', ');
 }
 
 /**
  * `--from`/`--to` name an upgrade's pair: `--from` is the series installed (what `--rabbitmq` says elsewhere), `--to`
- * must be the series the upgrade fault moves it to. Anything else (a downgrade, a pair warren cannot drill, another
- * scenario) is refused before anything starts.
+ * the series the image is changed to (the variant already picked). A downgrade, the same series twice or another
+ * scenario is refused before anything starts.
  * @returns the series to install. @throws UsageError naming the valid pairs.
  */
-function upgradeFrom(scenario: Scenario | undefined, values: ScenarioOptionValues): string {
-  if (!(scenario?.fault instanceof UpgradeFault)) throw new UsageError(`--from and --to apply to the upgrade scenario only (${upgradePairsText()})`);
+function upgradeFrom(scenario: Scenario, values: ScenarioOptionValues): string {
+  if (scenario.variant?.option !== '--to') throw new UsageError(`--from and --to apply to the upgrade scenario only (${upgradePairsText()})`);
   if (values.from !== undefined && values.rabbitmq !== DEFAULT_SERIES && values.rabbitmq !== values.from) throw new UsageError(`--from ${values.from} and --rabbitmq ${values.rabbitmq} disagree: --from is the series installed; give one`);
   const from = (values.from ?? values.rabbitmq) as RabbitMqSeries;
-  if (values.to !== undefined && nextSeries(from) !== values.to) throw new UsageError(`no upgrade from ${from} to ${values.to} here; valid pairs: ${upgradePairsText()}`);
+  const to = scenario.variant.value as RabbitMqSeries;
+  if (RABBITMQ_SERIES.indexOf(from) >= RABBITMQ_SERIES.indexOf(to)) throw new UsageError(`no upgrade from ${from} to ${to}: warren drills upgrades only; valid pairs: ${upgradePairsText()}`);
   return from;
 }
 
-/** `--rollout` picks a variant of a scenario that replaces the release (mismatched-cookie). */
-function variant(scenario: Scenario, rollout: string): Scenario {
-  if (scenario.rollout === undefined) throw new UsageError(`--rollout applies to scenarios that replace the release; ${scenario.name} has no rollout`);
-  if (rollout === scenario.rollout) return scenario;
-  const found = scenario.variants?.[rollout as Rollout];
-  if (!found) throw new UsageError(`unknown rollout "${rollout}" for ${scenario.name}; valid: ${[scenario.rollout, ...Object.keys(scenario.variants ?? {})].join(', ')}`);
+/** `--rollout` or `--to` picks a variant of a scenario that has them (mismatched-cookie's rollouts, upgrade's targets). */
+function variant(scenario: Scenario, selector: VariantSelector): Scenario {
+  const { option, value } = selector;
+  if (scenario.variant?.option !== option) {
+    const what = option === '--rollout' ? 'scenarios that replace the release' : `the upgrade scenario (${upgradePairsText()})`;
+    throw new UsageError(`${option} applies to ${what}; ${scenario.name} has no ${option}`);
+  }
+  if (value === scenario.variant.value) return scenario;
+  const found = scenario.variants?.[value];
+  if (!found && option === '--to') throw new UsageError(`no upgrade to ${value}: valid pairs: ${upgradePairsText()}`);
+  if (!found) throw new UsageError(`unknown ${option.replace(/^--/, '')} "${value}" for ${scenario.name}; valid: ${[scenario.variant.value, ...Object.keys(scenario.variants ?? {})].join(', ')}`);
   return found;
 }
 

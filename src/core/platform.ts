@@ -97,7 +97,7 @@ export interface ClusterNode {
   amqp: AmqpEndpoint;
 }
 
-export type CliTool = 'rabbitmqctl' | 'rabbitmq-diagnostics' | 'rabbitmq-queues' | 'rabbitmq-upgrade';
+export type CliTool = 'rabbitmqctl' | 'rabbitmq-diagnostics' | 'rabbitmq-queues' | 'rabbitmq-upgrade' | 'rabbitmq-plugins';
 
 export interface ForceBootRun {
   ordinal: number;

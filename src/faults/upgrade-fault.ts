@@ -2,7 +2,7 @@ import { ClusterCommandError } from '../common/errors.js';
 import { sleep } from '../common/wait.js';
 import type { DrillContext } from '../core/drill-context.js';
 import { need, servingNodes, type PodStatus } from '../core/platform.js';
-import { nextSeries, RABBITMQ_SERIES, type RabbitMqInfo } from '../core/rabbitmq-release.js';
+import { RABBITMQ_SERIES, seriesOf, type RabbitMqInfo, type RabbitMqSeries } from '../core/rabbitmq-release.js';
 import { irreversible, type ActiveFault, type Fault } from './fault.js';
 
 /** How long the rollout may take before the fault leaves it to the drill (each 3.10 boot takes ~10 s, 4.x ~2–5 s). */
@@ -11,8 +11,7 @@ const ROLLOUT_TIMEOUT_MS = 240_000;
 const STUCK_AFTER_BOOT_FAILURES = 2;
 
 /**
- * An upgrade: the StatefulSet's image changed to the next RabbitMQ series warren has (3.10 → 4.0, 4.0 → 4.3), on the
- * same volumes, rolled out as Kubernetes does (RollingUpdate: highest ordinal first, the next once the others are
+ * An upgrade: the StatefulSet's image changed to RabbitMQ `to` (3.10 → 4.0, 3.10 → 4.3, 4.0 → 4.3), on the same volumes, rolled out as Kubernetes does (RollingUpdate: highest ordinal first, the next once the others are
  * ready; under OrderedReady a pod that never gets ready stops the rollout). The fault resolves once the rollout has
  * finished (every pod ready on the new image) or is stuck (a pod on the new image failed to boot twice) or after
  * 240 s, with each pod's transitions as evidence; whether every node then serves on the new version is the drill's
@@ -20,22 +19,37 @@ const STUCK_AFTER_BOOT_FAILURES = 2;
  */
 export class UpgradeFault implements Fault {
   readonly name = 'upgrade';
-  readonly description = "the StatefulSet's image changed to the next RabbitMQ series (helm upgrade --set image.tag), rolled out on the same volumes";
+  readonly description: string;
   readonly requires = ['image', 'statefulset'] as const;
 
-  /** Not applicable on the newest series warren has: there is nothing to upgrade to. */
-  notApplicable(rabbitmq: RabbitMqInfo): string | undefined {
-    const series = RABBITMQ_SERIES.find((candidate) => rabbitmq.version?.startsWith(`${candidate}.`));
-    if (series === undefined) return `the node runs ${rabbitmq.version ?? 'an unknown version'}, not a series warren has (${RABBITMQ_SERIES.join(', ')})`;
-    return nextSeries(series) === undefined ? `${rabbitmq.version} is the newest series warren has: nothing to upgrade to` : undefined;
+  /** @param to the series the image is changed to. */
+  constructor(readonly to: RabbitMqSeries) {
+    this.description = `the StatefulSet's image changed to RabbitMQ ${to} (helm upgrade --set image.tag), rolled out on the same volumes`;
   }
 
-  /** @throws ClusterCommandError when the cluster runs the newest series (no upgrade exists; refused before the change). */
+  /** Not applicable unless the cluster runs a series older than `to` (a downgrade is not an upgrade). */
+  notApplicable(rabbitmq: RabbitMqInfo): string | undefined {
+    const series = rabbitmq.version === null ? undefined : seriesOf(rabbitmq.version);
+    if (series === undefined) return `the node runs ${rabbitmq.version ?? 'an unknown version'}, not a series warren has (${RABBITMQ_SERIES.join(', ')})`;
+    return RABBITMQ_SERIES.indexOf(series) >= RABBITMQ_SERIES.indexOf(this.to) ? `the cluster runs ${rabbitmq.version}: not older than ${this.to}, nothing to upgrade` : undefined;
+  }
+
+  /**
+   * Changes the image and follows the rollout. A cluster already on `to` (a blue-green method moved the release to
+   * a new cluster before the fault) has nothing to roll out: the change is a no-op, as `helm upgrade` to the
+   * image a release already runs is.
+   * @throws ClusterCommandError when the cluster runs a newer series than `to` (refused before any change).
+   */
   async inject(context: DrillContext): Promise<ActiveFault> {
     const cluster = need(need(context.cluster, 'image'), 'statefulset');
     const from = cluster.spec.rabbitmq.series;
-    const to = nextSeries(from);
-    if (to === undefined) throw new ClusterCommandError(`no series after ${from} to upgrade to`, { failure: 'exit-code' });
+    const to = this.to;
+    if (from === to) {
+      context.mark(`helm upgrade --set image.tag=${to}: the release already runs RabbitMQ ${to}, nothing to roll out`);
+      context.addEvidence(`rollout to RabbitMQ ${to}: none needed, the cluster already runs ${to}`);
+      return irreversible;
+    }
+    if (RABBITMQ_SERIES.indexOf(from) > RABBITMQ_SERIES.indexOf(to)) throw new ClusterCommandError(`the cluster runs ${from}: ${to} would be a downgrade`, { failure: 'exit-code' });
     const started = Date.now();
     const revisionBefore = cluster.revision();
     context.mark(`helm upgrade --set image.tag=${to}: pod template revision with RabbitMQ ${to} (was ${from})`);

@@ -286,8 +286,8 @@ describe('matrixOutcome', () => {
 });
 
 describe('scenarioSlug and matrixRun', () => {
-  const rolling = { name: 'fake-outage', rollout: 'rolling', methods: [] } as unknown as Scenario;
-  const base = { name: 'fake-outage', rollout: 'reinstall', methods: [], variants: { rolling } } as unknown as Scenario;
+  const rolling = { name: 'fake-outage', variant: { option: '--rollout', value: 'rolling' }, methods: [] } as unknown as Scenario;
+  const base = { name: 'fake-outage', variant: { option: '--rollout', value: 'reinstall' }, methods: [], variants: { rolling } } as unknown as Scenario;
   const plain = { name: 'fake-plain', methods: [] } as unknown as Scenario;
 
   it('names a variant after its rollout, and nothing else', () => {

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RELEASES, releaseKey, type MetadataStore, type ReleaseKey } from '../core/rabbitmq-release.js';
-import { scenarioLabel, type Scenario } from '../scenarios/scenario.js';
+import { isVariant, scenarioLabel, type Scenario } from '../scenarios/scenario.js';
 import { expectationFor, expectationText, tallyText, type Expectation, type MethodReport, type MethodTally, type MessageLedger, type MethodOutcome, type RunOutcome, type RunReport } from '../core/journal.js';
 import { runOutcomeText, seconds } from './markdown-reporter.js';
 
@@ -97,10 +97,9 @@ export interface MatrixMethodJson {
 
 const NOT_IN_SCENARIO = '—';
 
-/** `mismatched-cookie-rollout-rolling` for a variant, the scenario name otherwise: a directory name per matrix row. */
+/** `mismatched-cookie-rollout-rolling` or `upgrade-to-4.0` for a variant, the scenario name otherwise: a directory name per matrix row. */
 export function scenarioSlug(scenario: Scenario): string {
-  const isVariant = scenario.variants === undefined && scenario.rollout !== undefined;
-  return isVariant ? `${scenario.name}-rollout-${scenario.rollout}` : scenario.name;
+  return isVariant(scenario) ? `${scenario.name}-${scenario.variant!.option.replace(/^--/, '')}-${scenario.variant!.value}` : scenario.name;
 }
 
 /** `4.3-khepri`: a release as one directory name. */
@@ -126,7 +125,7 @@ export function runLabel(scenario: Scenario, release: ReleaseKey | null): string
  * directory (default: scenarioSlug, the single-release layout; see runSlug).
  */
 export function matrixRun(scenario: Scenario, report: RunReport, release: ReleaseKey, slug: string = scenarioSlug(scenario)): MatrixRun {
-  return { report, label: scenarioLabel(scenario), slug, rollout: scenario.rollout ?? null, release };
+  return { report, label: scenarioLabel(scenario), slug, rollout: scenario.variant?.option === '--rollout' ? scenario.variant.value : null, release };
 }
 
 /** The worst outcome wins: interrupted > error > deviated > passed. An interrupted matrix is interrupted. */

@@ -26,5 +26,5 @@ export async function collectEvidence(cluster: StartedCluster, report: MethodRep
   report.pods = cluster.status().map(({ ordinal, nodeName, phase, restarts, bootFailures }) => ({ ordinal, nodeName, phase, restarts, bootFailures }));
   if (report.diagnoses.length === 0) await diagnoseEverything(cluster, report);
   const files = await cluster.collectLogs(logDir);
-  report.logs = files.map((file) => file.slice(reportDir.length + 1));
+  report.logs.push(...files.map((file) => file.slice(reportDir.length + 1)));
 }

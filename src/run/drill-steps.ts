@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { AmqpConnection } from '../broker/amqp-connection.js';
 import { detectRabbitMq } from '../broker/rabbitmq-info.js';
 import { declareQueues, ledgerQueues, probeQueues, seedMessages, type SeedResult } from '../broker/workload.js';
@@ -60,6 +61,23 @@ const setup: DrillStep = {
       keepSecret: (secret) => env.redactor.add(secret),
       timeline: report.timeline,
       recoveryDeadline: Number.POSITIVE_INFINITY,
+      provisionBeside: async (rabbitmq, name) => {
+        const beside = await env.platform.provision(
+          { ...cluster.spec, runId: `${drillRunId}-${name}`, rabbitmq },
+          { signal: env.signal, log: drill.log.child(name), keep: settings.keep },
+        );
+        drill.stack.defer(`teardown ${name}`, () => beside.teardown({ keep: settings.keep }));
+        return beside;
+      },
+      switchTo: async (next) => {
+        const old = drill.cluster!;
+        await diagnoseEverything(old, report).catch((error: unknown) => drill.log.warn(`diagnosing the old cluster failed: ${errorMessage(error)}`));
+        const logs = await old.collectLogs(join(env.reportDir, drillName(method), 'logs-old-cluster')).catch(() => []);
+        report.logs.push(...logs.map((file) => file.slice(env.reportDir.length + 1)));
+        drill.cluster = next;
+        drill.context!.cluster = next;
+        await old.teardown({ keep: false });
+      },
     };
     drill.mark(`cluster of ${settings.nodes} ready`);
 

@@ -7,6 +7,7 @@ import { servingNodes, type PodStatus, type StartedCluster } from '../core/platf
 import { orderedReadyDeadlock, podsSettled } from './deadlock.js';
 import type { RecoveryWait } from './drill-run.js';
 import { livenessLoopSeen, RefusalTracker } from './refusal-tracker.js';
+import { everyBootRefused, podsFailedAgain } from './refused-boot.js';
 
 /** How close to the deadline a wait inside a step may run out and still count as the step outlasting it. */
 const DEADLINE_SLACK_MS = 1_000;
@@ -45,7 +46,7 @@ export async function withinDeadline(context: DrillContext, what: string, step: 
 
 /**
  * Probes put/get until it works on every node, the deadline passes, or waiting is proven useless (an OrderedReady
- * deadlock, credentials refused by settled pods). Always probes at least once, even past the deadline, so a
+ * deadlock, credentials refused by settled pods, a boot RabbitMQ refuses every time). Always probes at least once, even past the deadline, so a
  * verdict rests on an observation. `failure` (the method did not complete) is the verdict unless put/get works.
  */
 export async function waitForRecovery(
@@ -66,6 +67,12 @@ export async function waitForRecovery(
     if (failure) return { putGet: last, why: failure, diagnoses: [] };
     if (deadlock) return { putGet: last, why: deadlock.evidence, diagnoses: [deadlock] };
     const pods = servingPods(context.cluster);
+    const failing = podsFailedAgain(pods, baseline);
+    const refusedBoots = everyBootRefused(pods, baseline, new Map(await Promise.all(failing.map(async (pod) => [pod.ordinal, await context.cluster.readLog(pod.ordinal)] as const))));
+    if (refusedBoots.length > 0) {
+      const why = `${[...new Set(refusedBoots.map((d) => d.node))].join(', ')} failed to boot again since the method, refusing every boot: ${refusedBoots.map((d) => `${d.signature} (${d.evidence.slice(0, 200)})`).join('; ')}`;
+      return { putGet: last, why, diagnoses: [] };
+    }
     const refused = refusals.observe(last, new Map(pods.map((pod) => [pod.nodeName, pod.restarts])));
     // Settled first: the shape the cluster ends in (a pod booting alone: a split cluster) is part of the finding; with
     // a liveness probe that logs in, the restart loop it causes is too, so it must have turned once for each refusing pod.

@@ -1,6 +1,8 @@
 import { ChartForceBootRecovery } from '../recoveries/chart-force-boot-recovery.js';
 import { EnableFeatureFlagsFirstRecovery } from '../recoveries/enable-feature-flags-first-recovery.js';
 import { MigrateToKhepriFirstRecovery } from '../recoveries/migrate-to-khepri-first-recovery.js';
+import { BlueGreenRecovery } from '../recoveries/blue-green-recovery.js';
+import type { RabbitMqSeries } from '../core/rabbitmq-release.js';
 import { DefinitionsImportRecovery } from '../recoveries/definitions-import-recovery.js';
 import { ForgetRemovedNodesRecovery } from '../recoveries/forget-removed-nodes-recovery.js';
 import { ScaleBackRecovery } from '../recoveries/scale-back-recovery.js';
@@ -37,6 +39,7 @@ export const Recoveries = {
   updateSecret: (currentPassword: CurrentPassword) => new UpdateSecretRecovery(currentPassword),
   enableFeatureFlagsFirst: () => new EnableFeatureFlagsFirstRecovery(),
   migrateToKhepriFirst: () => new MigrateToKhepriFirstRecovery(),
+  blueGreen: (to: RabbitMqSeries, options?: { moveMessages?: boolean }) => new BlueGreenRecovery(to, options),
 } satisfies Record<string, (...args: never[]) => Recovery>;
 
 /** The matrix's words, as expectations. */

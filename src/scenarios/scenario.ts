@@ -2,7 +2,6 @@ import { CAPABILITIES, START_POLICIES, type StartPolicy } from '../core/platform
 import { RELEASES, releaseKey, type ReleaseKey } from '../core/rabbitmq-release.js';
 import type { Check } from '../checks/check.js';
 import type { Fault } from '../faults/fault.js';
-import type { Rollout } from '../faults/mismatched-cookie-fault.js';
 import type { Recovery } from '../recoveries/recovery.js';
 import { expectationFor, type Expectation } from '../core/journal.js';
 
@@ -39,15 +38,25 @@ export function expectationOn(expected: ScenarioMethod['expected'], release: Rel
   return typeof onRelease === 'object' && onRelease !== null && 'byStartPolicy' in onRelease ? onRelease.byStartPolicy[startPolicy] : onRelease;
 }
 
+/** The command-line option that picks one variant of a scenario, and its value: `{ option: '--rollout', value: 'rolling' }`. */
+export interface VariantSelector {
+  /** `--rollout`: how a fault replaces the release (mismatched-cookie); `--to`: the series an upgrade moves to. */
+  option: '--rollout' | '--to';
+  value: string;
+}
+
 export interface Scenario {
   name: string;
   description: string;
   fault: Fault;
   methods: ScenarioMethod[];
-  /** For a fault that replaces the release: how this scenario does it (`--rollout`). */
-  rollout?: Rollout;
-  /** The same scenario with another `--rollout`, and its own expectations. */
-  variants?: Partial<Record<Rollout, Scenario>>;
+  /**
+   * For a scenario with variants: the option that picks this one and its value here (`--rollout rolling`,
+   * `--to 4.0`). The base scenario has one too: its value is what the option means when not given.
+   */
+  variant?: VariantSelector;
+  /** The same scenario with another value of `variant.option`, each with its own expectations, by that value. */
+  variants?: Readonly<Record<string, Scenario>>;
   /**
    * Checks of your own, beside warren's (put/get, membership, quorum members, definitions, the ledger):
    * `steadyState` ones must pass before the fault (else the drill cannot start: an error), `verify` ones after
@@ -146,7 +155,12 @@ export function withVariants(scenario: Scenario): Scenario[] {
   return [scenario, ...Object.values(scenario.variants ?? {})];
 }
 
-/** A scenario's display name: `mismatched-cookie --rollout rolling` for a variant. */
+/** A scenario's display name: `mismatched-cookie --rollout rolling` for a variant (the base keeps its bare name). */
 export function scenarioLabel(scenario: Scenario): string {
-  return scenario.variants === undefined && scenario.rollout ? `${scenario.name} --rollout ${scenario.rollout}` : scenario.name;
+  return isVariant(scenario) ? `${scenario.name} ${scenario.variant!.option} ${scenario.variant!.value}` : scenario.name;
+}
+
+/** Whether `scenario` is a variant of another (it has a selector and no variants of its own). */
+export function isVariant(scenario: Scenario): boolean {
+  return scenario.variants === undefined && scenario.variant !== undefined;
 }

@@ -21,7 +21,7 @@ import type {
   UninstallTermination,
 } from '../../src/core/platform.js';
 import { CAPABILITIES, CAPABILITY_MEMBERS } from '../../src/core/platform.js';
-import type { RabbitMqSeries } from '../../src/core/rabbitmq-release.js';
+import type { RabbitMqRelease, RabbitMqSeries } from '../../src/core/rabbitmq-release.js';
 
 /**
  * The fake cluster: an in-memory `StartedCluster` for unit-testing faults, recoveries and checks without a
@@ -82,6 +82,8 @@ export interface FakeClusterOptions {
   capabilities?: Iterable<Capability>;
   /** `spec.credentials`, the originals. */
   credentials?: Credentials;
+  /** `spec.rabbitmq` (default 3.10 on Mnesia). */
+  rabbitmq?: RabbitMqRelease;
   /** The current Secret, when it already differs from the originals (after a fault); the originals otherwise. */
   currentCredentials?: Credentials;
   /** Pod statuses at the start; by default every pod is ready on revision 1. */
@@ -134,7 +136,8 @@ export class FakeCluster implements StartedCluster, StatefulSetControl, ReleaseC
       nodes: count,
       startPolicy: this.#policy,
       credentials: options.credentials ?? FAKE_CREDENTIALS,
-      tableWait: { retryTimeoutMs: 3_000, retryLimit: 1 }, rabbitmq: { series: '3.10', metadataStore: 'mnesia' }
+      tableWait: { retryTimeoutMs: 3_000, retryLimit: 1 },
+      rabbitmq: options.rabbitmq ?? { series: '3.10', metadataStore: 'mnesia' },
     };
     this.nodes = Array.from({ length: count }, (_, ordinal) => ({
       ordinal,
@@ -426,6 +429,8 @@ export interface FakeContextOptions {
   runId?: string;
   /** Epoch ms; by default 30 s from now (the real drill sets it at the fault; Infinity would break waits). */
   recoveryDeadline?: number;
+  /** What provisionBeside returns (a blue-green test's green cluster); unset: it throws. */
+  beside?: (rabbitmq: RabbitMqRelease, name: string) => Promise<StartedCluster>;
 }
 
 export const noopLogger: Logger = {
@@ -444,7 +449,7 @@ export function fakeContext(cluster: StartedCluster, options: FakeContextOptions
   const evidence: string[] = [];
   const secrets: Credentials[] = [];
   const timeline: TimelineEntry[] = [];
-  return {
+  const context: FakeDrillContext = {
     runId: options.runId ?? cluster.spec.runId,
     cluster,
     log: noopLogger,
@@ -466,7 +471,13 @@ export function fakeContext(cluster: StartedCluster, options: FakeContextOptions
     marks,
     evidence,
     recoveryDeadline: options.recoveryDeadline ?? started + 30_000,
+    provisionBeside: options.beside ?? (async () => Promise.reject(new Error('fakeContext: no cluster beside (options.beside)'))),
+    switchTo: async (next) => {
+      await context.cluster.teardown();
+      context.cluster = next;
+    },
   };
+  return context;
 }
 
 /** Pod 0 up but not booted (1 boot failure so far), pods 1 and 2 absent: OrderedReady after a full shutdown. */

@@ -124,6 +124,8 @@ export class KindHarness {
       keepSecret: (credentials) => this.redactor.add(credentials),
       timeline,
       recoveryDeadline: started + recoveryMs,
+      provisionBeside: async () => Promise.reject(new Error('kind harness: no cluster beside')),
+      switchTo: async () => Promise.reject(new Error('kind harness: no cluster beside')),
       marks,
       evidence,
     };

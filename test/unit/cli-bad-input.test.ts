@@ -173,7 +173,7 @@ describe('list', () => {
   const fault = (name: string) => ({ name, description: 'fake fault', requires: [] }) as unknown as Fault;
   const rolling = defineScenario({
     name: 'fake-outage',
-    rollout: 'rolling',
+    variant: { option: '--rollout', value: 'rolling' },
     description: 'fake outage, replaced pod by pod',
     fault: fault('fake-outage (rolling)'),
     methods: [method(recovery('none'), Expect.staysDown('split-cluster')), method(recovery('fake-long-method-name'), Expect.recoversMessagesLost())],
@@ -181,7 +181,7 @@ describe('list', () => {
   const scenarios = new Map([
     ['fake-outage', defineScenario({
       name: 'fake-outage',
-      rollout: 'reinstall',
+      variant: { option: '--rollout', value: 'reinstall' },
       description: 'fake outage, reinstalled',
       fault: fault('fake-outage'),
       methods: [method(recovery('none'), Expect.staysDown('access-refused')), method(recovery('fake-fix'), Expect.recovers())],

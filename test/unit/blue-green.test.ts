@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { moveShovelDefinition, queueDepths } from '../../src/broker/shovel.js';
+import { BlueGreenRecovery, movedRecord } from '../../src/recoveries/blue-green-recovery.js';
+import { FakeCluster, fakeContext, type ExecCall } from '../support/fake-cluster.js';
+
+const QUEUES = [
+  { name: 'warren.ledger.classic.0', vhost: '/', durable: true, arguments: { 'x-queue-type': 'classic' } },
+  { name: 'warren.ledger.quorum', vhost: '/', durable: true, arguments: { 'x-queue-type': 'quorum' } },
+];
+const json = (value: unknown) => ({ exitCode: 0, stdout: JSON.stringify(value), stderr: '' });
+
+/** Blue holds 100 messages per queue until green's shovels are set (then `left` each); green gets what moved. */
+function clusters(options: { left?: number; importExit?: number } = {}) {
+  let shovelled = false;
+  const blue = new FakeCluster({
+    exec: (call: ExecCall) => {
+      if (call.args[0] === 'export_definitions') return json({ queues: QUEUES, users: [{ name: 'warren' }, { name: 'app' }], vhosts: [{ name: '/' }] });
+      if (call.args[0] === 'list_queues') return json(QUEUES.map((queue) => ({ name: queue.name, messages: shovelled ? (options.left ?? 0) : 100 })));
+      return json([]);
+    },
+  });
+  const green = new FakeCluster({
+    runId: 'fake-run-green',
+    rabbitmq: { series: '4.3', metadataStore: 'khepri' },
+    exec: (call: ExecCall) => {
+      if (call.args[0] === 'import_definitions') return { exitCode: options.importExit ?? 0, stdout: '', stderr: options.importExit ? 'Error: bad file' : '' };
+      if (call.args[0] === 'set_parameter') shovelled = true;
+      if (call.args[0] === 'list_queues' && call.args.includes('messages')) return json(QUEUES.map((queue) => ({ name: queue.name, messages: shovelled ? 100 - (options.left ?? 0) : 0 })));
+      if (call.args[0] === 'list_queues') return json(QUEUES.map((queue) => ({ name: queue.name, type: queue.arguments['x-queue-type'], members: [], leader: '' })));
+      return json([]);
+    },
+  });
+  return { blue, green };
+}
+
+describe('BlueGreenRecovery', () => {
+  it('stands up green beside blue, imports the definitions, shovels every queue holding messages, then switches clients and removes blue', async () => {
+    const { blue, green } = clusters();
+    const asked: unknown[] = [];
+    const context = fakeContext(blue, { beside: async (rabbitmq, name) => (asked.push([rabbitmq, name]), green) });
+    const recovery = new BlueGreenRecovery('4.3');
+    await recovery.prepare(context);
+    expect(asked).toEqual([[{ series: '4.3', metadataStore: 'khepri' }, 'green']]);
+    expect(context.cluster).toBe(green);
+    expect(blue.callsOf('teardown')).toHaveLength(1);
+    const greenCalls = green.callsOf('exec').map((call) => `${call.tool} ${call.args[0]} ${call.args[1] ?? ''}`);
+    expect(greenCalls).toEqual(expect.arrayContaining(['rabbitmq-plugins enable rabbitmq_shovel', 'rabbitmqctl set_parameter shovel']));
+    expect(green.callsOf('exec').filter((call) => call.tool === 'rabbitmq-plugins')).toHaveLength(3);
+    // The Secret's own user is left out of the import: green's Secret owns it.
+    const imported = JSON.parse(green.callsOf('writeDataFile').find((call) => call.content !== '')!.content) as { users: { name: string }[] };
+    expect(imported.users.map((user) => user.name)).toEqual(['app']);
+    expect(context.evidence.find((line) => line.startsWith('messages moved by shovel'))).toMatch(/warren\.ledger\.quorum 100 → 100 on green, 0 left on the old cluster/);
+    expect(await recovery.evidence(context)).toEqual([{ name: 'messages-moved', ok: true }]);
+  });
+
+  it('fails messages-moved when the shovels left messages on blue (removed with it: the ledger counts them lost)', async () => {
+    const { blue, green } = clusters({ left: 7 });
+    const context = fakeContext(blue, { beside: async () => green });
+    const recovery = new BlueGreenRecovery('4.3');
+    const moving = recovery.prepare(context);
+    await expect(moving).resolves.toBeUndefined();
+    const [record] = await recovery.evidence(context);
+    expect(record).toMatchObject({ name: 'messages-moved', ok: false, reason: expect.stringMatching(/warren\.ledger\.classic\.0: 100 on the old cluster, 93 on green, 7 left behind/) });
+  });
+
+  it('keeps clients on blue when the import fails, and says why', async () => {
+    const { blue, green } = clusters({ importExit: 1 });
+    const context = fakeContext(blue, { beside: async () => green });
+    const recovery = new BlueGreenRecovery('4.3');
+    await recovery.prepare(context);
+    expect(context.cluster).toBe(blue);
+    expect(green.callsOf('exec').some((call) => call.args[0] === 'set_parameter')).toBe(false);
+    expect((await recovery.evidence(context))[0]).toMatchObject({ ok: false, reason: expect.stringMatching(/^import_definitions on green: exit 1/) });
+  });
+
+  it('has no proof without a prepared move (negative control)', () => {
+    expect(movedRecord(undefined)).toMatchObject({ ok: false });
+    expect(movedRecord({ moves: [] })).toMatchObject({ ok: false, reason: 'no queue held messages to move' });
+  });
+});
+
+describe('moveShovelDefinition', () => {
+  it('moves what the queue holds (then deletes itself), acknowledged at the source once confirmed, declaring with the queue\'s own arguments', () => {
+    const definition = JSON.parse(moveShovelDefinition({ host: '127.0.0.1', port: 5672 }, { host: '127.0.0.1', port: 5673 }, { username: 'u@x', password: 'p/w:d', erlangCookie: 'c' }, { name: 'q', arguments: { 'x-queue-type': 'quorum' } })) as Record<string, unknown>;
+    expect(definition).toEqual({
+      'src-protocol': 'amqp091',
+      'src-uri': 'amqp://u%40x:p%2Fw%3Ad@127.0.0.1:5672',
+      'src-queue': 'q',
+      'src-queue-args': { 'x-queue-type': 'quorum' },
+      'dest-protocol': 'amqp091',
+      'dest-uri': 'amqp://u%40x:p%2Fw%3Ad@127.0.0.1:5673',
+      'dest-queue': 'q',
+      'dest-queue-args': { 'x-queue-type': 'quorum' },
+      'ack-mode': 'on-confirm',
+      'src-delete-after': 'queue-length',
+    });
+  });
+
+  it('queueDepths reads list_queues name messages; a failing CLI throws', async () => {
+    const cluster = new FakeCluster({ exec: () => json([{ name: 'a', messages: 3 }, { name: 'b', messages: '' }]) });
+    expect(await queueDepths(cluster, 0)).toEqual(new Map([['a', 3], ['b', 0]]));
+    const broken = new FakeCluster({ exec: () => ({ exitCode: 69, stdout: '', stderr: 'Error: unable to perform an operation on node' }) });
+    await expect(queueDepths(broken, 0)).rejects.toThrow(/list_queues on node 0 failed: Error: unable/);
+  });
+});
