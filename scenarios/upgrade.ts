@@ -12,6 +12,9 @@ const ALREADY_4_3 = Expect.notApplicable('the cluster already runs 4.3: nothing 
 const REQUIRED_FLAG_MISSING = Expect.staysDown('disabled-required-feature-flag', 'boot-failed');
 /** 4.0.5 → 4.3.6: the 4.3 node must enable a flag its 4.0 peers do not support (amqp_filter_set_bug). */
 const FLAG_UNSUPPORTED = Expect.staysDown('feature-flag-unsupported', 'boot-failed');
+/** On 4.0 and 4.3 there is nothing to upgrade to 4.0: the fault reads the node's version and refuses (judged). */
+const NOT_OLDER_THAN_4_0 = Expect.notApplicable('the cluster runs 4.0 or newer: nothing to upgrade to 4.0');
+const NOT_OLDER = { '4.0/mnesia': NOT_OLDER_THAN_4_0, '4.0/khepri': NOT_OLDER_THAN_4_0, '4.3/khepri': NOT_OLDER_THAN_4_0 } as const;
 const NO_KHEPRI_ON_3_10 = Expect.notApplicable('3.10 has no Khepri (first in 3.13)');
 const ALREADY_KHEPRI = Expect.notApplicable('the cluster already runs on Khepri');
 
@@ -33,10 +36,10 @@ export const upgradeTo40 = defineScenario({
   description: 'helm upgrade from 3.10 to RabbitMQ 4.0: the StatefulSet\'s image changed and rolled out on the same volumes',
   fault: new UpgradeFault('4.0'),
   methods: [
-    method(Recoveries.none(), Expect.byRelease({ '3.10/mnesia': REQUIRED_FLAG_MISSING })),
-    method(Recoveries.enableFeatureFlagsFirst(), Expect.byRelease({ '3.10/mnesia': REQUIRED_FLAG_MISSING })),
-    method(Recoveries.migrateToKhepriFirst(), Expect.byRelease({ '3.10/mnesia': NO_KHEPRI_ON_3_10 })),
-    method(Recoveries.blueGreen('4.0'), Expect.byRelease({ '3.10/mnesia': Expect.recovers() })),
+    method(Recoveries.none(), Expect.byRelease({ '3.10/mnesia': REQUIRED_FLAG_MISSING, ...NOT_OLDER })),
+    method(Recoveries.enableFeatureFlagsFirst(), Expect.byRelease({ '3.10/mnesia': REQUIRED_FLAG_MISSING, ...NOT_OLDER })),
+    method(Recoveries.migrateToKhepriFirst(), Expect.byRelease({ '3.10/mnesia': NO_KHEPRI_ON_3_10, ...NOT_OLDER })),
+    method(Recoveries.blueGreen('4.0'), Expect.byRelease({ '3.10/mnesia': Expect.recovers(), ...NOT_OLDER })),
   ],
   checks: upgradeChecks('4.0'),
 });

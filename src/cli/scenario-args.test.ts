@@ -207,6 +207,7 @@ describe('parseScenarioArgs all', () => {
       ['scale-down', ['none']],
       ['queue-declared-while-member-down', ['none']],
       ['delete-pod-with-drain', ['none']],
+      ['upgrade', ['none']],
       ['upgrade --to 4.0', ['none']],
     ]);
     expect(labels(parseScenarioArgs(['all', '--methods', 'restore-credentials'], SCENARIOS))).toEqual(['mismatched-cookie', 'mismatched-cookie --rollout rolling']);

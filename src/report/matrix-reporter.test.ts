@@ -56,8 +56,8 @@ function fixture(): MatrixRun[] {
     method({ method: 'fake-reimport', expected: { outcome: 'not-recovered', diagnoses: ['split-cluster'] }, outcome: 'not-recovered', passed: false }),
   ]);
   return [
-    { report: first, label: 'fake-outage', slug: 'fake-outage', rollout: 'reinstall', release: '3.10/mnesia' },
-    { report: second, label: 'fake-outage --rollout rolling', slug: 'fake-outage-rollout-rolling', rollout: 'rolling', release: '3.10/mnesia' },
+    { report: first, label: 'fake-outage', slug: 'fake-outage', rollout: 'reinstall', variant: null, release: '3.10/mnesia' },
+    { report: second, label: 'fake-outage --rollout rolling', slug: 'fake-outage-rollout-rolling', rollout: 'rolling', variant: '--rollout rolling', release: '3.10/mnesia' },
   ];
 }
 
@@ -72,7 +72,7 @@ function onRelease(
   rabbitmq: RunReport['rabbitmq'],
   [scenario, outcome, startedAt, endedAt, methods]: Parameters<typeof report>,
 ): MatrixRun {
-  return { report: { ...report(scenario, outcome, startedAt, endedAt, methods), rabbitmq }, label: scenario, slug: `${scenario}/${releaseDirName(release)}`, rollout: null, release };
+  return { report: { ...report(scenario, outcome, startedAt, endedAt, methods), rabbitmq }, label: scenario, slug: `${scenario}/${releaseDirName(release)}`, rollout: null, variant: null, release };
 }
 
 /**
@@ -296,7 +296,7 @@ describe('scenarioSlug and matrixRun', () => {
 
   it('carries the label, slug, rollout and release beside the report', () => {
     const fake = fixture()[0]!.report;
-    expect(matrixRun(rolling, fake, '3.10/mnesia')).toEqual({ report: fake, label: 'fake-outage --rollout rolling', slug: 'fake-outage-rollout-rolling', rollout: 'rolling', release: '3.10/mnesia' });
+    expect(matrixRun(rolling, fake, '3.10/mnesia')).toEqual({ report: fake, label: 'fake-outage --rollout rolling', slug: 'fake-outage-rollout-rolling', rollout: 'rolling', variant: '--rollout rolling', release: '3.10/mnesia' });
     expect(matrixRun(plain, fake, '4.3/khepri', 'fake-plain/4.3-khepri')).toMatchObject({ label: 'fake-plain', slug: 'fake-plain/4.3-khepri', rollout: null, release: '4.3/khepri' });
   });
 

@@ -22,6 +22,8 @@ export interface MatrixRun {
   slug: string;
   /** The rollout the scenario used, for a scenario that replaces the release; null otherwise. */
   rollout: string | null;
+  /** The option and value that picked the scenario's variant (`--rollout rolling`, `--to 4.0`); null for a base scenario. */
+  variant: string | null;
   /** The release the run was asked for (what the nodes reported is `report.rabbitmq`). */
   release: ReleaseKey;
 }
@@ -48,6 +50,8 @@ export interface MatrixJson {
 export interface MatrixScenarioJson {
   scenario: string;
   rollout: string | null;
+  /** `--to 4.0` for a variant (see MatrixRun.variant); null for a base scenario. */
+  variant: string | null;
   /** The release the run was asked for, e.g. `4.3/khepri`. */
   release: ReleaseKey;
   /** What node 0 reported: version (`4.3.6`), metadata store, Erlang/OTP (`27.3.4`); null where it was not read. */
@@ -125,7 +129,7 @@ export function runLabel(scenario: Scenario, release: ReleaseKey | null): string
  * directory (default: scenarioSlug, the single-release layout; see runSlug).
  */
 export function matrixRun(scenario: Scenario, report: RunReport, release: ReleaseKey, slug: string = scenarioSlug(scenario)): MatrixRun {
-  return { report, label: scenarioLabel(scenario), slug, rollout: scenario.variant?.option === '--rollout' ? scenario.variant.value : null, release };
+  return { report, label: scenarioLabel(scenario), slug, rollout: scenario.variant?.option === '--rollout' ? scenario.variant.value : null, variant: isVariant(scenario) ? `${scenario.variant!.option} ${scenario.variant!.value}` : null, release };
 }
 
 /** The worst outcome wins: interrupted > error > deviated > passed. An interrupted matrix is interrupted. */
@@ -141,9 +145,10 @@ export function renderMatrixJson(runs: readonly MatrixRun[], options: MatrixOpti
     startedAt: span.startedAt,
     durationMs: span.durationMs,
     outcome: outcomeOf(runs, options),
-    scenarios: runs.map(({ report, slug, rollout, release }) => ({
+    scenarios: runs.map(({ report, slug, rollout, variant, release }) => ({
       scenario: report.scenario,
       rollout,
+      variant,
       release,
       rabbitmq: { version: report.rabbitmq.version, metadataStore: report.rabbitmq.metadataStore, erlang: report.rabbitmq.erlang ?? null },
       outcome: report.outcome,

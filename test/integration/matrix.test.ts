@@ -24,6 +24,8 @@ const CONFIRMED = 400; // 100 messages in each of 3 classic queues and 1 quorum 
  * early (distribution-blip's none: 141 s) wait half as long. fresh-formation (definitions-import) and scale-down's
  * forget-removed-nodes are left to `npm run scenario all`: neither is in the subset. queue-declared-while-member-down
  * and delete-pod-with-drain have only `none`: both run here (about 35 s and 40 s each, /tmp/qd/310, /tmp/dr/310b).
+ * upgrade's `none` runs for both targets from 3.10 (about 40 s each: the refused boot ends the wait, /tmp/bg/310-43);
+ * its blue-green runs in releases.test (4.0 → 4.3).
  */
 const CI_METHODS = 'none,restore-credentials,chart-force-boot,restore-password,restart-partitioned-pods,scale-back';
 describe.sequential('npm run scenario all (local platform, 3 real nodes per drill)', () => {
@@ -37,7 +39,7 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
     const extra = await execa('npx', ['tsx', 'src/cli/main.ts', 'scenario', 'full-shutdown', '--methods', 'statefulset-force-boot,force-load-file,definitions-reimport,parallel-restart', '--report-dir', join(reportDir, 'full-shutdown-extra')], { reject: false, all: true });
     exit = { code: result.exitCode === 0 ? extra.exitCode : result.exitCode, output: `${String(result.all)}\n${String(extra.all)}` };
     reports.set('full-shutdown-extra', JSON.parse(await readFile(join(reportDir, 'full-shutdown-extra', 'report.json'), 'utf8')) as RunReport);
-    for (const slug of ['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie-rollout-rolling', 'helm3-reinstall-race', 'password-drift', 'distribution-blip', 'scale-down', 'queue-declared-while-member-down', 'delete-pod-with-drain']) {
+    for (const slug of ['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'mismatched-cookie-rollout-rolling', 'helm3-reinstall-race', 'password-drift', 'distribution-blip', 'scale-down', 'queue-declared-while-member-down', 'delete-pod-with-drain', 'upgrade', 'upgrade-to-4.0']) {
       reports.set(slug, JSON.parse(await readFile(join(reportDir, slug, 'report.json'), 'utf8')) as RunReport);
     }
   }, 45 * 60_000);
@@ -60,9 +62,10 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
   });
 
   it('writes the matrix: one row per scenario and rollout', async () => {
-    const matrix = JSON.parse(await readFile(join(reportDir, 'matrix.json'), 'utf8')) as { outcome: string; scenarios: { scenario: string; rollout: string | null }[] };
+    const matrix = JSON.parse(await readFile(join(reportDir, 'matrix.json'), 'utf8')) as { outcome: string; scenarios: { scenario: string; rollout: string | null; variant: string | null }[] };
     expect(matrix.outcome).toBe('passed');
-    expect(matrix.scenarios.map((s) => `${s.scenario}:${s.rollout}`)).toEqual(['full-shutdown:null', 'delete-all-pods:null', 'mismatched-cookie:reinstall', 'mismatched-cookie:rolling', 'helm3-reinstall-race:null', 'password-drift:null', 'distribution-blip:null', 'scale-down:null', 'queue-declared-while-member-down:null', 'delete-pod-with-drain:null']);
+    expect(matrix.scenarios.map((s) => `${s.scenario}:${s.rollout}`)).toEqual(['full-shutdown:null', 'delete-all-pods:null', 'mismatched-cookie:reinstall', 'mismatched-cookie:rolling', 'helm3-reinstall-race:null', 'password-drift:null', 'distribution-blip:null', 'scale-down:null', 'queue-declared-while-member-down:null', 'delete-pod-with-drain:null', 'upgrade:null', 'upgrade:null']);
+    expect(matrix.scenarios.map((s) => s.variant).slice(-3)).toEqual([null, null, '--to 4.0']);
     expect(await readFile(join(reportDir, 'matrix.md'), 'utf8')).toMatch(/restore-credentials/);
   });
 
@@ -182,6 +185,15 @@ describe.sequential('npm run scenario all (local platform, 3 real nodes per dril
     expect(none.messages).toMatchObject({ confirmed: CONFIRMED, recovered: CONFIRMED, lost: 0, duplicated: 0 });
     expect(none.evidence.find((line) => line.startsWith('policy warren-mirrored'))).toMatch(/2 synchronised mirrors/);
     expect(none.evidence.find((line) => line.includes('rabbitmq-upgrade drain'))).toMatch(/→ exit 0 /);
+  });
+
+  it.each(['upgrade', 'upgrade-to-4.0'])('%s (3.10.8 → 4.3 and → 4.0): the new pod refuses to boot on every attempt; the wait ends early and names the flag', (slug) => {
+    const none = method(slug, 'none');
+    expect(none).toMatchObject({ outcome: 'not-recovered', passed: true, timeToRecoverMs: null });
+    expect(none.reason).toMatch(/rabbit-2@localhost failed to boot again since the method, refusing every boot: disabled-required-feature-flag/);
+    expect(none.diagnoses.filter((d) => d.source === 'log').map((d) => `${d.node} ${d.signature}`)).toEqual(expect.arrayContaining(['rabbit-2@localhost disabled-required-feature-flag', 'rabbit-2@localhost boot-failed']));
+    expect(none.evidence.find((line) => line.startsWith('rollout to RabbitMQ'))).toMatch(/stuck: pod 2 on RabbitMQ 4\.[03] failed to boot 2 times/);
+    expect(none.checks.find((c) => c.name === 'upgraded')).toBeUndefined(); // not recovered: the scenario's own checks do not run
   });
 
   it('leaves nothing running and no run directory behind', async () => {

@@ -53,7 +53,7 @@ describe('BlueGreenRecovery', () => {
     expect(await recovery.evidence(context)).toEqual([{ name: 'messages-moved', ok: true }]);
   });
 
-  it('fails messages-moved when the shovels left messages on blue (removed with it: the ledger counts them lost)', async () => {
+  it('fails messages-moved when green got fewer than blue held (the rest is removed with blue: the ledger counts it lost)', async () => {
     const { blue, green } = clusters({ left: 7 });
     const context = fakeContext(blue, { beside: async () => green });
     const recovery = new BlueGreenRecovery('4.3');
@@ -61,6 +61,10 @@ describe('BlueGreenRecovery', () => {
     await expect(moving).resolves.toBeUndefined();
     const [record] = await recovery.evidence(context);
     expect(record).toMatchObject({ name: 'messages-moved', ok: false, reason: expect.stringMatching(/warren\.ledger\.classic\.0: 100 on the old cluster, 93 on green, 7 left behind/) });
+  }, 20_000);
+
+  it('passes when green holds every message even if blue kept copies (the shovel stopped before its last acknowledgements)', () => {
+    expect(movedRecord({ moves: [{ queue: 'q', before: 100, moved: 100, leftOnBlue: 100 }] })).toEqual({ name: 'messages-moved', ok: true });
   });
 
   it('keeps clients on blue when the import fails, and says why', async () => {
@@ -71,6 +75,18 @@ describe('BlueGreenRecovery', () => {
     expect(context.cluster).toBe(blue);
     expect(green.callsOf('exec').some((call) => call.args[0] === 'set_parameter')).toBe(false);
     expect((await recovery.evidence(context))[0]).toMatchObject({ ok: false, reason: expect.stringMatching(/^import_definitions on green: exit 1/) });
+  });
+
+  it('without its shovel step (blue-green-definitions-only) switches with every message left behind, and claims no move', async () => {
+    const { blue, green } = clusters();
+    const context = fakeContext(blue, { beside: async () => green });
+    const recovery = new BlueGreenRecovery('4.3', { moveMessages: false });
+    expect(recovery.name).toBe('blue-green-definitions-only');
+    await recovery.prepare(context);
+    expect(context.cluster).toBe(green);
+    expect(green.callsOf('exec').some((call) => call.tool === 'rabbitmq-plugins' || call.args[0] === 'set_parameter')).toBe(false);
+    expect(context.evidence).toContain('messages not moved: warren.ledger.classic.0 100, warren.ledger.quorum 100 left on the old cluster');
+    expect(await recovery.evidence(context)).toEqual([]);
   });
 
   it('has no proof without a prepared move (negative control)', () => {

@@ -27,7 +27,7 @@ describe('help', () => {
     async (argv) => {
       const text = await help(argv);
       expect(text).toMatch(/^Usage: warren scenario <name>\|<file>\|all \[options\]/);
-      expect(text.replace(/\s+/g, ' ')).toContain('Scenarios: full-shutdown, delete-all-pods, mismatched-cookie, helm3-reinstall-race, password-drift, distribution-blip, fresh-formation, scale-down, queue-declared-while-member-down, delete-pod-with-drain, all.');
+      expect(text.replace(/\s+/g, ' ')).toContain('Scenarios: full-shutdown, delete-all-pods, mismatched-cookie, helm3-reinstall-race, password-drift, distribution-blip, fresh-formation, scale-down, queue-declared-while-member-down, delete-pod-with-drain, upgrade, all.');
       const options = text.replace(/\n {20,}/g, ' '); // unwrap the descriptions
       const expected: [string, RegExp][] = [
         ['--platform <name>', /choices: "local", "docker", "kind", default: "local"/],

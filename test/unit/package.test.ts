@@ -44,7 +44,7 @@ describe('the package', () => {
   }, 40_000);
 
   it('the public API is what src/index.ts promises: the built-in registry, the CLI entry, the error classes', () => {
-    expect([...api.SCENARIOS.keys()]).toEqual(['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'helm3-reinstall-race', 'password-drift', 'distribution-blip', 'fresh-formation', 'scale-down', 'queue-declared-while-member-down', 'delete-pod-with-drain']);
+    expect([...api.SCENARIOS.keys()]).toEqual(['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'helm3-reinstall-race', 'password-drift', 'distribution-blip', 'fresh-formation', 'scale-down', 'queue-declared-while-member-down', 'delete-pod-with-drain', 'upgrade']);
     expect(new api.UsageError('x')).toBeInstanceOf(api.HarnessError);
     expect(api.EXIT).toEqual({ passed: 0, finding: 1, usage: 2, harness: 3, interrupted: 130 });
     const fullShutdown = api.SCENARIOS.get('full-shutdown')!;
@@ -57,7 +57,7 @@ describe('the package', () => {
     for (const file of ['bin/warren.js', 'src/cli/main.ts', 'src/index.ts', 'tsconfig.json', 'kind-config.yaml', 'fixtures/kind/rabbitmq.yaml', manifest.exports['.'].default.slice(2)]) {
       expect(files, file).toContain(file);
     }
-    for (const scenario of ['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'helm3-reinstall-race', 'password-drift', 'distribution-blip', 'fresh-formation', 'scale-down', 'queue-declared-while-member-down', 'delete-pod-with-drain']) expect(files).toContain(`scenarios/${scenario}.ts`);
+    for (const scenario of ['full-shutdown', 'delete-all-pods', 'mismatched-cookie', 'helm3-reinstall-race', 'password-drift', 'distribution-blip', 'fresh-formation', 'scale-down', 'queue-declared-while-member-down', 'delete-pod-with-drain', 'upgrade']) expect(files).toContain(`scenarios/${scenario}.ts`);
     expect(files.filter((file) => /\.test\.|^test\//.test(file))).toEqual([]);
   }, 40_000);
 
