@@ -80,7 +80,7 @@ describe('detectRabbitMq', () => {
     const [ordinal, tool, args] = exec.mock.calls[0]!;
     expect(ordinal).toBe(0);
     expect(tool).toBe('rabbitmqctl');
-    expect(args).toEqual(['list_feature_flags', 'name', 'state', '--formatter', 'json']);
+    expect(args).toEqual(['list_feature_flags', 'name', 'state', 'stability', '--formatter', 'json']);
   });
 
   it('is mnesia on 3.13 with khepri_db disabled', async () => {

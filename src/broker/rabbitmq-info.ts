@@ -1,5 +1,6 @@
 import type { RabbitMqInfo } from '../core/rabbitmq-release.js';
 import type { StartedCluster } from '../core/platform.js';
+import { featureFlags } from './feature-flags.js';
 
 /** Khepri first shipped (behind a feature flag) in 3.13; anything older can only be Mnesia. */
 export function khepriPossible(version: string): boolean {
@@ -12,9 +13,8 @@ export function khepriPossible(version: string): boolean {
 /** Reads the version (from AMQP server properties) and the metadata store (the khepri_db feature flag). */
 export async function detectRabbitMq(cluster: StartedCluster, version: string, erlang: string | null = null): Promise<RabbitMqInfo> {
   if (!khepriPossible(version)) return { version, metadataStore: 'mnesia', erlang };
-  const result = await cluster.exec(0, 'rabbitmqctl', ['list_feature_flags', 'name', 'state', '--formatter', 'json'], { timeoutMs: 20_000 });
-  if (result.exitCode !== 0) return { version, metadataStore: null, erlang };
-  return { version, metadataStore: metadataStoreFrom(JSON.parse(result.stdout) as { name: string; state: string }[]), erlang };
+  const flags = await featureFlags(cluster, 0);
+  return { version, metadataStore: 'error' in flags ? null : metadataStoreFrom(flags), erlang };
 }
 
 export function metadataStoreFrom(flags: { name: string; state: string }[]): 'mnesia' | 'khepri' {

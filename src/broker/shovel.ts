@@ -23,11 +23,11 @@ export interface ShovelledQueue {
  * Each message is acknowledged at the source only once the destination confirmed it (`ack-mode: on-confirm`, the
  * default, written out): a message is never in neither cluster. The shovel declares both queues, so it is given the
  * queue's own arguments (a quorum queue declared without `x-queue-type` is refused, rabbitmq-server #10501).
- * @returns the JSON for `rabbitmqctl set_parameter shovel <name> <json>`: it holds the credentials, never print it.
+ * @returns the parameter's value (a definitions file's `parameters[].value`): it holds the credentials, never print it.
  */
-export function moveShovelDefinition(source: AmqpEndpoint, destination: AmqpEndpoint, credentials: Credentials, queue: ShovelledQueue): string {
+export function moveShovel(source: AmqpEndpoint, destination: AmqpEndpoint, credentials: Credentials, queue: ShovelledQueue): Record<string, unknown> {
   const uri = (endpoint: AmqpEndpoint) => `amqp://${encodeURIComponent(credentials.username)}:${encodeURIComponent(credentials.password)}@${endpoint.host}:${endpoint.port}`;
-  return JSON.stringify({
+  return {
     'src-protocol': 'amqp091',
     'src-uri': uri(source),
     'src-queue': queue.name,
@@ -38,5 +38,5 @@ export function moveShovelDefinition(source: AmqpEndpoint, destination: AmqpEndp
     'dest-queue-args': queue.arguments,
     'ack-mode': 'on-confirm',
     'src-delete-after': 'queue-length',
-  });
+  };
 }

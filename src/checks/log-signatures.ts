@@ -7,7 +7,8 @@ export interface LogSignature {
   meaning: string;
   /**
    * The node refuses every boot of its image on this data the same way (a feature flag it requires or cannot
-   * enable): once a pod has failed again with it, waiting cannot help, only a change (an image, the data) can.
+   * enable): once a pod has failed again with it, waiting cannot help, only a change (the image, the data, the
+   * peers' feature flags) can.
    */
   refusesEveryBoot?: true;
 }

@@ -289,7 +289,7 @@ describe('parseScenarioArgs: an upgrade pair (--from, --to)', () => {
     expect(refused(['upgrade', '--from', '4.0', '--to', '3.10'])).toBe(`no upgrade to 3.10: ${PAIRS}`);
     expect(refused(['full-shutdown', '--from', '3.10'])).toBe('--from and --to apply to the upgrade scenario only (3.10 → 4.0, 3.10 → 4.3, 4.0 → 4.3)');
     expect(refused(['full-shutdown', '--to', '4.3'])).toBe('--to applies to the upgrade scenario (3.10 → 4.0, 3.10 → 4.3, 4.0 → 4.3); full-shutdown has no --to');
-    expect(refused(['all', '--to', '4.3'])).toBe('--from and --to name one upgrade; all runs every pair (3.10 → 4.0, 3.10 → 4.3, 4.0 → 4.3)');
+    expect(refused(['all', '--to', '4.3'])).toBe('--from and --to name one upgrade; all drills the upgrade from each --rabbitmq release to each series after it');
     expect(refused(['upgrade', '--from', '3.10', '--rabbitmq', '4.0'])).toMatch(/^--from 3\.10 and --rabbitmq 4\.0 disagree/);
     expect(refused(['upgrade', '--to', '5.0'])).toMatch(/5\.0.*(invalid|Allowed)/);
   });

@@ -228,7 +228,7 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
     ...(values.rollout === undefined ? [] : [{ option: '--rollout' as const, value: values.rollout }]),
     ...(values.to === undefined ? [] : [{ option: '--to' as const, value: values.to }]),
   ];
-  if (all && (values.from !== undefined || values.to !== undefined)) throw new UsageError(`--from and --to name one upgrade; ${ALL} runs every pair (${upgradePairsText()})`);
+  if (all && (values.from !== undefined || values.to !== undefined)) throw new UsageError(`--from and --to name one upgrade; ${ALL} drills the upgrade from each --rabbitmq release to each series after it`);
   const runs = all ? matrixRuns(scenarios, selectors, requested) : [namedRun(name, scenarios, selectors, requested)];
   if (values.from !== undefined || values.to !== undefined) values.rabbitmq = upgradeFrom(runs[0]!.scenario, values);
 

@@ -30,6 +30,12 @@ describe('Redactor', () => {
     expect(redactor.redact(text)).toBe('default_pass = [REDACTED]\ncookie [REDACTED]; again [REDACTED] and [REDACTED]');
   });
 
+  it('redacts a password also as a URI carries it (a shovel\'s src-uri), percent-encoded', () => {
+    const redactor = new Redactor();
+    redactor.add({ ...fake, password: 'FAKE/PASS:WORD' });
+    expect(redactor.redact('amqp://warren:FAKE%2FPASS%3AWORD@127.0.0.1:5672 and FAKE/PASS:WORD')).toBe('amqp://warren:[REDACTED]@127.0.0.1:5672 and [REDACTED]');
+  });
+
   it('keeps the username and leaves other text alone', () => {
     const redactor = new Redactor();
     redactor.add(fake);

@@ -23,6 +23,8 @@ export class Redactor {
 
   add(credentials: Credentials): void {
     this.#secrets.add(credentials.password);
+    // As it appears inside a URI (a shovel's src-uri): percent-encoded where the password needs it.
+    this.#secrets.add(encodeURIComponent(credentials.password));
     this.#secrets.add(credentials.erlangCookie);
   }
 

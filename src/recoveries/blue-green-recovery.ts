@@ -1,5 +1,5 @@
 import { exportDefinitions, importDefinitions, listQueues, withoutUsers } from '../broker/definitions.js';
-import { moveShovelDefinition, queueDepths } from '../broker/shovel.js';
+import { moveShovel, queueDepths } from '../broker/shovel.js';
 import { ClusterCommandError } from '../common/errors.js';
 import { firstLine } from '../common/text.js';
 import { sleep } from '../common/wait.js';
@@ -32,8 +32,9 @@ interface DrillState {
  * the healthy old ("blue") cluster: a new ("green") cluster of `to` beside it, with the same Secret; the
  * definitions exported from blue and imported into green (without the Secret's own user: green's Secret owns it);
  * the shovel plugin enabled on green, and one dynamic shovel per queue holding messages moving what it holds
- * ({@link moveShovelDefinition}: acknowledged at blue only once green confirmed); then clients switched to green
- * and blue removed. The image change that follows finds green already on `to`: nothing to roll out.
+ * ({@link moveShovel}: acknowledged at blue only once green confirmed); once blue's queues are empty (or after 60 s:
+ * then `messages-moved` fails) clients switch to green and blue is removed. If green cannot take the definitions or
+ * the shovels, it is removed at once and clients stay on blue. The image change that follows finds green already on `to`: nothing to roll out.
  * Evidence `messages-moved`: per queue, blue's count before, green's after, and what was left on blue at the switch
  * (a message left there is removed with blue: the ledger counts it lost).
  */
@@ -59,7 +60,7 @@ export class BlueGreenRecovery implements Recovery {
   }
 
   mechanism(): string {
-    const shovel = this.options.moveMessages ?? true ? 'rabbitmq-plugins enable rabbitmq_shovel (new); rabbitmqctl set_parameter shovel per queue (src-delete-after queue-length, ack-mode on-confirm); ' : 'no shovel; ';
+    const shovel = this.options.moveMessages ?? true ? 'rabbitmq-plugins enable rabbitmq_shovel (new); a dynamic shovel per queue holding messages, imported as definitions (src-delete-after queue-length, ack-mode on-confirm); once the old queues are empty (or after 60 s) ' : 'no shovel; ';
     return `before the image change, while the old cluster is healthy: a second cluster of RabbitMQ ${this.to}, same Secret; rabbitmqctl export_definitions (old) and import_definitions (new); ${shovel}clients switched; the old cluster deleted`;
   }
 
@@ -81,7 +82,8 @@ export class BlueGreenRecovery implements Recovery {
     context.addEvidence(`definitions: ${queues.length} queues exported from the old cluster, import_definitions on green → exit ${imported.exitCode}${missing.length > 0 ? `; missing on green: ${missing.join(', ')}` : ''}`);
     if (imported.exitCode !== 0 || missing.length > 0) {
       state.problem = `import_definitions on green: exit ${imported.exitCode}: ${firstLine(imported.output)}`;
-      return; // clients stay on blue: the image change that follows meets the old cluster
+      await green.teardown(); // clients stay on blue: the image change that follows meets the old cluster
+      return;
     }
 
     const before = await queueDepths(blue, 0);
@@ -94,14 +96,21 @@ export class BlueGreenRecovery implements Recovery {
     }
     await enableShovel(green);
     context.mark(`shovelling ${toMove.length} queues (${toMove.map((queue) => `${queue.name}: ${before.get(queue.name)}`).join(', ')})`);
-    for (const queue of toMove) {
-      const definition = moveShovelDefinition(blue.nodes[0]!.amqp, green.nodes[0]!.amqp, green.credentials, { name: queue.name, arguments: queue.arguments ?? {} });
-      const set = await green.exec(0, 'rabbitmqctl', ['set_parameter', 'shovel', shovelName(queue.name), definition], { timeoutMs: 30_000 });
-      if (set.exitCode !== 0) {
-        state.problem = `set_parameter shovel ${shovelName(queue.name)}: exit ${set.exitCode}: ${firstLine(set.stderr || set.stdout)}`;
-        context.addEvidence(state.problem);
-        return;
-      }
+    // One import declares every shovel: never a command line with the credentials in it (ps would show them).
+    const shovels = toMove.map((queue) => ({
+      vhost: queue.vhost,
+      component: 'shovel',
+      name: shovelName(queue.name),
+      value: moveShovel(blue.nodes[0]!.amqp, green.nodes[0]!.amqp, green.credentials, { name: queue.name, arguments: queue.arguments ?? {} }),
+    }));
+    const set = await importDefinitions(green, 0, { parameters: shovels });
+    if (set.exitCode !== 0) {
+      state.problem = `the shovels' import_definitions on green: exit ${set.exitCode}: ${firstLine(set.output)}`;
+      context.addEvidence(state.problem);
+      // Clients stay on blue: no shovel may go on moving their messages to a cluster about to be removed.
+      for (const shovel of shovels) await green.exec(0, 'rabbitmqctl', ['clear_parameter', 'shovel', shovel.name], { timeoutMs: 30_000 }).catch(() => undefined);
+      await green.teardown();
+      return;
     }
     const shovelled = Date.now();
     const after = await untilMoved(context, blue, green, toMove.map((queue) => queue.name));
@@ -144,7 +153,7 @@ async function enableShovel(cluster: StartedCluster): Promise<void> {
   await Promise.all(
     cluster.nodes.map(async (node) => {
       const result = await cluster.exec(node.ordinal, 'rabbitmq-plugins', ['enable', 'rabbitmq_shovel'], { timeoutMs: 60_000 });
-      if (result.exitCode !== 0) throw new Error(`rabbitmq-plugins enable rabbitmq_shovel on pod ${node.ordinal}: exit ${result.exitCode}: ${firstLine(result.stderr || result.stdout)}`);
+      if (result.exitCode !== 0) throw new ClusterCommandError(`rabbitmq-plugins enable rabbitmq_shovel on pod ${node.ordinal}: exit ${result.exitCode}: ${firstLine(result.stderr || result.stdout)}`, { failure: 'exit-code' });
     }),
   );
 }

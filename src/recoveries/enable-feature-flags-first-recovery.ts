@@ -1,7 +1,7 @@
 import { firstLine } from '../common/text.js';
 import type { DrillContext } from '../core/drill-context.js';
 import type { CheckRecord } from '../core/journal.js';
-import { featureFlags, featureFlagsText } from './feature-flags.js';
+import { featureFlags, featureFlagsText } from '../broker/feature-flags.js';
 import type { Recovery } from './recovery.js';
 
 /**

@@ -3,6 +3,7 @@ import { AmqpConnection } from '../broker/amqp-connection.js';
 import { detectRabbitMq } from '../broker/rabbitmq-info.js';
 import { declareQueues, ledgerQueues, probeQueues, seedMessages, type SeedResult } from '../broker/workload.js';
 import { runCheck } from '../checks/check.js';
+import { diagnose } from '../checks/log-signatures.js';
 import { ClusterMembershipCheck, networkPartition, removedMembers, splitCluster } from '../checks/cluster-membership-check.js';
 import { DefinitionsCheck } from '../checks/definitions-check.js';
 import { MessageLedgerCheck } from '../checks/message-ledger-check.js';
@@ -18,7 +19,7 @@ import { releaseKey, seriesOf, type RabbitMqInfo, type RabbitMqRelease } from '.
 import { diagnoseEverything } from './drill-evidence.js';
 import { drillName, type DrillRun, type DrillStep } from './drill-run.js';
 import { judge } from './judge.js';
-import { waitForRecovery, waitForRollout, withinDeadline } from './recovery-wait.js';
+import { logLengths, waitForRecovery, waitForRollout, withinDeadline } from './recovery-wait.js';
 
 /** The checks whose failure means the cluster did not recover (a method's own evidence is judged apart). */
 const CLUSTER_CHECKS = ['put-get', 'cluster-membership', 'quorum-members', 'definitions'];
@@ -64,14 +65,20 @@ const setup: DrillStep = {
       provisionBeside: async (rabbitmq, name) => {
         const beside = await env.platform.provision(
           { ...cluster.spec, runId: `${drillRunId}-${name}`, rabbitmq },
-          { signal: env.signal, log: drill.log.child(name), keep: settings.keep },
+          { signal: env.signal, log: drill.log.child(name), keep: settings.keep, onPodChange: (pod) => env.events.emit('podChanged', { method: method.recovery.name, pod }) },
         );
-        drill.stack.defer(`teardown ${name}`, () => beside.teardown({ keep: settings.keep }));
+        // --keep keeps the cluster clients use at the end (the one whose access is printed), never one left aside.
+        drill.stack.defer(`teardown ${name}`, () => beside.teardown({ keep: settings.keep && drill.cluster === beside }));
         return beside;
       },
       switchTo: async (next) => {
         const old = drill.cluster!;
-        await diagnoseEverything(old, report).catch((error: unknown) => drill.log.warn(`diagnosing the old cluster failed: ${errorMessage(error)}`));
+        // Its signatures are evidence, never diagnoses: the same node names serve on the new cluster, which is judged.
+        for (const node of old.nodes) {
+          for (const found of diagnose(node.nodeName, await old.readLog(node.ordinal).catch(() => ''))) {
+            report.evidence.push(env.redactor.redact(`old cluster, before its removal: ${found.signature} on ${found.node} ×${found.count}: ${found.evidence}`));
+          }
+        }
         const logs = await old.collectLogs(join(env.reportDir, drillName(method), 'logs-old-cluster')).catch(() => []);
         report.logs.push(...logs.map((file) => file.slice(env.reportDir.length + 1)));
         drill.cluster = next;
@@ -145,6 +152,7 @@ const method: DrillStep = {
     const { context, cluster } = started(drill);
     const { recovery } = drill.method;
     drill.podsAtMethod = cluster.status();
+    drill.logsAtMethod = await logLengths(cluster);
     drill.mark(`applying method: ${recovery.name}`);
     drill.methodFailure = await withinDeadline(context, `method ${recovery.name}`, (bounded) => recovery.apply(bounded), context.recoveryDeadline);
     if (drill.methodFailure) drill.mark(`method did not complete: ${drill.methodFailure}`);
@@ -161,7 +169,7 @@ const recoveryWait: DrillStep = {
   async run(drill) {
     const { context, cluster } = started(drill);
     const { recovery } = drill.method;
-    let waited = await waitForRecovery(context, drill.podsAtMethod ?? cluster.status(), drill.methodFailure);
+    let waited = await waitForRecovery(context, drill.podsAtMethod ?? cluster.status(), drill.methodFailure, drill.logsAtMethod);
     if (waited.recoveredAt !== undefined) {
       drill.report.timeToRecoverMs = drill.faultAt === undefined ? null : waited.recoveredAt - drill.faultAt;
       drill.mark(`put/get works on every node${drill.report.timeToRecoverMs === null ? '' : ` (${(drill.report.timeToRecoverMs / 1000).toFixed(1)} s after the fault)`}`);

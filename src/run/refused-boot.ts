@@ -7,9 +7,10 @@ const EVERY_BOOT = LOG_SIGNATURES.filter((signature) => signature.refusesEveryBo
 
 /**
  * Proof that waiting cannot help: a pod meant to serve has failed a boot again since the method was applied, and
- * its log names a refusal it repeats on every boot of its image on this data (a feature flag it requires, or one it
- * cannot enable: an upgrade RabbitMQ refuses). Nothing but a change to the image or the data changes that.
- * @param logs each pod's node log by ordinal (only the failing pods' are read).
+ * what its log gained since then names a refusal it repeats on every boot of its image on this data (a feature flag
+ * it requires, or one it cannot enable: an upgrade RabbitMQ refuses). Only a change (the image, the data, the peers'
+ * feature flags) changes that, and the method had its chance to make it.
+ * @param logs each pod's node log written since the method was applied, by ordinal (only the failing pods' are read).
  * @returns the refusal's diagnoses (one per pod and signature), empty when there is no such proof.
  */
 export function everyBootRefused(now: PodStatus[], baseline: PodStatus[], logs: ReadonlyMap<number, string>): Diagnosis[] {
@@ -19,4 +20,9 @@ export function everyBootRefused(now: PodStatus[], baseline: PodStatus[], logs: 
 /** The pods everyBootRefused would read the logs of: not ready, failed again since `baseline`. */
 export function podsFailedAgain(now: PodStatus[], baseline: PodStatus[]): PodStatus[] {
   return now.filter((pod) => pod.phase !== 'ready' && pod.bootFailures > (baseline.find((b) => b.ordinal === pod.ordinal)?.bootFailures ?? 0));
+}
+
+/** The part of a log written after it was `offset` characters long (all of it when it is shorter now: a new file). */
+export function logSince(log: string, offset: number): string {
+  return log.length >= offset ? log.slice(offset) : log;
 }

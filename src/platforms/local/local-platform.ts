@@ -14,6 +14,7 @@ import { advancedConfig, nodeEnv, nodeLayout, RABBITMQ_BIN, rabbitmqConf, type N
 import { findImage, layerMountPoint } from './rabbitmq-image.js';
 import type { RabbitMqRelease } from '../../core/rabbitmq-release.js';
 import { metadataStoreFrom } from '../../broker/rabbitmq-info.js';
+import { featureFlags } from '../../broker/feature-flags.js';
 import type { Logger } from '../../common/logger.js';
 import { createOwnedDirectory, currentOwner, formatOwner } from './run-owner.js';
 
@@ -127,9 +128,9 @@ export class LocalPlatform implements Platform {
 async function enableKhepri(cluster: StartedCluster, log: Logger): Promise<void> {
   const enable = await cluster.exec(0, 'rabbitmqctl', ['enable_feature_flag', '--opt-in', 'khepri_db'], { timeoutMs: 120_000 });
   if (enable.exitCode !== 0) throw new EnvironmentError(`enabling khepri_db on the fresh 4.0 cluster failed: ${(enable.stderr || enable.stdout).trim()}`);
-  const flags = await cluster.exec(0, 'rabbitmqctl', ['list_feature_flags', 'name', 'state', '--formatter', 'json'], { timeoutMs: 30_000 });
-  if (flags.exitCode !== 0 || metadataStoreFrom(JSON.parse(flags.stdout) as { name: string; state: string }[]) !== 'khepri') {
-    throw new EnvironmentError(`khepri_db is not enabled after enable_feature_flag on the fresh 4.0 cluster: ${(flags.stderr || flags.stdout).trim().slice(0, 200)}`);
+  const flags = await featureFlags(cluster, 0);
+  if ('error' in flags || metadataStoreFrom(flags) !== 'khepri') {
+    throw new EnvironmentError(`khepri_db is not enabled after enable_feature_flag on the fresh 4.0 cluster: ${'error' in flags ? flags.error : 'the flag reads disabled'}`);
   }
   log.info('metadata store migrated to Khepri (khepri_db enabled)');
 }
