@@ -126,6 +126,7 @@ export interface StepRecord {
 
 export interface DrillPhases {
   provisionMs: number;
+  /** Seeding and the baseline; a method's preparation (`prepare`, while healthy) counts to recoveryMs instead. */
   seedMs: number;
   faultMs: number;
   recoveryMs: number;

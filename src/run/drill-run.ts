@@ -100,6 +100,8 @@ export interface DrillRun {
   faultInjected: boolean;
   /** The pods as the method began: deadlock and settle detection compare with them. */
   podsAtMethod?: PodStatus[];
+  /** How long the method's preparation took (ms), moved from the seed phase to the recovery phase. */
+  prepareMs?: number;
   /** Each pod's log length when the method started (see waitForRecovery). */
   logsAtMethod?: Map<number, number>;
   /** Why the method did not complete (the deadline, RabbitMQ refusing), if it did not. */

@@ -119,8 +119,11 @@ const steadyState: DrillStep = {
     drill.report.baseline = drill.baseline;
     drill.mark(`seeded ${drill.seeded.reduce((sum, s) => sum + s.confirmed.length, 0)} confirmed messages; baseline: ${describeBaseline(drill.baseline)}`);
     if (recovery.prepare) {
+      const preparing = Date.now();
       await recovery.prepare(context);
-      drill.mark(`prepared while healthy: ${recovery.name}`);
+      // The method's own work (a whole blue-green upgrade) is recovery time, not seeding: the report's split says so.
+      drill.prepareMs = Date.now() - preparing;
+      drill.mark(`prepared while healthy: ${recovery.name} (${(drill.prepareMs / 1000).toFixed(1)} s)`);
     }
     return 'next';
   },

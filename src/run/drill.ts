@@ -117,6 +117,10 @@ async function recorded(drill: DrillRun, name: StepName, run: () => Promise<'nex
   } finally {
     record.durationMs = Date.now() - drill.started - atMs;
     drill.report.phases[PHASE_OF[name]] += record.durationMs;
+    if (name === 'steady-state' && drill.prepareMs !== undefined) {
+      drill.report.phases.seedMs -= drill.prepareMs;
+      drill.report.phases.recoveryMs += drill.prepareMs;
+    }
   }
 }
 
