@@ -102,8 +102,8 @@ export interface DrillRun {
   podsAtMethod?: PodStatus[];
   /** How long the method's preparation took (ms), moved from the seed phase to the recovery phase. */
   prepareMs?: number;
-  /** Each pod's log length when the method started (see waitForRecovery). */
-  logsAtMethod?: Map<number, number>;
+  /** Each pod's log when the method started (see waitForRecovery). */
+  logsAtMethod?: Map<number, string>;
   /** Why the method did not complete (the deadline, RabbitMQ refusing), if it did not. */
   methodFailure?: string;
   waited?: RecoveryWait;

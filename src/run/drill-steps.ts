@@ -19,7 +19,7 @@ import { releaseKey, seriesOf, type RabbitMqInfo, type RabbitMqRelease } from '.
 import { diagnoseEverything } from './drill-evidence.js';
 import { drillName, type DrillRun, type DrillStep } from './drill-run.js';
 import { judge } from './judge.js';
-import { logLengths, waitForRecovery, waitForRollout, withinDeadline } from './recovery-wait.js';
+import { podLogs, waitForRecovery, waitForRollout, withinDeadline } from './recovery-wait.js';
 
 /** The checks whose failure means the cluster did not recover (a method's own evidence is judged apart). */
 const CLUSTER_CHECKS = ['put-get', 'cluster-membership', 'quorum-members', 'definitions'];
@@ -155,7 +155,7 @@ const method: DrillStep = {
     const { context, cluster } = started(drill);
     const { recovery } = drill.method;
     drill.podsAtMethod = cluster.status();
-    drill.logsAtMethod = await logLengths(cluster);
+    drill.logsAtMethod = await podLogs(cluster);
     drill.mark(`applying method: ${recovery.name}`);
     drill.methodFailure = await withinDeadline(context, `method ${recovery.name}`, (bounded) => recovery.apply(bounded), context.recoveryDeadline);
     if (drill.methodFailure) drill.mark(`method did not complete: ${drill.methodFailure}`);

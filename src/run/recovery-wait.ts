@@ -7,7 +7,7 @@ import { servingNodes, type PodStatus, type StartedCluster } from '../core/platf
 import { orderedReadyDeadlock, podsSettled } from './deadlock.js';
 import type { RecoveryWait } from './drill-run.js';
 import { livenessLoopSeen, RefusalTracker } from './refusal-tracker.js';
-import { everyBootRefused, logSince, podsFailedAgain } from './refused-boot.js';
+import { everyBootRefused, podsFailedAgain } from './refused-boot.js';
 
 /** How close to the deadline a wait inside a step may run out and still count as the step outlasting it. */
 const DEADLINE_SLACK_MS = 1_000;
@@ -53,7 +53,7 @@ export async function waitForRecovery(
   context: DrillContext,
   baseline: PodStatus[],
   failure: string | undefined,
-  logsAtMethod: ReadonlyMap<number, number> = new Map(),
+  logsAtMethod: ReadonlyMap<number, string> = new Map(),
 ): Promise<RecoveryWait> {
   const check = new PutGetCheck();
   const refusals = new RefusalTracker();
@@ -69,8 +69,8 @@ export async function waitForRecovery(
     if (deadlock) return { putGet: last, why: deadlock.evidence, diagnoses: [deadlock] };
     const pods = servingPods(context.cluster);
     const failing = podsFailedAgain(pods, baseline);
-    const since = async (ordinal: number) => logSince(await context.cluster.readLog(ordinal), logsAtMethod.get(ordinal) ?? 0);
-    const refusedBoots = everyBootRefused(pods, baseline, new Map(await Promise.all(failing.map(async (pod) => [pod.ordinal, await since(pod.ordinal)] as const))));
+    const logs = new Map(await Promise.all(failing.map(async (pod) => [pod.ordinal, await context.cluster.readLog(pod.ordinal)] as const)));
+    const refusedBoots = everyBootRefused(pods, baseline, logs, logsAtMethod);
     if (refusedBoots.length > 0) {
       const why = `${[...new Set(refusedBoots.map((d) => d.node))].join(', ')} failed to boot again since the method, refusing every boot: ${refusedBoots.map((d) => `${d.signature} (${d.evidence.slice(0, 200)})`).join('; ')}`;
       return { putGet: last, why, diagnoses: [] };
@@ -102,9 +102,9 @@ export async function waitForRecovery(
   return { putGet: last, why: `put/get still failing at the recovery deadline: ${lastReason}`, diagnoses: [] };
 }
 
-/** Each pod's log length now, by ordinal: where `waitForRecovery` starts reading for refusals. */
-export async function logLengths(cluster: StartedCluster): Promise<Map<number, number>> {
-  return new Map(await Promise.all(cluster.nodes.map(async (node) => [node.ordinal, (await cluster.readLog(node.ordinal).catch(() => '')).length] as const)));
+/** Each pod's log now, by ordinal: what `waitForRecovery` compares refusals with. */
+export async function podLogs(cluster: StartedCluster): Promise<Map<number, string>> {
+  return new Map(await Promise.all(cluster.nodes.map(async (node) => [node.ordinal, await cluster.readLog(node.ordinal).catch(() => '')] as const)));
 }
 
 /** The pods meant to serve ({@link servingNodes}): pods a scale-down removed are absent by design, not stuck. */

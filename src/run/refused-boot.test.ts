@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PodStatus } from '../core/platform.js';
-import { everyBootRefused, logSince } from './refused-boot.js';
+import { everyBootRefused } from './refused-boot.js';
 
 const pod = (ordinal: number, status: Partial<PodStatus>): PodStatus => ({ ordinal, nodeName: `rabbit-${ordinal}@localhost`, phase: 'ready', restarts: 0, bootFailures: 0, booted: true, revision: 1, ...status });
 const REFUSAL = '2026-12-01 [error] <0.9.0> Feature flags: `amqp_filter_set_bug`: unsupported; aborting';
@@ -24,13 +24,13 @@ describe('everyBootRefused (proof that waiting cannot help an upgrade RabbitMQ r
   });
 });
 
-describe('logSince', () => {
-  it('is what a log gained since the method: a refusal logged before it does not count', () => {
-    const before = `${REFUSAL}\n`;
-    expect(logSince(`${before}boot again\n`, before.length)).toBe('boot again\n');
+describe('everyBootRefused against the logs at the method', () => {
+  it('needs the refusal logged again since the method: one logged before it alone does not count', () => {
     const now = [pod(2, { phase: 'back-off', bootFailures: 3, booted: false })];
     const base = [pod(2, { phase: 'back-off', bootFailures: 2, booted: false })];
-    expect(everyBootRefused(now, base, new Map([[2, logSince(`${before}Error while waiting for Mnesia tables\n`, before.length)]]))).toEqual([]);
-    expect(logSince('new file', 100)).toBe('new file');
+    const atMethod = new Map([[2, `${REFUSAL}\n`]]);
+    expect(everyBootRefused(now, base, new Map([[2, `${REFUSAL}\nError while waiting for Mnesia tables\n`]]), atMethod)).toEqual([]);
+    const again = everyBootRefused(now, base, new Map([[2, `${REFUSAL}\nboot\n${REFUSAL}\n`]]), atMethod);
+    expect(again.map((d) => [d.signature, d.count])).toEqual([['feature-flag-unsupported', 2]]);
   });
 });
