@@ -255,9 +255,11 @@ function listCommand(scenarios: ReadonlyMap<string, Scenario>, options: { fromFi
         continue;
       }
       console.log(`  ${recovery.name}:`);
-      for (const release of RELEASES.map(releaseKey)) {
+      for (const asked of RELEASES) {
+        const release = releaseKey(asked);
         const one = expected[release];
-        const text = one === undefined ? 'not drilled on this release yet: no expectation' : 'byStartPolicy' in one ? Object.entries(one.byStartPolicy).map(([policy, under]) => `under ${policy} expected ${expectationText(under)}`).join('; ') : `expected ${expectationText(one)}`;
+        const impossible = scenario.fault.notApplicableOn?.(asked);
+        const text = impossible !== undefined ? `not applicable: ${impossible.split(';')[0]}` : one === undefined ? 'not drilled on this release yet: no expectation' : 'byStartPolicy' in one ? Object.entries(one.byStartPolicy).map(([policy, under]) => `under ${policy} expected ${expectationText(under)}`).join('; ') : `expected ${expectationText(one)}`;
         console.log(`    ${release.padEnd(13)}${text}`);
       }
     }
@@ -267,6 +269,7 @@ function listCommand(scenarios: ReadonlyMap<string, Scenario>, options: { fromFi
     console.log('run one:        npx warren scenario <file> [--methods a,b] [--rabbitmq 3.10|4.0|4.3] [--metadata-store mnesia|khepri]');
     return EXIT.passed;
   }
+  console.log('an upgrade:     npm run scenario upgrade -- --from 3.10|4.0 --to 4.0|4.3 [--metadata-store mnesia|khepri] [--methods a,b]');
   console.log('run one:        npm run scenario <name> -- [--methods a,b] [--rollout rolling] [--rabbitmq 3.10|4.0|4.3|all] [--metadata-store mnesia|khepri]');
   console.log('run the matrix: npm run scenario all -- [--methods a,b] [--rabbitmq all]');
   return EXIT.passed;

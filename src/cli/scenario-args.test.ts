@@ -272,6 +272,17 @@ describe('parseScenarioArgs: an upgrade pair (--from, --to)', () => {
   };
   const PAIRS = 'valid pairs: 3.10 → 4.0, 3.10 → 4.3, 4.0 → 4.3';
 
+  it('leaves out of all (and of --rabbitmq all) every release that is no upgrade to the target', () => {
+    const args = parseScenarioArgs(['all', '--rabbitmq', 'all', '--methods', 'blue-green'], SCENARIOS);
+    expect(args.runs.map((run) => `${scenarioLabel(run.scenario)} on ${run.release.series}/${run.release.metadataStore}`)).toEqual([
+      'upgrade on 3.10/mnesia',
+      'upgrade on 4.0/mnesia',
+      'upgrade on 4.0/khepri',
+      'upgrade --to 4.0 on 3.10/mnesia',
+    ]);
+    expect(args.notDrilled.filter((line) => line.startsWith('upgrade'))).toEqual([]);
+  });
+
   it('installs --from; --to picks the variant with that target (default: the newest, 4.3)', () => {
     const args = parseScenarioArgs(['upgrade', '--from', '4.0', '--to', '4.3', '--metadata-store', 'mnesia'], SCENARIOS);
     expect(args.releases).toEqual([{ series: '4.0', metadataStore: 'mnesia' }]);
@@ -289,8 +300,11 @@ describe('parseScenarioArgs: an upgrade pair (--from, --to)', () => {
     expect(refused(['upgrade', '--from', '4.0', '--to', '3.10'])).toBe(`no upgrade to 3.10: ${PAIRS}`);
     expect(refused(['full-shutdown', '--from', '3.10'])).toBe('--from and --to apply to the upgrade scenario only (3.10 → 4.0, 3.10 → 4.3, 4.0 → 4.3)');
     expect(refused(['full-shutdown', '--to', '4.3'])).toBe('--to applies to the upgrade scenario (3.10 → 4.0, 3.10 → 4.3, 4.0 → 4.3); full-shutdown has no --to');
-    expect(refused(['all', '--to', '4.3'])).toBe('--from and --to name one upgrade; all drills the upgrade from each --rabbitmq release to each series after it');
+    expect(refused(['all', '--to', '4.3'])).toBe('--from and --to name one upgrade (3.10 → 4.0, 3.10 → 4.3, 4.0 → 4.3); all drills upgrade and upgrade --to 4.0 from the --rabbitmq release(s) older than each target');
     expect(refused(['upgrade', '--from', '3.10', '--rabbitmq', '4.0'])).toMatch(/^--from 3\.10 and --rabbitmq 4\.0 disagree/);
+    expect(refused(['upgrade', '--from', '4.0', '--rabbitmq', '3.10'])).toMatch(/^--from 4\.0 and --rabbitmq 3\.10 disagree/);
+    expect(refused(['upgrade', '--rabbitmq', '4.3'])).toBe(`no upgrade from 4.3 to 4.3: warren drills upgrades only; ${PAIRS}`);
+    expect(refused(['upgrade', '--to', '4.0', '--rabbitmq', '4.0', '--metadata-store', 'khepri'])).toBe(`no upgrade from 4.0 to 4.0: warren drills upgrades only; ${PAIRS}`);
     expect(refused(['upgrade', '--to', '5.0'])).toMatch(/5\.0.*(invalid|Allowed)/);
   });
 });

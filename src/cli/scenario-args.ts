@@ -1,7 +1,7 @@
 import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
 import { CommanderError, Option, type Command } from 'commander';
 import { UsageError } from '../common/errors.js';
-import { METADATA_STORES, RABBITMQ_SERIES, releaseKey, releasesFor, type MetadataStore, type RabbitMqRelease, type RabbitMqSeries } from '../core/rabbitmq-release.js';
+import { isUpgrade, METADATA_STORES, RABBITMQ_SERIES, releaseKey, releasesFor, upgradePairsText, type MetadataStore, type RabbitMqRelease, type RabbitMqSeries } from '../core/rabbitmq-release.js';
 import { LOGIN_LIVENESS_PROBE, START_POLICIES, type LivenessProbe, type PlatformName, type StartPolicy } from '../core/platform.js';
 import { assertContextAllowed } from '../platforms/kind/context-guard.js';
 import { DEFAULT_KIND_OPTIONS, type KindOptions } from '../platforms/kind/kind-platform.js';
@@ -64,6 +64,8 @@ interface ScenarioOptionValues {
   from?: string;
   to?: string;
   rabbitmq: string;
+  /** Whether --rabbitmq was on the command line (not its default): set from commander's value source. */
+  rabbitmqGiven?: boolean;
   metadataStore?: string;
   installer?: KindOptions['installer'];
   image?: string;
@@ -181,8 +183,8 @@ export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, 
         METADATA_STORES,
       ),
     )
-    .addOption(new Option('--from <series>', `upgrade: the series the cluster is installed with (--rabbitmq, named for an upgrade): ${upgradePairsText()}`).choices(RABBITMQ_SERIES))
-    .addOption(new Option('--to <series>', `upgrade: the series its image is changed to (default: the newest, ${RABBITMQ_SERIES.at(-1)}): ${upgradePairsText()}`).choices(RABBITMQ_SERIES))
+    .addOption(new Option('--from <series>', `upgrade: the series the cluster is installed with (as --rabbitmq; default: --rabbitmq's, ${DEFAULT_SERIES}); pairs: ${upgradePairsText()}`).choices(RABBITMQ_SERIES))
+    .addOption(new Option('--to <series>', `upgrade: the series its image is changed to (default: the newest, ${RABBITMQ_SERIES.at(-1)}); pairs: ${upgradePairsText()}`).choices(RABBITMQ_SERIES))
     .addOption(new Option('--rollout <how>', 'how mismatched-cookie replaces the release: reinstall (helm del + install, the default) or rolling (helm upgrade); not with all'))
     .addOption(new Option('--installer <name>', `how RabbitMQ is installed (default: ${DEFAULT_KIND_OPTIONS.installer})`).choices(INSTALLERS).helpGroup(kindOnly))
     .addOption(new Option('--image <ref>', `the RabbitMQ image (default: ${DEFAULT_KIND_OPTIONS.image})`).helpGroup(kindOnly))
@@ -190,15 +192,16 @@ export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, 
     .addOption(new Option('--context <name>', 'an existing kube context instead of a new kind cluster (needs --allow-context naming it)').helpGroup(kindOnly))
     .addOption(new Option('--allow-context <name>', 'the same context again: warren refuses any context it did not create otherwise').helpGroup(kindOnly))
     .addOption(new Option('--chart-version <version>', 'the Bitnami chart version (with --installer helm)').helpGroup(kindOnly))
-    .action((name: string | undefined, values: ScenarioOptionValues) =>
+    .action((name: string | undefined, options: ScenarioOptionValues, self: Command) => {
+      const values: ScenarioOptionValues = { ...options, rabbitmqGiven: self.getOptionValueSource('rabbitmq') === 'cli' };
       // A drill file is loaded (asynchronously) first; a built-in name resolves at once, so parse() throws in place.
-      name !== undefined && isScenarioPath(name)
+      return name !== undefined && isScenarioPath(name)
         ? loadScenarioFile(name, scenarios).then((scenario) => {
             if (scenario.name === ALL) throw new UsageError(`${name}: "${ALL}" runs every scenario; give yours another name`);
             return onArgs(resolveScenarioArgs(scenario.name, values, new Map([[scenario.name, scenario]])));
           })
-        : onArgs(resolveScenarioArgs(name, values, scenarios)),
-    );
+        : onArgs(resolveScenarioArgs(name, values, scenarios));
+    });
   return guardOptionValues(command);
 }
 
@@ -228,13 +231,13 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
     ...(values.rollout === undefined ? [] : [{ option: '--rollout' as const, value: values.rollout }]),
     ...(values.to === undefined ? [] : [{ option: '--to' as const, value: values.to }]),
   ];
-  if (all && (values.from !== undefined || values.to !== undefined)) throw new UsageError(`--from and --to name one upgrade; ${ALL} drills the upgrade from each --rabbitmq release to each series after it`);
+  if (all && (values.from !== undefined || values.to !== undefined)) throw new UsageError(`--from and --to name one upgrade (${upgradePairsText()}); ${ALL} drills upgrade and upgrade --to 4.0 from the --rabbitmq release(s) older than each target`);
   const runs = all ? matrixRuns(scenarios, selectors, requested) : [namedRun(name, scenarios, selectors, requested)];
   if (values.from !== undefined || values.to !== undefined) values.rabbitmq = upgradeFrom(runs[0]!.scenario, values);
 
   const { platform, startPolicy } = values; // commander checked both against their choices
   if (platform !== 'local' && (values.rabbitmq !== DEFAULT_SERIES || values.metadataStore !== undefined)) {
-    throw new UsageError('--rabbitmq and --metadata-store apply to --platform local only (kind runs the image it is given: --image)');
+    throw new UsageError(`${values.from === undefined ? '--rabbitmq' : '--from'} and --metadata-store apply to --platform local only (kind runs the image it is given: --image)`);
   }
   const releases = releaseList(values.rabbitmq, values.metadataStore);
   const { releaseRuns, notDrilled } = onReleases(runs, releases, { all, explicit: requested !== undefined, startPolicy });
@@ -287,6 +290,9 @@ function onReleases(
   for (const run of runs) {
     for (const release of releases) {
       const key = releaseKey(release);
+      const impossible = run.scenario.fault.notApplicableOn?.(release);
+      if (impossible !== undefined && !how.all && releases.length === 1) throw new UsageError(impossible);
+      if (impossible !== undefined) continue; // e.g. an upgrade to 4.3 from 4.3: not a pair, not a gap in the matrix
       const has = (name: string) => expectationOn(run.scenario.methods.find((method) => method.recovery.name === name)!.expected, key, how.startPolicy) !== undefined;
       const kept = run.methods.filter(has);
       const missing = run.methods.filter((name) => !has(name));
@@ -377,11 +383,6 @@ function checkMethods(methods: string[], valid: string[], what: string): void {
   }
 }
 
-/** The upgrades warren can drill: every ordered pair of the series it has (`3.10 → 4.0, 3.10 → 4.3, 4.0 → 4.3`). */
-function upgradePairsText(): string {
-  return RABBITMQ_SERIES.flatMap((from, i) => RABBITMQ_SERIES.slice(i + 1).map((to) => `${from} → ${to}`)).join(', ');
-}
-
 /**
  * `--from`/`--to` name an upgrade's pair: `--from` is the series installed (what `--rabbitmq` says elsewhere), `--to`
  * the series the image is changed to (the variant already picked). A downgrade, the same series twice or another
@@ -390,10 +391,10 @@ function upgradePairsText(): string {
  */
 function upgradeFrom(scenario: Scenario, values: ScenarioOptionValues): string {
   if (scenario.variant?.option !== '--to') throw new UsageError(`--from and --to apply to the upgrade scenario only (${upgradePairsText()})`);
-  if (values.from !== undefined && values.rabbitmq !== DEFAULT_SERIES && values.rabbitmq !== values.from) throw new UsageError(`--from ${values.from} and --rabbitmq ${values.rabbitmq} disagree: --from is the series installed; give one`);
+  if (values.from !== undefined && values.rabbitmqGiven === true && values.rabbitmq !== values.from) throw new UsageError(`--from ${values.from} and --rabbitmq ${values.rabbitmq} disagree: --from is the series installed; give one`);
   const from = (values.from ?? values.rabbitmq) as RabbitMqSeries;
   const to = scenario.variant.value as RabbitMqSeries;
-  if (RABBITMQ_SERIES.indexOf(from) >= RABBITMQ_SERIES.indexOf(to)) throw new UsageError(`no upgrade from ${from} to ${to}: warren drills upgrades only; valid pairs: ${upgradePairsText()}`);
+  if (!isUpgrade(from, to)) throw new UsageError(`no upgrade from ${from} to ${to}: warren drills upgrades only; valid pairs: ${upgradePairsText()}`);
   return from;
 }
 

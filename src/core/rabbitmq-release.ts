@@ -41,6 +41,16 @@ export function nextSeries(series: RabbitMqSeries): RabbitMqSeries | undefined {
   return RABBITMQ_SERIES[RABBITMQ_SERIES.indexOf(series) + 1];
 }
 
+/** Whether `from` is an older series than `to` (an upgrade), in the order warren has them. */
+export function isUpgrade(from: RabbitMqSeries, to: RabbitMqSeries): boolean {
+  return RABBITMQ_SERIES.indexOf(from) < RABBITMQ_SERIES.indexOf(to);
+}
+
+/** The upgrades warren can drill: every ordered pair of the series it has (`3.10 → 4.0, 3.10 → 4.3, 4.0 → 4.3`). */
+export function upgradePairsText(): string {
+  return RABBITMQ_SERIES.flatMap((from, i) => RABBITMQ_SERIES.slice(i + 1).map((to) => `${from} → ${to}`)).join(', ');
+}
+
 export function isRabbitMqSeries(value: string): value is RabbitMqSeries {
   return (RABBITMQ_SERIES as readonly string[]).includes(value);
 }

@@ -1,6 +1,6 @@
 import type { Capability } from '../core/platform.js';
 import type { DrillContext } from '../core/drill-context.js';
-import type { RabbitMqInfo } from '../core/rabbitmq-release.js';
+import type { RabbitMqInfo, RabbitMqRelease } from '../core/rabbitmq-release.js';
 
 /** What `inject` leaves behind: how to undo it at teardown (disposing it reverts it too). */
 export interface ActiveFault extends AsyncDisposable {
@@ -24,6 +24,11 @@ export interface Fault {
    * ends not-applicable before anything is seeded (met by `Expect.notApplicable` only).
    */
   notApplicable?(rabbitmq: RabbitMqInfo): string | undefined;
+  /**
+   * Why this fault cannot happen on a release at all (an upgrade to a series that is not newer), decided from the
+   * release asked for, before anything starts: a named run there is refused (exit 2), `all` leaves the release out.
+   */
+  notApplicableOn?(release: RabbitMqRelease): string | undefined;
   /**
    * Breaks the cluster. Use `context.mark` for the timeline and `context.signal` for Ctrl-C.
    * @throws anything: before the fault has struck it is an error of the drill (exit 3); a RabbitMQ wait or CLI

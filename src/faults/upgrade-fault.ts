@@ -2,7 +2,7 @@ import { ClusterCommandError } from '../common/errors.js';
 import { sleep } from '../common/wait.js';
 import type { DrillContext } from '../core/drill-context.js';
 import { need, servingNodes, type PodStatus } from '../core/platform.js';
-import { RABBITMQ_SERIES, seriesOf, type RabbitMqInfo, type RabbitMqSeries } from '../core/rabbitmq-release.js';
+import { isUpgrade, RABBITMQ_SERIES, seriesOf, upgradePairsText, type RabbitMqInfo, type RabbitMqRelease, type RabbitMqSeries } from '../core/rabbitmq-release.js';
 import { irreversible, type ActiveFault, type Fault } from './fault.js';
 
 /** How long the rollout may take before the fault leaves it to the drill (each 3.10 boot takes ~10 s, 4.x ~2–5 s). */
@@ -31,7 +31,12 @@ export class UpgradeFault implements Fault {
   notApplicable(rabbitmq: RabbitMqInfo): string | undefined {
     const series = rabbitmq.version === null ? undefined : seriesOf(rabbitmq.version);
     if (series === undefined) return `the node runs ${rabbitmq.version ?? 'an unknown version'}, not a series warren has (${RABBITMQ_SERIES.join(', ')})`;
-    return RABBITMQ_SERIES.indexOf(series) >= RABBITMQ_SERIES.indexOf(this.to) ? `the cluster runs ${rabbitmq.version}: not older than ${this.to}, nothing to upgrade` : undefined;
+    return isUpgrade(series, this.to) ? undefined : `the cluster runs ${rabbitmq.version}: not older than ${this.to}, nothing to upgrade`;
+  }
+
+  /** Refused before anything starts unless `release` is older than `to`: `valid pairs: 3.10 → 4.0, …`. */
+  notApplicableOn(release: RabbitMqRelease): string | undefined {
+    return isUpgrade(release.series, this.to) ? undefined : `no upgrade from ${release.series} to ${this.to}: warren drills upgrades only; valid pairs: ${upgradePairsText()}`;
   }
 
   /**
@@ -49,7 +54,7 @@ export class UpgradeFault implements Fault {
       context.addEvidence(`rollout to RabbitMQ ${to}: none needed, the cluster already runs ${to}`);
       return irreversible;
     }
-    if (RABBITMQ_SERIES.indexOf(from) > RABBITMQ_SERIES.indexOf(to)) throw new ClusterCommandError(`the cluster runs ${from}: ${to} would be a downgrade`, { failure: 'exit-code' });
+    if (!isUpgrade(from, to)) throw new ClusterCommandError(`the cluster runs ${from}: ${to} would be a downgrade`, { failure: 'exit-code' });
     const started = Date.now();
     const revisionBefore = cluster.revision();
     context.mark(`helm upgrade --set image.tag=${to}: pod template revision with RabbitMQ ${to} (was ${from})`);

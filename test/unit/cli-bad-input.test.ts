@@ -38,6 +38,11 @@ describe('bad input', () => {
     [['scenario', 'full-shutdown', '--metadata-store', 'khepri'], /^--metadata-store khepri: RabbitMQ 3\.10 runs on mnesia only, not khepri$/],
     [['scenario', 'full-shutdown', '--metadata-store', 'etcd'], /argument 'etcd' is invalid/],
     [['scenario', 'full-shutdown', '--platform', 'kind', '--rabbitmq', '4.3'], /^--rabbitmq and --metadata-store apply to --platform local only/],
+    [['scenario', 'upgrade', '--platform', 'kind', '--from', '4.0'], /^--from and --metadata-store apply to --platform local only/],
+    [['scenario', 'upgrade', '--rabbitmq', '4.3'], /^no upgrade from 4\.3 to 4\.3: warren drills upgrades only; valid pairs: 3\.10 → 4\.0, 3\.10 → 4\.3, 4\.0 → 4\.3$/],
+    [['scenario', 'upgrade', '--from', '4.0', '--rabbitmq', '3.10'], /^--from 4\.0 and --rabbitmq 3\.10 disagree/],
+    [['scenario', 'upgrade', '--to', '3.10'], /^no upgrade to 3\.10: valid pairs: 3\.10 → 4\.0, 3\.10 → 4\.3, 4\.0 → 4\.3$/],
+    [['scenario', 'upgrade', '--from', '4.3', '--to', '4.0'], /^no upgrade from 4\.3 to 4\.0: warren drills upgrades only; valid pairs: 3\.10 → 4\.0, 3\.10 → 4\.3, 4\.0 → 4\.3$/],
     // the report directory: checked (and made) without a recursive mkdir, before anything starts
     [['scenario', 'full-shutdown', '--report-dir', '/proc/warren-x'], /^--report-dir "\/proc\/warren-x": cannot create \/proc\/warren-x \(ENOENT\)$/],
     [['scenario', 'all', '--report-dir', '/proc/warren-x'], /^--report-dir "\/proc\/warren-x": cannot create \/proc\/warren-x/],
