@@ -69,12 +69,14 @@ describe('renderKindConfig', () => {
     }
   });
 
-  it('leaves a mapping whose containerPort it was not given as it is', () => {
-    const config = render({ hostPorts: new Map([[SEED_AMQP_NODE_PORT, 41_000]]) });
-    const byContainerPort = new Map(mappings(config).map((m) => [m.containerPort, m.hostPort]));
-    expect(byContainerPort.get(SEED_AMQP_NODE_PORT)).toBe(41_000);
-    expect(byContainerPort.get(NODE_PORT_BASE)).toBe(NODE_PORT_BASE);
-    expect(byContainerPort.get(NODE_PORT_BASE + 8)).toBe(NODE_PORT_BASE + 8);
+  it('drops a mapping whose containerPort it was not given: a fixed host port would stop a second kind cluster', () => {
+    const config = render({ hostPorts: new Map([[SEED_AMQP_NODE_PORT, 41_000], [NODE_PORT_BASE, 41_001]]) });
+    expect(mappings(config).map((m) => [m.containerPort, m.hostPort])).toEqual([
+      [SEED_AMQP_NODE_PORT, 41_000],
+      [NODE_PORT_BASE, 41_001],
+    ]);
+    // No host port of the base file is left bound (the old rendering kept 30673–30680 fixed).
+    expect(mappings(config).some((m) => m.hostPort === m.containerPort)).toBe(false);
   });
 
   it.each([3, 5])('sets %i workers beside the one control plane', (workers) => {

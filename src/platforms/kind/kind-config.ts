@@ -16,8 +16,10 @@ const CLUSTER_NAME = /^[a-z0-9.-]+$/;
 const LOOPBACK = '127.0.0.1';
 
 /**
- * kind-config.yaml for one run: the cluster name, each extraPortMapping's hostPort (mappings whose containerPort
- * is not in `hostPorts` keep theirs) and the number of workers. Edited as a YAML document, so its comments stay.
+ * kind-config.yaml for one run: the cluster name, each extraPortMapping's hostPort, and the number of workers.
+ * Mappings whose containerPort is not in `hostPorts` are dropped: left at their fixed host port (30675–30680 for the
+ * pods a 3-node run does not have), they would stop a second kind cluster from binding it (review "kind first run",
+ * item 10). Edited as a YAML document, so its comments stay.
  */
 export function renderKindConfig(baseYaml: string, options: KindConfigOptions): string {
   checkOptions(options);
@@ -26,7 +28,7 @@ export function renderKindConfig(baseYaml: string, options: KindConfigOptions): 
   document.set('name', options.name);
   const nodes = document.get('nodes');
   if (!isSeq(nodes)) throw new HarnessError('kind config: no nodes list');
-  setHostPorts(portMappings(nodes), options.hostPorts);
+  setHostPorts(nodes, options.hostPorts);
   setWorkers(document, nodes, options.workers);
   return document.toString();
 }
@@ -47,9 +49,9 @@ function portMappings(nodes: YAMLSeq): YAMLMap[] {
   });
 }
 
-function setHostPorts(mappings: YAMLMap[], hostPorts: ReadonlyMap<number, number>): void {
+function setHostPorts(nodes: YAMLSeq, hostPorts: ReadonlyMap<number, number>): void {
   const unmapped = new Set(hostPorts.keys());
-  for (const mapping of mappings) {
+  for (const mapping of portMappings(nodes)) {
     if (mapping.get('listenAddress') !== LOOPBACK) {
       throw new HarnessError(`kind config: port mapping for ${String(mapping.get('containerPort'))} must listen on ${LOOPBACK} only`);
     }
@@ -58,6 +60,11 @@ function setHostPorts(mappings: YAMLMap[], hostPorts: ReadonlyMap<number, number
     if (hostPort === undefined) continue;
     mapping.set('hostPort', hostPort);
     unmapped.delete(containerPort as number);
+  }
+  for (const node of nodes.items) {
+    const mappings = isMap(node) ? node.get('extraPortMappings') : undefined;
+    if (!isSeq(mappings)) continue;
+    mappings.items = mappings.items.filter((mapping) => isMap(mapping) && typeof mapping.get('containerPort') === 'number' && hostPorts.has(mapping.get('containerPort') as number));
   }
   // A host port asked for but never mapped would send warren's checks to a port nobody listens on.
   if (unmapped.size > 0) throw new TypeError(`kind config: no extraPortMappings entry for containerPort ${[...unmapped].join(', ')}`);
