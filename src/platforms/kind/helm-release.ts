@@ -1,4 +1,5 @@
 import { waitFor } from '../../common/wait.js';
+import { forceBootLine } from '../force-boot-command.js';
 import type { ClusterSpec, StartPolicy, UninstallTermination } from '../../core/platform.js';
 import type { HelmCli, HelmValues } from './helm-cli.js';
 import type { KubeObjects } from './kube-objects.js';
@@ -132,7 +133,10 @@ export class HelmRelease implements Release {
   async #patchCommand(forceBoot: boolean): Promise<void> {
     const statefulSet = await this.kube.readStatefulSet(this.statefulSetName);
     const container = rabbitMqContainer(statefulSet, this.container);
-    const command = forceBoot ? ['/bin/bash', '-ec', `rabbitmqctl force_boot; exec ${BITNAMI_RUN}`] : null;
+    // The same line as every other force_boot warren renders: its marker (exit code, force_load left) is what
+    // force-boot-ran reads from the container log (review "kind first run", item 9). No `-e`: a force_boot that
+    // fails must not stop the server from starting, as in the field notes' edit.
+    const command = forceBoot ? ['/bin/bash', '-c', `${forceBootLine('rabbitmqctl')}; exec ${BITNAMI_RUN}`] : null;
     const hasCommand = (container.command ?? []).length > 0;
     if (!forceBoot && !hasCommand) return;
     await this.kube.patchStatefulSet(this.statefulSetName, { spec: { template: { spec: { containers: [{ ...container, command }] } } } });

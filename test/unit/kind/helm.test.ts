@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { forceBootLine } from '../../../src/platforms/force-boot-command.js';
 import { MismatchedCookieFault } from '../../../src/faults/mismatched-cookie-fault.js';
 import { BITNAMI_CHART } from '../../../src/platforms/kind/helm-cli.js';
 import { ChartForceBootRecovery } from '../../../src/recoveries/chart-force-boot-recovery.js';
@@ -202,7 +203,10 @@ describe('StatefulSetForceBootRecovery with the helm installer', () => {
     expect(patches).toHaveLength(1);
     expect(patches[0]!.contentType).toBe('application/merge-patch+json');
     const patched = container((patches[0]!.body as KubeDoc).spec.template);
-    expect(patched.command).toEqual(['/bin/bash', '-ec', 'rabbitmqctl force_boot; exec /opt/bitnami/scripts/rabbitmq/entrypoint.sh /opt/bitnami/scripts/rabbitmq/run.sh']);
+    expect(patched.command).toEqual(['/bin/bash', '-c', `${forceBootLine('rabbitmqctl')}; exec /opt/bitnami/scripts/rabbitmq/entrypoint.sh /opt/bitnami/scripts/rabbitmq/run.sh`]);
+    // force-boot-ran reads the marker this script prints (the old `bash -ec 'rabbitmqctl force_boot; exec …'` printed
+    // none, so the method's evidence always failed on the chart).
+    expect((patched.command as string[])[2]).toContain('echo "warren: force_boot exit code $code, force_load $left"');
     // The rest of the chart's container is kept (a merge patch replaces the containers list whole).
     expect(patched.image).toBe('docker.io/bitnami/rabbitmq:3.13.7');
     const rendered = h.chart!.render('rabbitmq', p.namespace, h.chart!.releases.get(`${p.namespace}/rabbitmq`)!).find(([resource]) => resource === 'statefulsets')!;
