@@ -36,11 +36,6 @@ export function releaseKey(release: RabbitMqRelease): ReleaseKey {
 /** Every series × supported store, in matrix order: 3.10/mnesia, 4.0/mnesia, 4.0/khepri, 4.3/khepri. */
 export const RELEASES: readonly RabbitMqRelease[] = RABBITMQ_SERIES.flatMap((series) => SUPPORTED_STORES[series].map((metadataStore) => ({ series, metadataStore })));
 
-/** The series after `series` among those warren has (3.10 → 4.0 → 4.3), or undefined for the newest. */
-export function nextSeries(series: RabbitMqSeries): RabbitMqSeries | undefined {
-  return RABBITMQ_SERIES[RABBITMQ_SERIES.indexOf(series) + 1];
-}
-
 /** Whether `from` is an older series than `to` (an upgrade), in the order warren has them. */
 export function isUpgrade(from: RabbitMqSeries, to: RabbitMqSeries): boolean {
   return RABBITMQ_SERIES.indexOf(from) < RABBITMQ_SERIES.indexOf(to);

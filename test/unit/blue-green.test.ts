@@ -121,7 +121,7 @@ describe('BlueGreenRecovery', () => {
   });
 });
 
-describe('moveShovelDefinition', () => {
+describe('moveShovel', () => {
   it('moves what the queue holds (then deletes itself), acknowledged at the source once confirmed, declaring with the queue\'s own arguments', () => {
     const definition = moveShovel({ host: '127.0.0.1', port: 5672 }, { host: '127.0.0.1', port: 5673 }, { username: 'u@x', password: 'p/w:d', erlangCookie: 'c' }, { name: 'q', arguments: { 'x-queue-type': 'quorum' } });
     expect(definition).toEqual({

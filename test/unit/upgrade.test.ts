@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { UpgradedCheck, type UpgradedObservation } from '../../src/checks/upgraded-check.js';
-import { nextSeries } from '../../src/core/rabbitmq-release.js';
 import { UpgradeFault } from '../../src/faults/upgrade-fault.js';
 import { EnableFeatureFlagsFirstRecovery } from '../../src/recoveries/enable-feature-flags-first-recovery.js';
 import { MigrateToKhepriFirstRecovery } from '../../src/recoveries/migrate-to-khepri-first-recovery.js';
 import { FakeCluster, fakeContext, type ExecCall } from '../support/fake-cluster.js';
-
-describe('nextSeries', () => {
-  it('is the series after, among those warren has; none after the newest', () => {
-    expect(nextSeries('3.10')).toBe('4.0');
-    expect(nextSeries('4.0')).toBe('4.3');
-    expect(nextSeries('4.3')).toBeUndefined();
-  });
-});
 
 describe('UpgradeFault', () => {
   it('needs the image and the StatefulSet; is not applicable on its target, a newer series or an unknown one', () => {
