@@ -5,8 +5,19 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * An in-process Kubernetes API server for contract tests: just the REST endpoints src/platforms/kind/kube-objects.ts
- * uses, a record of every request, and a tiny StatefulSet controller good enough for the platform's waits.
- * Deletion is immediate (no grace period is waited out) and readiness is decided by the test.
+ * uses, a record of every request, and a small StatefulSet controller that keeps the rules warren depends on:
+ * - a pod's container runs until it exits, is SIGKILLed from its node, or its grace period ends; a force delete
+ *   (grace 0) removes the API object at once but the container still only gets SIGTERM (kubernetes#120449);
+ * - OrderedReady scale-down deletes the highest pod first and blocks on a terminating pod or on an unready pod that
+ *   is not the first unhealthy one, and nothing moves past an unready replica (stateful_set_control.go);
+ * - an unready pod of an old revision is never replaced under OrderedReady (the docs' "Forced rollback");
+ * - NodePorts are unique across namespaces and freed only some time after their Service is gone (#89042);
+ * - a namespace deletion takes time: its pods terminate first, and nothing can be created in it meanwhile;
+ * - the controller may lag (`controllerLagMs`): it acts on the StatefulSet as it last observed it
+ *   (status.observedGeneration) and sets status.updateRevision from that;
+ * - a Kubernetes restart (`stopNodes()`, `startNodes()`): the API is down, then nodes are NotReady and CoreDNS
+ *   unavailable for a while.
+ * Readiness is decided by the test.
  */
 
 // Kubernetes objects as JSON: loosely typed on purpose (the fake stores what it is sent).
@@ -20,9 +31,11 @@ export interface RecordedRequest {
   /** Parsed JSON body (or the raw text), undefined when there was none. */
   body: unknown;
   status: number;
+  /** When it arrived (Date.now()). */
+  atMs: number;
 }
 
-export type Resource = 'namespaces' | 'secrets' | 'configmaps' | 'services' | 'statefulsets' | 'pods' | 'persistentvolumeclaims';
+export type Resource = 'namespaces' | 'secrets' | 'configmaps' | 'services' | 'statefulsets' | 'pods' | 'persistentvolumeclaims' | 'nodes' | 'deployments';
 
 /** What the test's readiness rule sees of a pod being created. */
 export interface PodInfo {
@@ -42,11 +55,46 @@ export interface FakeKubeApiOptions {
   token?: string;
   /** Shared with a RecordingRunner: every request as `METHOD path?query`, interleaved with command lines. */
   journal?: string[];
+  /** How long a RabbitMQ container takes to exit on SIGTERM, in ms (default 0: at once). */
+  sigtermExitMs?: number;
+  /** Milliseconds of test time per second of a grace period (default 10: the fixture's 30 s grace is 300 ms). */
+  msPerGraceSecond?: number;
+  /** How long after its Service is gone a NodePort can be allocated again, in ms (default 300). */
+  portReleaseMs?: number;
+  /** How long a namespace stays Terminating after its last pod is gone, in ms (default 30). */
+  namespaceFinalizeMs?: number;
+  /** How long the StatefulSet controller takes to observe a change, in ms (default 0: at once). */
+  controllerLagMs?: number;
+  /** How long kubelet waits before restarting a container that died while its pod still exists, in ms (default 200). */
+  restartDelayMs?: number;
+  /** The kind nodes pods are scheduled on, by ordinal (default the RecordingRunner's three workers). */
+  nodes?: string[];
 }
 
+/** One container's life, from its pod's creation to its end: what "kill -9" and "gone" are checked against. */
+export interface ContainerRecord {
+  namespace: string;
+  pod: string;
+  podUid: string;
+  node: string;
+  /** The volumes (PVC names) it had mounted. */
+  claims: string[];
+  startedAtMs: number;
+  endedAtMs?: number;
+  /** How it ended: killed from the node, stopped by SIGTERM (a delete), or at the end of its grace period. */
+  endedBy?: 'SIGKILL' | 'SIGTERM' | 'grace-period-ended';
+  /** A container still running on one of its volumes when it started (two RabbitMQ nodes on one data dir). */
+  sharedVolumeWith?: string;
+}
+
+const CONTROL_PLANE_NODE = 'warren-test-control-plane';
+const WORKER_NODES = ['warren-test-worker', 'warren-test-worker2', 'warren-test-worker3'];
+
 const TOKEN = 'fake-token-for-contract-tests';
-const NAMESPACED = new Set<Resource>(['secrets', 'configmaps', 'services', 'statefulsets', 'pods', 'persistentvolumeclaims']);
+const NAMESPACED = new Set<Resource>(['secrets', 'configmaps', 'services', 'statefulsets', 'pods', 'persistentvolumeclaims', 'deployments']);
 const KINDS: Record<Resource, string> = {
+  nodes: 'Node',
+  deployments: 'Deployment',
   namespaces: 'Namespace',
   secrets: 'Secret',
   configmaps: 'ConfigMap',
@@ -79,12 +127,25 @@ export interface PodEvent {
 export class FakeKubeApi {
   readonly requests: RecordedRequest[] = [];
   readonly podEvents: PodEvent[] = [];
+  /** Every container that ran, in start order. */
+  readonly containers: ContainerRecord[] = [];
   readiness: (pod: PodInfo) => boolean;
   readonly #server: Server;
   readonly #token: string;
   readonly #journal: string[] | undefined;
   readonly #store = new Map<Resource, Map<string, KubeDoc>>();
   readonly #logs = new Map<string, { current?: string; previous?: string }>();
+  readonly #timing: Required<Omit<FakeKubeApiOptions, 'readiness' | 'token' | 'journal'>>;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  /** nodePort → the Service holding it (`namespace/name`), or the time (ms) from which it is free again. */
+  readonly #nodePorts = new Map<number, string | number>();
+  /** PVC → the node its local-path volume lives on (PV node affinity brings the pod back there). */
+  readonly #claimNodes = new Map<string, string>();
+  /** What the controller last observed of each StatefulSet (`namespace/name` → a copy at observedGeneration). */
+  readonly #observed = new Map<string, KubeDoc>();
+  /** Pod uid → whether the test's readiness rule made it ready: a restarted container comes back the same. */
+  readonly #readyOnStart = new Map<string, boolean>();
+  #apiDown = false;
   #resourceVersion = 1;
 
   private constructor(server: Server, options: FakeKubeApiOptions) {
@@ -92,7 +153,26 @@ export class FakeKubeApi {
     this.#token = options.token ?? TOKEN;
     this.#journal = options.journal;
     this.readiness = options.readiness ?? (() => true);
+    this.#timing = {
+      sigtermExitMs: options.sigtermExitMs ?? 0,
+      msPerGraceSecond: options.msPerGraceSecond ?? 10,
+      portReleaseMs: options.portReleaseMs ?? 300,
+      namespaceFinalizeMs: options.namespaceFinalizeMs ?? 30,
+      controllerLagMs: options.controllerLagMs ?? 0,
+      restartDelayMs: options.restartDelayMs ?? 200,
+      nodes: options.nodes ?? WORKER_NODES,
+    };
     for (const resource of Object.keys(KINDS) as Resource[]) this.#store.set(resource, new Map());
+    for (const name of [CONTROL_PLANE_NODE, ...this.#timing.nodes]) {
+      this.#store.get('nodes')!.set(name, { apiVersion: 'v1', kind: 'Node', metadata: { name, uid: randomUUID() }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    }
+    this.#store.get('deployments')!.set('kube-system/coredns', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'coredns', namespace: 'kube-system', uid: randomUUID(), generation: 1 },
+      spec: { replicas: 2 },
+      status: { observedGeneration: 1, replicas: 2, readyReplicas: 2, availableReplicas: 2 },
+    });
   }
 
   static async start(options: FakeKubeApiOptions = {}): Promise<FakeKubeApi> {
@@ -127,6 +207,8 @@ export class FakeKubeApi {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
@@ -139,6 +221,47 @@ export class FakeKubeApi {
 
   list(resource: Resource, namespace?: string): KubeDoc[] {
     return [...this.#store.get(resource)!.values()].filter((doc) => namespace === undefined || doc.metadata.namespace === namespace);
+  }
+
+  /** The running containers of a pod on a node, as `crictl ps --label io.kubernetes.pod.…` lists them there. */
+  runningContainers(node: string, namespace: string, pod: string): ContainerRecord[] {
+    return this.containers.filter((container) => container.node === node && container.namespace === namespace && container.pod === pod && container.endedAtMs === undefined);
+  }
+
+  /** SIGKILL from the node to a pod's container (kubelet restarts it if its pod still exists). Returns how many ended. */
+  killContainers(node: string, namespace: string, pod: string): number {
+    const running = this.runningContainers(node, namespace, pod);
+    for (const container of running) this.#endContainer(container, 'SIGKILL');
+    return running.length;
+  }
+
+  /** `docker stop` of every node: the API stops answering, every container is stopped (SIGTERM), nodes go NotReady. */
+  stopNodes(): void {
+    this.#apiDown = true;
+    for (const container of this.containers) if (container.endedAtMs === undefined) this.#endContainer(container, 'SIGTERM', { restart: false });
+    this.#setNodesReady(false);
+  }
+
+  /** `docker start` of every node: the API answers after `apiDownMs`; nodes are Ready and CoreDNS available `notReadyMs` later. */
+  startNodes(options: { apiDownMs: number; notReadyMs: number }): void {
+    this.#after(options.apiDownMs, () => {
+      this.#apiDown = false;
+      this.#after(options.notReadyMs, () => {
+        this.#setNodesReady(true);
+        for (const pod of this.list('pods')) if (!pod.metadata.deletionTimestamp) this.#restartContainer(pod);
+        for (const namespace of this.list('namespaces')) this.#reconcile(namespace.metadata.name);
+      });
+    });
+  }
+
+  /** Whether every node is Ready again (false from `stopNodes()` until `startNodes()` is done). */
+  get nodesReady(): boolean {
+    return this.list('nodes').every((node) => node.status.conditions[0].status === 'True');
+  }
+
+  /** Whether the API answers (false while `restart()` has it down). */
+  get up(): boolean {
+    return !this.#apiDown;
   }
 
   hasPod(namespace: string, name: string): boolean {
@@ -184,6 +307,11 @@ export class FakeKubeApi {
   // ---- HTTP ----
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (this.#apiDown) {
+      // docker stop of the control plane: nothing listens (client-node sees a connection error, not a Status).
+      request.socket.destroy();
+      return;
+    }
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const query = Object.fromEntries(url.searchParams.entries());
     const contentType = request.headers['content-type'];
@@ -194,11 +322,11 @@ export class FakeKubeApi {
     } catch {
       body = text;
     }
-    const record: RecordedRequest = { method: request.method ?? 'GET', path: url.pathname, query, contentType, body, status: 0 };
+    const record: RecordedRequest = { method: request.method ?? 'GET', path: url.pathname, query, contentType, body, status: 0, atMs: Date.now() };
     this.requests.push(record);
     const line = `${record.method} ${record.path}${url.search}`;
     // Pod polling and log reads would drown the journal: it keeps what acts on the cluster.
-    if (record.method !== 'GET' || !/\/(pods|log)$/.test(record.path)) this.#journal?.push(decodeURIComponent(line));
+    const journalAt = record.method !== 'GET' || !/\/(pods|log)$/.test(record.path) ? this.#journal?.push(decodeURIComponent(line)) : undefined;
     try {
       if (request.headers.authorization !== `Bearer ${this.#token}`) throw new HttpError(401, 'Unauthorized', 'Unauthorized');
       const result = this.#route(record);
@@ -213,6 +341,8 @@ export class FakeKubeApi {
     } catch (error) {
       const failure = error instanceof HttpError ? error : new HttpError(500, 'InternalError', String(error));
       record.status = failure.code;
+      // A refused write the caller retries (a NodePort not free yet) is marked, so a journal can tell it apart.
+      if (failure.code === 422 && journalAt !== undefined) this.#journal![journalAt - 1] += ' (refused 422)';
       response.writeHead(failure.code, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: failure.message, reason: failure.reason, code: failure.code }));
     }
@@ -229,11 +359,13 @@ export class FakeKubeApi {
       const name = match[1]!;
       if (method === 'GET') return this.#mustGet('namespaces', '', name);
       if (method === 'DELETE') {
-        this.#mustGet('namespaces', '', name);
-        this.#deleteNamespace(name);
+        this.#deleteNamespace(this.#mustGet('namespaces', '', name));
         return status();
       }
     }
+    if (path === '/api/v1/services' && method === 'GET') return this.#listResponse('services', undefined, request.query.labelSelector);
+    if (path === '/api/v1/nodes' && method === 'GET') return this.#listResponse('nodes', undefined, request.query.labelSelector);
+    if (path === '/apis/apps/v1/namespaces/kube-system/deployments/coredns' && method === 'GET') return this.#mustGet('deployments', 'kube-system', 'coredns');
     if ((match = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/.exec(path)) && method === 'GET') {
       return this.#podLog(match[1]!, match[2]!, request.query.previous === 'true');
     }
@@ -296,7 +428,9 @@ export class FakeKubeApi {
       const replicas = patch.spec?.replicas;
       if (!Number.isInteger(replicas) || replicas < 0) throw new HttpError(422, 'Invalid', `spec.replicas: invalid value ${String(replicas)}`);
       statefulSet.spec.replicas = replicas;
+      statefulSet.metadata.generation = (statefulSet.metadata.generation ?? 1) + 1;
       this.#bump(statefulSet);
+      this.#observeLater(statefulSet);
       this.#reconcile(namespace);
     } else if (request.method !== 'GET') {
       throw new HttpError(405, 'MethodNotAllowed', `${request.method} on statefulsets/${name}/scale`);
@@ -306,7 +440,7 @@ export class FakeKubeApi {
       kind: 'Scale',
       metadata: { name, namespace, uid: statefulSet.metadata.uid, resourceVersion: statefulSet.metadata.resourceVersion },
       spec: { replicas: statefulSet.spec.replicas },
-      status: { replicas: this.#podsOf(statefulSet).size },
+      status: { replicas: this.#podsOf(statefulSet, namespace).size },
     };
   }
 
@@ -341,12 +475,15 @@ export class FakeKubeApi {
     const name = doc.metadata?.name;
     if (typeof name !== 'string' || name === '') throw new HttpError(422, 'Invalid', 'metadata.name: Required value');
     if (NAMESPACED.has(resource)) {
-      if (!this.get('namespaces', '', namespace)) throw new HttpError(404, 'NotFound', `namespaces "${namespace}" not found`);
+      const owner = this.get('namespaces', '', namespace);
+      if (!owner) throw new HttpError(404, 'NotFound', `namespaces "${namespace}" not found`);
+      if (owner.metadata.deletionTimestamp) throw new HttpError(403, 'Forbidden', `${resource} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`);
       if (doc.metadata.namespace !== undefined && doc.metadata.namespace !== namespace) {
         throw new HttpError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
       }
     }
     if (this.get(resource, namespace, name)) throw new HttpError(409, 'AlreadyExists', `${resource} "${name}" already exists`);
+    if (resource === 'services') this.#allocateNodePorts(namespace, name, doc);
     const stored = normalize(resource, structuredClone(doc));
     stored.metadata = {
       ...stored.metadata,
@@ -355,8 +492,10 @@ export class FakeKubeApi {
       creationTimestamp: new Date().toISOString(),
     };
     this.#bump(stored);
+    if (resource === 'statefulsets') stored.metadata.generation = 1;
     this.#store.get(resource)!.set(key(resource, namespace, name), stored);
     if (resource === 'pods') this.podEvents.push(podEvent('created', stored));
+    if (resource === 'statefulsets') this.#observeLater(stored);
     return stored;
   }
 
@@ -370,33 +509,192 @@ export class FakeKubeApi {
         throw new HttpError(422, 'Invalid', 'StatefulSet.apps is invalid: spec: Forbidden: updates to statefulset spec for fields other than ... are forbidden');
       }
       stored.metadata.generation = (current.metadata.generation ?? 1) + 1;
+      stored.status = current.status;
     }
     this.#bump(stored);
     this.#store.get(resource)!.set(key(resource, namespace, name), stored);
+    if (resource === 'statefulsets') this.#observeLater(stored);
     return stored;
   }
 
   #delete(resource: Resource, namespace: string, name: string, options: DeleteOptions): void {
     const doc = this.get(resource, namespace, name);
     if (!doc) return;
-    this.#store.get(resource)!.delete(key(resource, namespace, name));
     if (resource === 'pods') {
-      this.#logs.delete(`${namespace}/${name}`);
-      this.podEvents.push(podEvent('deleted', doc));
+      this.#deletePod(doc, options.gracePeriodSeconds);
+      return;
     }
+    this.#store.get(resource)!.delete(key(resource, namespace, name));
+    if (resource === 'services') this.#releaseNodePorts(namespace, name);
     if (resource === 'statefulsets') {
+      this.#observed.delete(`${namespace}/${name}`);
       for (const pod of this.list('pods', namespace)) {
         if (!(pod.metadata.ownerReferences ?? []).some((owner: KubeDoc) => owner.uid === doc.metadata.uid)) continue;
         if (options.propagationPolicy === 'Orphan') delete pod.metadata.ownerReferences;
-        else this.#delete('pods', namespace, pod.metadata.name, {});
+        else this.#deletePod(pod, undefined);
       }
     }
   }
 
-  #deleteNamespace(name: string): void {
-    this.#store.get('namespaces')!.delete(key('namespaces', '', name));
-    for (const resource of NAMESPACED) for (const doc of this.list(resource, name)) this.#store.get(resource)!.delete(key(resource, name, doc.metadata.name));
+  /**
+   * A pod delete: grace 0 (a force delete) removes the object at once, any other grace marks it terminating until
+   * its container is gone. Either way the container only gets SIGTERM and runs until it exits or its grace ends.
+   */
+  #deletePod(pod: KubeDoc, gracePeriodSeconds: number | undefined): void {
+    const grace = gracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+    const running = this.#runningContainers(pod.metadata.uid);
+    if (grace === 0 || running.length === 0) {
+      this.#removePod(pod);
+    } else if (!pod.metadata.deletionTimestamp) {
+      pod.metadata.deletionTimestamp = new Date().toISOString();
+      pod.metadata.deletionGracePeriodSeconds = grace;
+      this.#bump(pod);
+    }
+    // kubelet's grace is the pod's own even on a force delete (kubernetes#120449, #86914).
+    const kubeletGrace = grace === 0 ? (pod.spec?.terminationGracePeriodSeconds ?? 30) : grace;
+    for (const container of running) this.#terminate(container, kubeletGrace);
+  }
+
+  #removePod(pod: KubeDoc): void {
+    const { namespace, name } = pod.metadata;
+    if (this.get('pods', namespace, name)?.metadata.uid !== pod.metadata.uid) return;
+    this.#store.get('pods')!.delete(key('pods', namespace, name));
+    this.#logs.delete(`${namespace}/${name}`);
+    this.podEvents.push(podEvent('deleted', pod));
+    const owner = this.get('namespaces', '', namespace);
+    if (owner?.metadata.deletionTimestamp && this.list('pods', namespace).length === 0) this.#after(this.#timing.namespaceFinalizeMs, () => this.#finalizeNamespace(namespace));
+  }
+
+  /** The namespace controller: every pod terminates (graceful), then the rest goes and the namespace with it. */
+  #deleteNamespace(namespace: KubeDoc): void {
+    const name: string = namespace.metadata.name;
+    if (namespace.metadata.deletionTimestamp) return;
+    namespace.metadata.deletionTimestamp = new Date().toISOString();
+    namespace.status = { phase: 'Terminating' };
+    this.#bump(namespace);
+    for (const statefulSet of this.list('statefulsets', name)) {
+      this.#store.get('statefulsets')!.delete(key('statefulsets', name, statefulSet.metadata.name));
+      this.#observed.delete(`${name}/${statefulSet.metadata.name}`);
+    }
+    const pods = this.list('pods', name);
+    for (const pod of pods) this.#deletePod(pod, undefined);
+    if (pods.length === 0) this.#after(this.#timing.namespaceFinalizeMs, () => this.#finalizeNamespace(name));
+  }
+
+  #finalizeNamespace(name: string): void {
+    if (!this.get('namespaces', '', name) || this.list('pods', name).length > 0) return;
+    for (const resource of NAMESPACED) {
+      for (const doc of this.list(resource, name)) {
+        this.#store.get(resource)!.delete(key(resource, name, doc.metadata.name));
+        if (resource === 'services') this.#releaseNodePorts(name, doc.metadata.name);
+      }
+    }
     for (const logKey of [...this.#logs.keys()]) if (logKey.startsWith(`${name}/`)) this.#logs.delete(logKey);
+    this.#store.get('namespaces')!.delete(key('namespaces', '', name));
+  }
+
+  // ---- NodePorts: one allocator for the whole cluster ----
+
+  #allocateNodePorts(namespace: string, name: string, service: KubeDoc): void {
+    const ports = ((service.spec?.ports ?? []) as KubeDoc[]).map((port, index) => [index, port.nodePort] as const).filter(([, nodePort]) => nodePort !== undefined);
+    for (const [index, nodePort] of ports) {
+      const holder = this.#nodePorts.get(nodePort);
+      if (typeof holder === 'string' || (typeof holder === 'number' && Date.now() < holder)) {
+        throw new HttpError(422, 'Invalid', `Service "${name}" is invalid: spec.ports[${index}].nodePort: Invalid value: ${nodePort}: provided port is already allocated`);
+      }
+    }
+    for (const [, nodePort] of ports) this.#nodePorts.set(nodePort, `${namespace}/${name}`);
+  }
+
+  #releaseNodePorts(namespace: string, name: string): void {
+    for (const [nodePort, holder] of this.#nodePorts) if (holder === `${namespace}/${name}`) this.#nodePorts.set(nodePort, Date.now() + this.#timing.portReleaseMs);
+  }
+
+  // ---- containers (what kubelet runs) ----
+
+  #runningContainers(podUid: string): ContainerRecord[] {
+    return this.containers.filter((container) => container.podUid === podUid && container.endedAtMs === undefined);
+  }
+
+  #startContainer(pod: KubeDoc): void {
+    const { namespace, name } = pod.metadata;
+    const claims = ((pod.spec?.volumes ?? []) as KubeDoc[]).map((volume) => volume.persistentVolumeClaim?.claimName).filter((claim): claim is string => typeof claim === 'string');
+    const sharing = this.containers.find((other) => other.endedAtMs === undefined && other.podUid !== pod.metadata.uid && other.claims.some((claim) => claims.includes(claim)));
+    this.containers.push({
+      namespace,
+      pod: name,
+      podUid: pod.metadata.uid,
+      node: pod.spec.nodeName,
+      claims,
+      startedAtMs: Date.now(),
+      ...(sharing ? { sharedVolumeWith: `${sharing.namespace}/${sharing.pod} (${sharing.podUid})` } : {}),
+    });
+  }
+
+  /** SIGTERM: the container exits after `sigtermExitMs`, or is killed when its grace period ends. */
+  #terminate(container: ContainerRecord, graceSeconds: number): void {
+    const graceMs = graceSeconds * this.#timing.msPerGraceSecond;
+    const exitsFirst = this.#timing.sigtermExitMs <= graceMs;
+    const end = () => this.#endContainer(container, exitsFirst ? 'SIGTERM' : 'grace-period-ended', { restart: false });
+    if (Math.min(this.#timing.sigtermExitMs, graceMs) === 0) end();
+    else this.#after(Math.min(this.#timing.sigtermExitMs, graceMs), end);
+  }
+
+  #endContainer(container: ContainerRecord, how: NonNullable<ContainerRecord['endedBy']>, options: { restart?: boolean } = {}): void {
+    if (container.endedAtMs !== undefined) return;
+    container.endedAtMs = Date.now();
+    container.endedBy = how;
+    const pod = this.get('pods', container.namespace, container.pod);
+    if (!pod || pod.metadata.uid !== container.podUid) return;
+    if (pod.metadata.deletionTimestamp) {
+      this.#removePod(pod);
+      this.#reconcile(container.namespace);
+      return;
+    }
+    for (const status of pod.status.containerStatuses as KubeDoc[]) {
+      status.ready = false;
+      status.state = { terminated: { exitCode: how === 'SIGKILL' ? 137 : 143, reason: 'Error' } };
+    }
+    pod.status.conditions = [{ type: 'Ready', status: 'False' }];
+    this.#bump(pod);
+    if (options.restart === false) return;
+    // restartPolicy Always: kubelet starts the container again in the same pod.
+    this.#after(this.#timing.restartDelayMs, () => {
+      const now = this.get('pods', container.namespace, container.pod);
+      if (!now || now.metadata.uid !== container.podUid || now.metadata.deletionTimestamp || !this.up) return;
+      this.#restartContainer(now);
+    });
+  }
+
+  /** kubelet starts a pod's container again: restartCount + 1, ready as the test's rule made it at creation. */
+  #restartContainer(pod: KubeDoc): void {
+    this.#startContainer(pod);
+    const ready = this.#readyOnStart.get(pod.metadata.uid) ?? false;
+    for (const status of pod.status.containerStatuses as KubeDoc[]) {
+      status.restartCount = (status.restartCount ?? 0) + 1;
+      status.state = { running: { startedAt: new Date().toISOString() } };
+      status.ready = ready;
+    }
+    pod.status.conditions = [{ type: 'Ready', status: ready ? 'True' : 'False' }];
+    this.#bump(pod);
+  }
+
+  /** When the nodes last became Ready (Date.now()); 0 if they never went down. */
+  nodesReadyAtMs = 0;
+
+  #setNodesReady(ready: boolean): void {
+    if (ready) this.nodesReadyAtMs = Date.now();
+    for (const node of this.list('nodes')) node.status.conditions = [{ type: 'Ready', status: ready ? 'True' : 'False' }];
+    const coredns = this.get('deployments', 'kube-system', 'coredns')!;
+    coredns.status = { ...coredns.status, readyReplicas: ready ? 2 : 0, availableReplicas: ready ? 2 : 0 };
+  }
+
+  #after(ms: number, action: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      action();
+    }, ms);
+    this.#timers.add(timer);
   }
 
   #bump(doc: KubeDoc): void {
@@ -405,36 +703,65 @@ export class FakeKubeApi {
 
   // ---- the StatefulSet controller ----
 
+  /** The controller sees a StatefulSet change `controllerLagMs` later (its informer); pod changes it sees at once. */
+  #observeLater(statefulSet: KubeDoc): void {
+    const { namespace, name } = statefulSet.metadata;
+    const observe = () => {
+      const current = this.get('statefulsets', namespace, name);
+      if (!current || current.metadata.uid !== statefulSet.metadata.uid) return;
+      this.#observed.set(`${namespace}/${name}`, structuredClone(current));
+      this.#reconcile(namespace);
+    };
+    if (this.#timing.controllerLagMs === 0) this.#observed.set(`${namespace}/${name}`, structuredClone(statefulSet));
+    else this.#after(this.#timing.controllerLagMs, observe);
+  }
+
   #reconcile(namespace: string): void {
-    for (let round = 0; round < 100; round++) if (!this.#reconcileOnce(namespace)) return;
+    if (this.#apiDown) return;
+    for (let round = 0; round < 100; round++) if (!this.#reconcileOnce(namespace)) return this.#updateStatuses(namespace);
     throw new Error('fake StatefulSet controller did not settle');
   }
 
-  #podsOf(statefulSet: KubeDoc): Map<number, KubeDoc> {
+  #podsOf(statefulSet: KubeDoc, namespace: string): Map<number, KubeDoc> {
     const pods = new Map<number, KubeDoc>();
     const pattern = new RegExp(`^${statefulSet.metadata.name}-(\\d+)$`);
-    for (const pod of this.list('pods', statefulSet.metadata.namespace)) {
+    for (const pod of this.list('pods', namespace)) {
       const match = pattern.exec(pod.metadata.name);
       if (match && matchesSelector(pod.metadata.labels, selectorString(statefulSet.spec.selector?.matchLabels ?? {}))) pods.set(Number(match[1]), pod);
     }
     return pods;
   }
 
-  /** One step of the controller; true if it changed something. */
-  #reconcileOnce(namespace: string): boolean {
+  /** status as the controller writes it: from what it observed (observedGeneration, updateRevision) and the pods. */
+  #updateStatuses(namespace: string): void {
     for (const statefulSet of this.list('statefulsets', namespace)) {
+      const observed = this.#observed.get(`${namespace}/${statefulSet.metadata.name}`);
+      if (!observed) continue;
+      const pods = [...this.#podsOf(observed, namespace).values()];
+      const updateRevision = `${observed.metadata.name}-${templateHash(observed.spec.template)}`;
+      statefulSet.status = {
+        observedGeneration: observed.metadata.generation,
+        replicas: pods.length,
+        readyReplicas: pods.filter(isReady).length,
+        updatedReplicas: pods.filter((pod) => pod.metadata.labels?.['controller-revision-hash'] === updateRevision).length,
+        currentRevision: statefulSet.status?.currentRevision ?? updateRevision,
+        updateRevision,
+      };
+    }
+  }
+
+  /** One step of the controller, on the StatefulSet as it last observed it; true if it changed something. */
+  #reconcileOnce(namespace: string): boolean {
+    for (const current of this.list('statefulsets', namespace)) {
+      const statefulSet = this.#observed.get(`${namespace}/${current.metadata.name}`);
+      if (!statefulSet) continue;
       const replicas: number = statefulSet.spec.replicas ?? 1;
       const ordered = statefulSet.spec.podManagementPolicy !== 'Parallel';
       const hash = templateHash(statefulSet.spec.template);
-      const pods = this.#podsOf(statefulSet);
+      const pods = this.#podsOf(statefulSet, namespace);
       // Adoption: an orphaned pod the selector matches belongs to the (new) StatefulSet.
       for (const pod of pods.values()) {
         if (!pod.metadata.ownerReferences) pod.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: statefulSet.metadata.name, uid: statefulSet.metadata.uid, controller: true }];
-      }
-      const surplus = [...pods.keys()].filter((ordinal) => ordinal >= replicas).sort((a, b) => b - a);
-      if (surplus.length > 0) {
-        for (const ordinal of ordered ? surplus.slice(0, 1) : surplus) this.#delete('pods', namespace, pods.get(ordinal)!.metadata.name, {});
-        return true;
       }
       let created = false;
       for (let ordinal = 0; ordinal < replicas; ordinal++) {
@@ -445,18 +772,35 @@ export class FakeKubeApi {
           if (ordered) return true;
           continue;
         }
-        // OrderedReady: the next pod is created only once every lower one is ready.
-        if (ordered && !isReady(pod)) break;
+        // OrderedReady: nothing moves past a terminating or unready pod (processReplica returns early).
+        if (ordered && (pod.metadata.deletionTimestamp || !isReady(pod))) return created;
       }
       if (created) return true;
+      // Scale-down (processCondemned): highest first; under OrderedReady it blocks on a terminating pod, and on an
+      // unready pod unless that pod is the first unhealthy one (the lowest ordinal not running and ready).
+      const condemned = [...pods.keys()].filter((ordinal) => ordinal >= replicas).sort((a, b) => b - a);
+      const firstUnhealthy = [...pods.keys()].sort((a, b) => a - b).find((ordinal) => !isHealthy(pods.get(ordinal)!));
+      let deleted = false;
+      for (const ordinal of condemned) {
+        const pod = pods.get(ordinal)!;
+        if (pod.metadata.deletionTimestamp) {
+          if (ordered) return deleted;
+          continue;
+        }
+        if (ordered && !isReady(pod) && ordinal !== firstUnhealthy) return deleted;
+        this.#deletePod(pod, undefined);
+        deleted = true;
+        if (ordered) return true;
+      }
+      if (deleted) return true;
       if ((statefulSet.spec.updateStrategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') continue;
       // RollingUpdate: once every pod is there and ready, the highest outdated one is replaced.
       const all = Array.from({ length: replicas }, (_, ordinal) => pods.get(ordinal));
-      if (all.some((pod) => pod === undefined || !isReady(pod))) continue;
+      if (all.some((pod) => pod === undefined || !isHealthy(pod))) continue;
       const outdated = all.filter((pod) => pod!.metadata.labels?.['controller-revision-hash'] !== `${statefulSet.metadata.name}-${hash}`);
       const next = outdated.at(-1);
       if (next) {
-        this.#delete('pods', namespace, next.metadata.name, {});
+        this.#deletePod(next, undefined);
         return true;
       }
     }
@@ -468,8 +812,10 @@ export class FakeKubeApi {
     const name = `${statefulSet.metadata.name}-${ordinal}`;
     const template: KubeDoc = structuredClone(statefulSet.spec.template ?? {});
     let freshVolumes = false;
+    const claimVolumes: KubeDoc[] = [];
     for (const claim of (statefulSet.spec.volumeClaimTemplates ?? []) as KubeDoc[]) {
       const claimName = `${claim.metadata.name}-${name}`;
+      claimVolumes.push({ name: claim.metadata.name, persistentVolumeClaim: { claimName } });
       if (this.get('persistentvolumeclaims', namespace, claimName)) continue;
       freshVolumes = true;
       this.#create('persistentvolumeclaims', namespace, {
@@ -480,9 +826,13 @@ export class FakeKubeApi {
         status: { phase: 'Bound' },
       });
     }
+    // local-path volumes have node affinity: a pod whose claim exists goes back to that claim's node.
+    const claimKey = claimVolumes[0] ? `${namespace}/${claimVolumes[0].persistentVolumeClaim.claimName}` : undefined;
+    const nodeName = (claimKey && this.#claimNodes.get(claimKey)) ?? this.#timing.nodes[ordinal % this.#timing.nodes.length]!;
+    if (claimKey) this.#claimNodes.set(claimKey, nodeName);
     const ready = this.readiness({ namespace, name, ordinal, statefulSet, template, freshVolumes });
     const startedAt = new Date().toISOString();
-    this.#create('pods', namespace, {
+    const pod = this.#create('pods', namespace, {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: {
@@ -496,7 +846,7 @@ export class FakeKubeApi {
         annotations: { ...template.metadata?.annotations },
         ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: statefulSet.metadata.name, uid: statefulSet.metadata.uid, controller: true }],
       },
-      spec: { ...template.spec, hostname: name, subdomain: statefulSet.spec.serviceName },
+      spec: { ...template.spec, volumes: [...(template.spec?.volumes ?? []), ...claimVolumes], nodeName, hostname: name, subdomain: statefulSet.spec.serviceName },
       status: {
         phase: 'Running',
         conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
@@ -511,6 +861,8 @@ export class FakeKubeApi {
         })),
       },
     });
+    this.#readyOnStart.set(pod.metadata.uid, ready);
+    this.#startContainer(pod);
   }
 }
 
@@ -607,6 +959,11 @@ export function matchesSelector(labels: Record<string, string> | undefined, sele
 
 function selectorString(labels: Record<string, string>): string {
   return Object.entries(labels).map(([name, value]) => `${name}=${value}`).join(',');
+}
+
+/** Running and Ready, and not terminating (the controller's isHealthy). */
+function isHealthy(pod: KubeDoc): boolean {
+  return isReady(pod) && !pod.metadata.deletionTimestamp;
 }
 
 function isReady(pod: KubeDoc): boolean {

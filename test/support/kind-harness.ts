@@ -8,7 +8,7 @@ import type { DrillContext } from '../../src/core/drill-context.js';
 import type { TimelineEntry } from '../../src/core/journal.js';
 import type { Logger } from '../../src/common/logger.js';
 import { FakeBitnamiChart, type FakeChartOptions } from './fake-bitnami-chart.js';
-import { FakeKubeApi, type PodInfo, type RecordedRequest } from './fake-kube-api.js';
+import { FakeKubeApi, type FakeKubeApiOptions, type PodInfo, type RecordedRequest } from './fake-kube-api.js';
 import { RecordingRunner, type RecordingRunnerOptions } from './recording-runner.js';
 
 /** The repository's kind-config.yaml, as the CLI uses it. */
@@ -35,6 +35,8 @@ export interface HarnessOptions {
   runner?: Partial<Omit<RecordingRunnerOptions, 'api'>>;
   chart?: FakeChartOptions;
   platform?: Partial<KindPlatformOptions>;
+  /** Timing of the fake API (grace periods, controller lag, NodePort release). */
+  api?: Omit<FakeKubeApiOptions, 'readiness' | 'journal'>;
 }
 
 export interface Provisioned {
@@ -64,7 +66,7 @@ export class KindHarness {
 
   static async start(options: HarnessOptions = {}): Promise<KindHarness> {
     const journal: string[] = [];
-    const api = await FakeKubeApi.start({ journal, ...(options.readiness ? { readiness: options.readiness } : {}) });
+    const api = await FakeKubeApi.start({ journal, ...options.api, ...(options.readiness ? { readiness: options.readiness } : {}) });
     const runner = new RecordingRunner({ api, journal, ...options.runner });
     const redactor = new Redactor();
     const platform = new KindPlatform({

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { CommandOptions, CommandResult, CommandRunner } from '../../src/platforms/kind/command-runner.js';
+import { KILL_SCRIPT, RUNNING_SCRIPT } from '../../src/platforms/kind/node-containers.js';
 import type { FakeKubeApi } from './fake-kube-api.js';
 
 /**
@@ -51,6 +52,8 @@ export interface RecordingRunnerOptions {
   helm?: (call: HelmCall) => CommandResult | undefined;
   /** Shared with a FakeKubeApi: every command line, interleaved with API requests. */
   journal?: string[];
+  /** What `docker start` of the nodes brings (default: the API and nodes back at once). */
+  restart?: { apiDownMs: number; notReadyMs: number };
 }
 
 const OK: CommandResult = { exitCode: 0, stdout: '', stderr: '' };
@@ -123,8 +126,25 @@ export class RecordingRunner {
     if (args[0] === 'info') return this.#options.dockerInfoFails ? { exitCode: 1, stdout: '', stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock' } : { exitCode: 0, stdout: '27.3.1\n', stderr: '' };
     if (args[0] === 'image' && args[1] === 'inspect') return { exitCode: 1, stdout: '[]', stderr: `Error response from daemon: No such image: ${args[2]}` };
     if (args[0] === 'port') return { exitCode: 0, stdout: this.#options.dockerPort ?? '', stderr: '' };
-    if (args[0] === 'stop' || args[0] === 'start') return OK;
+    if (args[0] === 'stop') {
+      this.#options.api.stopNodes();
+      return OK;
+    }
+    if (args[0] === 'start') {
+      this.#options.api.startNodes(this.#options.restart ?? { apiDownMs: 0, notReadyMs: 0 });
+      return OK;
+    }
+    if (args[0] === 'exec') return this.#onNode(args.slice(1));
     return { exitCode: 127, stdout: '', stderr: `unexpected docker ${args.join(' ')}` };
+  }
+
+  /** `docker exec <node> sh -c <script> sh <namespace> <pod> <container>`: warren's scripts on a kind node. */
+  #onNode(args: string[]): CommandResult {
+    const [node, sh, dashC, script, , namespace, pod] = args;
+    if (sh !== 'sh' || dashC !== '-c' || node === undefined || namespace === undefined || pod === undefined) return { exitCode: 127, stdout: '', stderr: `unexpected docker exec ${args.join(' ')}` };
+    if (script === KILL_SCRIPT) return { exitCode: this.#options.api.killContainers(node, namespace, pod) > 0 ? 0 : 1, stdout: '', stderr: '' };
+    if (script === RUNNING_SCRIPT) return { exitCode: this.#options.api.runningContainers(node, namespace, pod).length > 0 ? 0 : 1, stdout: '', stderr: '' };
+    return { exitCode: 127, stdout: '', stderr: `unexpected script on ${node}: ${script}` };
   }
 
   #kind(args: string[]): CommandResult {

@@ -23,6 +23,7 @@ import {
   type UninstallTermination,
 } from '../../core/platform.js';
 import type { KubeObjects } from './kube-objects.js';
+import type { NodeContainers, PodContainer } from './node-containers.js';
 import type { Kubectl } from './kubectl.js';
 import { REVISION_ANNOTATION } from './manifests.js';
 import type { Release, ReleaseTemplate } from './release.js';
@@ -42,6 +43,10 @@ export interface KindClusterOptions {
   restartKubernetes?: () => Promise<void>;
   /** Runs after teardown removed the namespace (the platform decides whether the kind cluster goes too). */
   onTeardown?: (keep: boolean) => Promise<void>;
+  /** The kind nodes' containers (docker exec): only on a kind cluster warren created or reuses; the kill needs them. */
+  nodeContainers?: NodeContainers;
+  /** How long teardown waits for the namespace to be gone (404), in ms (default 180 s). */
+  namespaceGoneTimeoutMs?: number;
   pollIntervalMs?: number;
 }
 
@@ -130,16 +135,15 @@ export class KindCluster implements StartedCluster, StatefulSetControl, ReleaseC
 
   /**
    * graceful: `rabbitmqctl stop_app` in each pod in `order`, each node fully stopped (its Mnesia down) before the
-   * next, then the StatefulSet is scaled to 0 once every node's app is stopped (a caller may stop them one call
-   * at a time, as FullShutdownFault does). kill: scaled to 0 and every pod deleted with grace 0 at once.
+   * next, then, once every node's app is stopped (a caller may stop them one call at a time, as FullShutdownFault
+   * does), the StatefulSet is scaled to 0 and its pods deleted. kill: every pod's RabbitMQ SIGKILLed from its node at
+   * the same moment, then scaled to 0 and the pods force-deleted; returns once no killed container runs any more.
+   * Throws ClusterCommandError for a kill without access to the kind nodes (a --context cluster).
    */
   async shutdown(options: { mode: 'graceful'; order: number[] } | { mode: 'kill' }): Promise<void> {
     const { kube, release } = this.options;
     if (options.mode === 'kill') {
-      // Logs first: between the scale-down and the force delete, the controller starts graceful stops.
-      await this.#archiveLogs(this.nodes.map((node) => node.ordinal));
-      await kube.scaleStatefulSet(release.statefulSetName, 0);
-      await kube.deleteAllPods(0);
+      await this.#kill();
     } else {
       for (const ordinal of options.order) {
         const stopped = await this.exec(ordinal, 'rabbitmqctl', ['stop_app'], { timeoutMs: 120_000 });
@@ -153,6 +157,10 @@ export class KindCluster implements StartedCluster, StatefulSetControl, ReleaseC
       this.#appStopped.clear();
       await this.#archiveLogs(this.nodes.map((node) => node.ordinal));
       await kube.scaleStatefulSet(release.statefulSetName, 0);
+      // Every pod turns unready once stop_app fails its readiness probe, and OrderedReady's scale-down then stops at
+      // the first unready pod that is not the lowest one (processCondemned in stateful_set_control.go): it could
+      // wait forever. The pods are deleted here, each with its grace period; their apps are stopped already.
+      await kube.deleteAllPods();
     }
     await this.#waitFor('every pod gone', () => this.status().every((pod) => pod.phase === 'absent'), 300_000);
     // The field notes' whole-cluster outage was a full Kubernetes restart: the node containers go down and come
@@ -160,9 +168,18 @@ export class KindCluster implements StartedCluster, StatefulSetControl, ReleaseC
     if (options.mode === 'graceful' && this.options.restartKubernetes) await this.options.restartKubernetes();
   }
 
+  /** Scales back to the full count in the background, retrying for up to 5 min (after a restart the API may still refuse). */
   startUp(): void {
     this.#replicas = this.spec.nodes;
-    void this.options.kube.scaleStatefulSet(this.options.release.statefulSetName, this.spec.nodes).catch((error) => this.options.log.warn(`scale up failed: ${errorMessage(error)}`));
+    const { kube, release, log, signal } = this.options;
+    const scale = () => kube.scaleStatefulSet(release.statefulSetName, this.spec.nodes).then(
+      () => true,
+      (error) => {
+        log.warn(`scale up failed, retrying: ${errorMessage(error)}`);
+        return false;
+      },
+    );
+    void waitFor('the StatefulSet scaled up', scale, { timeoutMs: 300_000, intervalMs: this.options.pollIntervalMs ?? 1_000, signal }).catch((error) => log.warn(`scale up gave up: ${errorMessage(error)}`));
   }
 
   async scale(replicas: number): Promise<void> {
@@ -206,6 +223,21 @@ export class KindCluster implements StartedCluster, StatefulSetControl, ReleaseC
     // `helm upgrade` renders replicaCount from the release's values: the full count, undoing a `kubectl scale`.
     this.#replicas = this.spec.nodes;
     await this.options.release.upgrade(this.#current);
+    await this.#observedByController();
+  }
+
+  /**
+   * Returns once the StatefulSet controller has seen the latest spec (status.observedGeneration ≥ generation), with
+   * status() read fresh from the API: a caller that deletes pods next (force boot's runbooks) acts on the pods that
+   * exist now, and the controller recreates them from the new template, not from the one it saw last.
+   */
+  async #observedByController(): Promise<void> {
+    const { kube, release } = this.options;
+    await this.#waitForAsync('the StatefulSet controller to observe the change', async () => {
+      const statefulSet = await kube.readStatefulSet(release.statefulSetName);
+      return (statefulSet.status?.observedGeneration ?? 0) >= (statefulSet.metadata?.generation ?? 1);
+    }, 120_000);
+    await this.#observe(await kube.listPods());
   }
 
   appliedForceBoot(): Promise<{ chartValue: boolean; command: boolean }> {
@@ -303,9 +335,28 @@ export class KindCluster implements StartedCluster, StatefulSetControl, ReleaseC
     await this.#polling?.catch(() => undefined);
     if (!keep) {
       this.options.log.info(`teardown: deleting namespace ${this.options.kube.namespace}`);
-      await this.options.kube.deleteNamespace();
+      // Until the namespace is gone its NodePorts are taken: the next drill's Services would be refused.
+      await this.options.kube.deleteNamespaceAndWait(this.options.namespaceGoneTimeoutMs ?? 180_000).catch((error) => this.options.log.warn(`namespace ${this.options.kube.namespace} not gone yet: ${errorMessage(error)}`));
     }
     await this.options.onTeardown?.(keep);
+  }
+
+  /**
+   * kill -9 of every node at once: each pod's RabbitMQ container SIGKILLed from its kind node (all at the same
+   * moment), then the StatefulSet scaled to 0 and the pods force-deleted so kubelet does not restart them; waits
+   * until no killed container runs, so nothing starts on a volume an old container still writes.
+   */
+  async #kill(): Promise<void> {
+    const { kube, release, nodeContainers } = this.options;
+    if (!nodeContainers) throw new ClusterCommandError('kill -9 needs the kind nodes (docker exec): not available on a cluster warren did not create', { failure: 'exit-code' });
+    await this.#archiveLogs(this.nodes.map((node) => node.ordinal));
+    const targets: PodContainer[] = (await kube.listPods())
+      .filter((pod) => pod.spec?.nodeName && ordinalOf(pod.metadata?.name ?? '', release) !== undefined)
+      .map((pod) => ({ node: pod.spec!.nodeName!, namespace: kube.namespace, pod: pod.metadata!.name!, container: release.container }));
+    await Promise.all(targets.map((target) => nodeContainers.kill(target)));
+    await kube.scaleStatefulSet(release.statefulSetName, 0);
+    await kube.deleteAllPods(0);
+    await this.#waitForAsync('every killed container gone from its node', async () => !(await Promise.all(targets.map((target) => nodeContainers.running(target)))).some(Boolean), 300_000);
   }
 
   #template(content: Omit<ReleaseTemplate, 'revision'>): ReleaseTemplate {

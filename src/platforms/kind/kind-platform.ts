@@ -17,6 +17,7 @@ import { renderKindConfig } from './kind-config.js';
 import { KubeObjects } from './kube-objects.js';
 import { Kubectl } from './kubectl.js';
 import { ManifestsRelease } from './manifests-release.js';
+import { NodeContainers } from './node-containers.js';
 import { DEFAULT_IMAGE, namespaceObject, NODE_PORT_BASE, RUN_LABEL, SEED_AMQP_NODE_PORT } from './manifests.js';
 import type { Exposure } from './exposure.js';
 import { PortForwards } from './port-forwards.js';
@@ -125,7 +126,7 @@ export class KindPlatform implements Platform {
       ...(context.onPodChange ? { onPodChange: context.onPodChange } : {}),
       ...(this.platform.pollIntervalMs === undefined ? {} : { pollIntervalMs: this.platform.pollIntervalMs }),
       ...(forwards ? { onTeardown: () => forwards.stop() } : {}),
-      ...(target.created || this.#options.reuseCluster ? { restartKubernetes: () => this.#restartKubernetes(target, kube, context) } : {}),
+      ...(target.created || this.#options.reuseCluster ? { restartKubernetes: () => this.#restartKubernetes(target, kube, context), nodeContainers: new NodeContainers(this.#run) } : {}),
     });
     try {
       log.info(`namespace ${namespace} on ${target.context}; installer ${release.installer}; image ${this.#options.image}`);
@@ -201,8 +202,9 @@ export class KindPlatform implements Platform {
   }
 
   /**
-   * `docker stop` every node container of warren's kind cluster, then `docker start` them, and wait until the API
-   * server answers again: a full Kubernetes restart, with the nodes' disks (the PVCs) kept.
+   * `docker stop` every node container of warren's kind cluster, then `docker start` them: a full Kubernetes restart,
+   * with the nodes' disks (the PVCs) kept. Returns once Kubernetes is back, not merely its API: every node Ready and
+   * CoreDNS available (the pods find their peers through headless-Service DNS). Throws EnvironmentError if docker fails, TimeoutError after 5 min per wait.
    */
   async #restartKubernetes(target: KindTarget, kube: KubeObjects, context: ProvisionContext): Promise<void> {
     const name = target.context.replace(/^kind-/, '');
@@ -212,7 +214,11 @@ export class KindPlatform implements Platform {
       const result = await this.#run('docker', [verb, ...nodes], { timeoutMs: 300_000, signal: context.signal });
       if (result.exitCode !== 0) throw new EnvironmentError(`kind platform: docker ${verb} of the kind nodes failed: ${result.stderr.trim().split('\n')[0]}`);
     }
-    await waitFor('the Kubernetes API back after the restart', async () => kube.listPods().then(() => true, () => false), { timeoutMs: 300_000, intervalMs: 2_000, signal: context.signal });
+    const wait = { timeoutMs: 300_000, intervalMs: this.platform.pollIntervalMs ?? 2_000, signal: context.signal };
+    const answers = <T>(read: () => Promise<T>, ok: (value: T) => boolean) => async () => read().then(ok, () => false);
+    await waitFor('the Kubernetes API back after the restart', answers(() => kube.listPods(), () => true), wait);
+    await waitFor('every node Ready after the restart', answers(() => kube.listNodes(), (nodes) => nodes.length > 0 && nodes.every((node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))), wait);
+    await waitFor('CoreDNS available after the restart', answers(() => kube.readCoreDns(), (dns) => (dns.status?.availableReplicas ?? 0) >= Math.max(1, dns.spec?.replicas ?? 1)), wait);
   }
 
   /** A reused cluster keeps the host ports it was created with: read them back from its control-plane container. */

@@ -1,6 +1,8 @@
 import {
   ApiException,
   AppsV1Api,
+  type V1Deployment,
+  type V1Node,
   CoreV1Api,
   KubeConfig,
   PatchStrategy,
@@ -12,6 +14,7 @@ import {
   type V1Service,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
+import { EnvironmentError } from '../../common/errors.js';
 import { waitFor } from '../../common/wait.js';
 
 /**
@@ -41,6 +44,16 @@ export class KubeObjects {
     await ignoreNotFound(this.#core.deleteNamespace({ name: this.namespace }));
   }
 
+  /**
+   * Deletes the namespace and waits until the API answers 404 for it: only then are its Services gone and their
+   * NodePorts free for the next drill (a delete only starts the namespace controller's work: pods terminate first).
+   * Throws TimeoutError after `timeoutMs`.
+   */
+  async deleteNamespaceAndWait(timeoutMs: number): Promise<void> {
+    await this.deleteNamespace();
+    await waitFor(`namespace ${this.namespace} gone`, async () => this.#core.readNamespace({ name: this.namespace }).then(() => false, (error) => (isStatus(error, 404) ? true : Promise.reject(error))), { timeoutMs, intervalMs: 500 });
+  }
+
   async createSecret(body: V1Secret): Promise<void> {
     await this.#core.createNamespacedSecret({ namespace: this.namespace, body });
   }
@@ -53,8 +66,40 @@ export class KubeObjects {
     await this.#core.createNamespacedConfigMap({ namespace: this.namespace, body });
   }
 
-  async createService(body: V1Service): Promise<void> {
-    await this.#core.createNamespacedService({ namespace: this.namespace, body });
+  /**
+   * Creates a Service, retrying for up to `portWaitMs` (default 60 s) while the API server says one of its NodePorts
+   * "is already allocated": NodePorts are cluster-wide and a deleted Service's port is not always free at once
+   * (kubernetes/kubernetes#89042, the same error on a RabbitMQ AMQP Service). Throws EnvironmentError at once when a
+   * live Service in another namespace holds the port (a drill kept with --keep: waiting cannot help), and any other
+   * API error as it comes.
+   */
+  async createService(body: V1Service, portWaitMs = 60_000): Promise<void> {
+    const deadline = Date.now() + portWaitMs;
+    for (;;) {
+      try {
+        await this.#core.createNamespacedService({ namespace: this.namespace, body });
+        return;
+      } catch (error) {
+        if (!(isStatus(error, 422) && /provided port is already allocated/.test(bodyText(error)))) throw error;
+        const holder = await this.#liveNodePortHolder(body);
+        if (holder) throw new EnvironmentError(`kind platform: NodePort ${holder.nodePort} is held by Service ${holder.name} in namespace ${holder.namespace} (a drill kept with --keep?); delete that namespace first`);
+        if (Date.now() >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
+
+  /** A Service of another namespace, not being deleted, that holds one of `service`'s NodePorts. */
+  async #liveNodePortHolder(service: V1Service): Promise<{ nodePort: number; namespace: string; name: string } | undefined> {
+    const wanted = new Set((service.spec?.ports ?? []).map((port) => port.nodePort).filter((port): port is number => port !== undefined));
+    for (const other of (await this.#core.listServiceForAllNamespaces()).items) {
+      const namespace = other.metadata?.namespace ?? '';
+      const nodePort = (other.spec?.ports ?? []).map((port) => port.nodePort).find((port) => port !== undefined && wanted.has(port));
+      if (nodePort === undefined || namespace === this.namespace) continue;
+      const owner = await this.#core.readNamespace({ name: namespace }).catch(() => undefined);
+      if (owner && !owner.metadata?.deletionTimestamp) return { nodePort, namespace, name: other.metadata?.name ?? '' };
+    }
+    return undefined;
   }
 
   async createStatefulSet(body: V1StatefulSet): Promise<void> {
@@ -85,10 +130,13 @@ export class KubeObjects {
     await ignoreNotFound(this.#apps.deleteNamespacedStatefulSet({ name, namespace: this.namespace, propagationPolicy }));
   }
 
-  /** Deletes the StatefulSet keeping its pods, and waits until it is gone (to create it again with other immutable fields). */
+  /**
+   * Deletes the StatefulSet keeping its pods, and waits until it is gone (to create it again with other immutable
+   * fields). Up to 5 min: right after a Kubernetes restart the garbage collector must first sync again.
+   */
   async deleteStatefulSetOrphaningPods(name: string, signal: AbortSignal): Promise<void> {
     await this.deleteStatefulSet(name, 'Orphan');
-    await waitFor('the StatefulSet deleted (pods orphaned)', async () => !(await this.readStatefulSet(name).then(() => true, () => false)), { timeoutMs: 60_000, intervalMs: 500, signal });
+    await waitFor('the StatefulSet deleted (pods orphaned)', async () => !(await this.readStatefulSet(name).then(() => true, () => false)), { timeoutMs: 300_000, intervalMs: 500, signal });
   }
 
   async deleteService(name: string): Promise<void> {
@@ -112,9 +160,22 @@ export class KubeObjects {
     await ignoreNotFound(this.#core.deleteNamespacedPod({ name, namespace: this.namespace, ...(gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds }) }));
   }
 
-  /** Every pod of the run at once: `kubectl delete pods -l <run> --grace-period=0 --force`. */
-  async deleteAllPods(gracePeriodSeconds: number): Promise<void> {
-    await this.#core.deleteCollectionNamespacedPod({ namespace: this.namespace, labelSelector: this.runSelector, gracePeriodSeconds });
+  /**
+   * Every pod of the run at once: `kubectl delete pods -l <run>` with the pods' own grace period, or
+   * `--grace-period=0 --force` with 0 (the API objects go at once; kubelet still stops the containers gracefully).
+   */
+  async deleteAllPods(gracePeriodSeconds?: number): Promise<void> {
+    await this.#core.deleteCollectionNamespacedPod({ namespace: this.namespace, labelSelector: this.runSelector, ...(gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds }) });
+  }
+
+  /** Every node of the cluster (read only: whether each is Ready after a restart). */
+  async listNodes(): Promise<V1Node[]> {
+    return (await this.#core.listNode()).items;
+  }
+
+  /** kube-system's CoreDNS Deployment (read only): pods find their peers through headless-Service DNS. */
+  async readCoreDns(): Promise<V1Deployment> {
+    return this.#apps.readNamespacedDeployment({ name: 'coredns', namespace: 'kube-system' });
   }
 
   async deletePersistentVolumeClaims(): Promise<void> {
@@ -134,6 +195,11 @@ export class KubeObjects {
       throw error;
     }
   }
+}
+
+function bodyText(error: unknown): string {
+  const body = error instanceof ApiException ? (error.body as unknown) : undefined;
+  return typeof body === 'string' ? body : JSON.stringify(body ?? '');
 }
 
 export function isStatus(error: unknown, code: number): boolean {

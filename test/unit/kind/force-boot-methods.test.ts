@@ -4,7 +4,8 @@ import { ChartForceBootRecovery } from '../../../src/recoveries/chart-force-boot
 import { ForceLoadFileRecovery } from '../../../src/recoveries/force-load-file-recovery.js';
 import { StatefulSetForceBootRecovery } from '../../../src/recoveries/statefulset-force-boot-recovery.js';
 import type { KubeDoc, PodInfo } from '../../support/fake-kube-api.js';
-import { KUBE_CONTEXT, stuckAfterFullShutdown, until, type StuckCluster } from '../../support/kind-harness.js';
+import { FullShutdownFault } from '../../../src/faults/full-shutdown-fault.js';
+import { KindHarness, KUBE_CONTEXT, stuckAfterFullShutdown, until, type StuckCluster } from '../../support/kind-harness.js';
 
 /**
  * Contract tests of the force-boot family on kind: the template patches, pod deletes and `kubectl exec` lines the
@@ -199,4 +200,29 @@ describe('ForceLoadFileRecovery on kind', () => {
     await expect(new ForceLoadFileRecovery({ waitTimeoutMs: 600 }).apply(context)).rejects.toThrow(/a pod waiting for Mnesia tables/);
     expect(actions(stuck, from)).toEqual([]);
   });
+});
+
+describe('force boot right after the restart, as a drill runs it (review item 6)', () => {
+  it('acts on the pods the API has once the controller observed the new template, not on the pod cache', async () => {
+    // As in a real drill: the method runs at once after the fault's startUp(), while the 1 s pod poll has not yet
+    // seen the pod the controller created from the OLD template, and the controller sees a template change 150 ms
+    // late (status.observedGeneration lags). That pod is stuck and, under OrderedReady, never replaced by the
+    // controller. Without the wait and the fresh read, nothing is deleted (or the deleted pod comes back from the old
+    // template) and the cluster stays down.
+    const state = { stuck: false };
+    const h = await KindHarness.start({ readiness: (pod) => !state.stuck || hasForceBootEnv(pod), platform: { pollIntervalMs: 1_000 }, api: { controllerLagMs: 150 } });
+    stuck = { h, p: undefined as never, context: undefined as never, state };
+    const p = await h.provision('stale-cache');
+    const context = h.context(p, 20_000);
+    state.stuck = true;
+    await new FullShutdownFault().inject(context);
+    await until('the controller created pod 0 from the old template', () => h.api.hasPod(p.namespace, 'rabbitmq-0'));
+    const oldUid = h.api.get('pods', p.namespace, 'rabbitmq-0')!.metadata.uid;
+    expect(p.cluster.status()[0]!.phase).toBe('absent'); // the poll has not seen it: the stale cache of the review
+
+    await new ChartForceBootRecovery().apply(context);
+    expect(h.api.podEvents.some((e) => e.event === 'deleted' && e.uid === oldUid)).toBe(true);
+    await until('every pod ready from the new template', () => h.api.list('pods', p.namespace).length === 3 && p.cluster.status().every((pod) => pod.phase === 'ready'), 15_000);
+    for (const pod of h.api.list('pods', p.namespace)) expect(pod.metadata.annotations['warren.dev/template-revision']).toBe('2');
+  }, 30_000);
 });

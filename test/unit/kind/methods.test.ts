@@ -32,8 +32,9 @@ function paths(p: Provisioned) {
   return { core: `/api/v1/namespaces/${p.namespace}`, sts: `/apis/apps/v1/namespaces/${p.namespace}/statefulsets` };
 }
 
+/** What acted on the cluster since `from`: no reads, and no POST refused while a NodePort was not free yet (retried). */
 function actions(h: KindHarness, from: number): string[] {
-  return h.journal.slice(from).filter((line) => !line.startsWith('GET'));
+  return h.journal.slice(from).filter((line) => !line.startsWith('GET') && !line.endsWith('(refused 422)'));
 }
 
 function posted(requests: RecordedRequest[], pathEnd: string): KubeDoc {
@@ -211,6 +212,8 @@ describe('RestoreCredentialsRecovery on kind', () => {
     expect(context.marks.slice(-2)).toEqual(['helm del (volumes kept)', 'helm install with the original cookie and password']);
     // Volumes kept.
     expect(requests.some((r) => r.path.includes('persistentvolumeclaims'))).toBe(false);
+    // The uninstall freed the NodePorts only a moment before the install asked for them again: refused, then retried.
+    expect(h.journal.slice(from).filter((line) => line.endsWith('(refused 422)')).length).toBeGreaterThan(0);
     await until('every pod ready', () => p.cluster.status().every((pod) => pod.phase === 'ready'));
   });
 

@@ -167,21 +167,41 @@ describe('KindPlatform.provision (manifests installer)', () => {
     expect(JSON.stringify(h.api.requests.map((r) => r.body))).toContain(password);
   });
 
-  it('teardown deletes the run namespace and nothing else: another drill in the same kind cluster is untouched', async () => {
+  it('teardown deletes the run namespace, returns once it is gone, and touches nothing else in the kind cluster', async () => {
     h = await start();
     const first = await h.provision('first');
-    const second = await h.provision('second');
-    // One kind cluster for the whole run: created once.
-    expect(h.runner.commandLines().filter((line) => line.startsWith('kind create cluster'))).toHaveLength(1);
+    // Something else in the same cluster (a namespace warren did not create for this drill).
+    h.api.apply('namespaces', '', { metadata: { name: 'other' } });
+    h.api.apply('configmaps', 'other', { metadata: { name: 'keep-me' } });
     const from = h.api.requests.length;
     await first.cluster.teardown();
     await first.cluster.teardown(); // idempotent
     expect(h.writes(from).map(summary)).toEqual([`DELETE /api/v1/namespaces/${first.namespace}`]);
+    // Gone, not merely Terminating: its pods terminated first, then its Services (and their NodePorts) went.
     expect(h.api.get('namespaces', '', first.namespace)).toBeUndefined();
-    expect(h.api.get('namespaces', '', second.namespace)).toBeDefined();
-    expect(h.api.list('pods', second.namespace)).toHaveLength(3);
+    expect(h.api.list('services', first.namespace)).toEqual([]);
+    expect(h.api.get('configmaps', 'other', 'keep-me')).toBeDefined();
     // Teardown deletes no kind cluster: that is close()'s job.
     expect(h.runner.commandLines().some((line) => line.startsWith('kind delete'))).toBe(false);
+  });
+
+  it('drill after drill in one kind cluster: the next one gets the NodePorts the last one freed', async () => {
+    h = await start();
+    const first = await h.provision('first');
+    await first.cluster.teardown();
+    const second = await h.provision('second');
+    // One kind cluster for the whole run: created once.
+    expect(h.runner.commandLines().filter((line) => line.startsWith('kind create cluster'))).toHaveLength(1);
+    expect(h.api.list('services', second.namespace).map((service) => service.spec.ports[0].nodePort).filter(Boolean).sort()).toEqual([30671, 30672, 30673, 30674]);
+  });
+
+  it('a drill kept with --keep holds the NodePorts: the next provision fails at once, naming its namespace', async () => {
+    h = await start();
+    const kept = await h.provision('kept', { keep: true });
+    const started = Date.now();
+    await expect(h.provision('next')).rejects.toThrow(`kind platform: NodePort 30671 is held by Service rabbitmq-amqp in namespace ${kept.namespace} (a drill kept with --keep?); delete that namespace first`);
+    // Not after the 60 s retry: waiting cannot free a port a live Service holds.
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('teardown with keep deletes nothing', async () => {
