@@ -11,7 +11,7 @@ import { execaRunner, type CommandRunner } from './command-runner.js';
 import { assertContextAllowed, kindContext, WARREN_CLUSTER_PREFIX } from './context-guard.js';
 import { HelmCli } from './helm-cli.js';
 import { HelmRelease } from './helm-release.js';
-import { KindCli } from './kind-cli.js';
+import { dockerPlatformFor, KindCli } from './kind-cli.js';
 import { KindCluster } from './kind-cluster.js';
 import { renderKindConfig } from './kind-config.js';
 import { KubeObjects } from './kube-objects.js';
@@ -44,6 +44,8 @@ export interface KindPlatformOptions extends Partial<KindOptions> {
   readyTimeoutMs?: number;
   /** How often pods are polled through the API (default 1 s; contract tests against a fake API use less). */
   pollIntervalMs?: number;
+  /** The CPU architecture kind's nodes run on, as Node names it (default: `process.arch`, the host's). */
+  hostArch?: string;
 }
 
 interface KindTarget {
@@ -193,7 +195,10 @@ export class KindPlatform implements Platform {
       }
       created = name;
     }
-    if (await this.#imageIsLocal()) await this.#kind.loadImage(this.#options.image, name);
+    if (await this.#imageIsLocal()) {
+      const platform = dockerPlatformFor(this.platform.hostArch ?? process.arch);
+      await this.#kind.loadImage(this.#options.image, name, { platform, signal: context.signal });
+    }
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(await this.#kind.kubeconfig(name));
     kubeConfig.setCurrentContext(kindContext(name));
