@@ -169,8 +169,19 @@ describe('parseScenarioArgs', () => {
   });
 
   it('reads the kind options with --platform kind', () => {
-    const args = parseScenarioArgs(['full-shutdown', '--platform', 'kind', '--installer', 'helm', '--image', 'rabbitmq:4.1.4-management', '--chart-version', '16.0.0'], SCENARIOS);
-    expect(args.kind).toEqual({ installer: 'helm', image: 'rabbitmq:4.1.4-management', chartVersion: '16.0.0' });
+    const args = parseScenarioArgs(['full-shutdown', '--platform', 'kind', '--installer', 'helm', '--image', 'bitnamilegacy/rabbitmq:4.1.3-debian-12-r1', '--chart-version', '16.0.14'], SCENARIOS);
+    expect(args.kind).toEqual({ installer: 'helm', image: 'bitnamilegacy/rabbitmq:4.1.3-debian-12-r1', chartVersion: '16.0.14' });
+    // The official image is the manifests' (their docker-entrypoint.sh); its own default then applies per installer.
+    expect(parseScenarioArgs(['full-shutdown', '--platform', 'kind', '--image', 'rabbitmq:4.1.4-management'], SCENARIOS).kind).toEqual({ image: 'rabbitmq:4.1.4-management' });
+    expect(parseScenarioArgs(['full-shutdown', '--platform', 'kind', '--installer', 'helm'], SCENARIOS).kind).toEqual({ installer: 'helm' });
+  });
+
+  it('refuses the official rabbitmq image with --installer helm: the Bitnami chart runs Bitnami\'s scripts', () => {
+    for (const image of ['rabbitmq:4.1.4-management', 'docker.io/library/rabbitmq:3.13.7-management']) {
+      expect(usageError(['full-shutdown', '--platform', 'kind', '--installer', 'helm', '--image', image]).message).toBe(
+        `--image ${image} is the official image, which the Bitnami chart (--installer helm) cannot run: it needs a Bitnami image (default: bitnamilegacy/rabbitmq:3.13.7-debian-12-r2)`,
+      );
+    }
   });
 
   it('rejects a table-wait timeout below one second', () => {

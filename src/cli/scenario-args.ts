@@ -4,7 +4,9 @@ import { UsageError } from '../common/errors.js';
 import { isUpgrade, METADATA_STORES, RABBITMQ_SERIES, releaseKey, releasesFor, upgradePairsText, type MetadataStore, type RabbitMqRelease, type RabbitMqSeries } from '../core/rabbitmq-release.js';
 import { LOGIN_LIVENESS_PROBE, START_POLICIES, type LivenessProbe, type PlatformName, type StartPolicy } from '../core/platform.js';
 import { assertContextAllowed } from '../platforms/kind/context-guard.js';
-import { DEFAULT_KIND_OPTIONS, type KindOptions } from '../platforms/kind/kind-platform.js';
+import { DEFAULT_CHART_VERSION } from '../platforms/kind/helm-release.js';
+import { isOfficialRabbitMqImage } from '../platforms/kind/image-reference.js';
+import { DEFAULT_IMAGES, DEFAULT_KIND_OPTIONS, type KindOptions } from '../platforms/kind/kind-platform.js';
 import { expectationOn, scenarioLabel, withVariants, type Scenario, type VariantSelector } from '../scenarios/scenario.js';
 import { cliCommand, guardOptionValues, usageErrorFrom } from './cli-command.js';
 
@@ -187,11 +189,13 @@ export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, 
     .addOption(new Option('--to <series>', `upgrade: the series its image is changed to (default: the newest, ${RABBITMQ_SERIES.at(-1)}); pairs: ${upgradePairsText()}`).choices(RABBITMQ_SERIES))
     .addOption(new Option('--rollout <how>', 'how mismatched-cookie replaces the release: reinstall (helm del + install, the default) or rolling (helm upgrade); not with all'))
     .addOption(new Option('--installer <name>', `how RabbitMQ is installed (default: ${DEFAULT_KIND_OPTIONS.installer})`).choices(INSTALLERS).helpGroup(kindOnly))
-    .addOption(new Option('--image <ref>', `the RabbitMQ image (default: ${DEFAULT_KIND_OPTIONS.image})`).helpGroup(kindOnly))
+    .addOption(
+      new Option('--image <ref>', `the RabbitMQ image (default: ${DEFAULT_IMAGES.manifests}; with --installer helm a Bitnami image, ${DEFAULT_IMAGES.helm}: the chart runs Bitnami's scripts)`).helpGroup(kindOnly),
+    )
     .addOption(new Option('--reuse-cluster', 'keep one warm kind cluster named warren across runs').helpGroup(kindOnly))
     .addOption(new Option('--context <name>', 'an existing kube context instead of a new kind cluster (needs --allow-context naming it)').helpGroup(kindOnly))
     .addOption(new Option('--allow-context <name>', 'the same context again: warren refuses any context it did not create otherwise').helpGroup(kindOnly))
-    .addOption(new Option('--chart-version <version>', 'the Bitnami chart version (with --installer helm)').helpGroup(kindOnly))
+    .addOption(new Option('--chart-version <version>', `the Bitnami chart version (with --installer helm; default: ${DEFAULT_CHART_VERSION}, the chart of the default image)`).helpGroup(kindOnly))
     .action((name: string | undefined, options: ScenarioOptionValues, self: Command) => {
       const values: ScenarioOptionValues = { ...options, rabbitmqGiven: self.getOptionValueSource('rabbitmq') === 'cli' };
       // A drill file is loaded (asynchronously) first; a built-in name resolves at once, so parse() throws in place.
@@ -247,6 +251,9 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
     throw new UsageError(`${kindFlags.join(', ')} appl${kindFlags.length === 1 ? 'ies' : 'y'} to --platform kind only`);
   }
   if (platform === 'kind') assertContextAllowed(kind);
+  if (kind.installer === 'helm' && kind.image !== undefined && isOfficialRabbitMqImage(kind.image)) {
+    throw new UsageError(`--image ${kind.image} is the official image, which the Bitnami chart (--installer helm) cannot run: it needs a Bitnami image (default: ${DEFAULT_IMAGES.helm})`);
+  }
 
   const { nodes, messages, recoveryTimeoutSeconds, tableWaitTimeoutMs, tableWaitRetries, terminationGracePeriodSeconds, repeat } = LIMITS;
   const repeats = integer('--repeat', values.repeat, repeat);

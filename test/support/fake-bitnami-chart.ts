@@ -8,10 +8,17 @@ import type { HelmCall } from './recording-runner.js';
  * render a Secret, a headless Service and a StatefulSet into the FakeKubeApi from the values on stdin.
  * `forceBootValue` says which key the chart version reads: 'clustering.forceBoot' (chart ≥ 7, rendered as
  * env RABBITMQ_FORCE_BOOT) or 'ignored' (a chart that does not know the key: nothing is rendered for it).
+ * `verifiesImages` (default true) is what charts from 15.2.0 on do (bitnami/charts#30940, common
+ * `common.errors.insecureImages`): an image other than the chart's own fails the install or upgrade unless
+ * `global.security.allowInsecureImages` is true; false is an older chart (14.7.0), which renders any image.
  */
 export interface FakeChartOptions {
   forceBootValue?: 'clustering.forceBoot' | 'ignored';
+  verifiesImages?: boolean;
 }
+
+/** The image the chart was released with (chart 14.7.0's values.yaml), which values.image overrides part by part. */
+export const CHART_IMAGE = { registry: 'docker.io', repository: 'bitnami/rabbitmq', tag: '3.13.7-debian-12-r2' };
 
 export class FakeBitnamiChart {
   /** The release's values as helm stores them (what --reuse-values starts from). */
@@ -38,6 +45,8 @@ export class FakeBitnamiChart {
       case 'install': {
         if (this.releases.has(id)) return { exitCode: 1, stdout: '', stderr: 'Error: INSTALLATION FAILED: cannot re-use a name that is still in use' };
         const values = call.values ?? {};
+        const refused = this.#refusedImage(values);
+        if (refused) return { exitCode: 1, stdout: '', stderr: `Error: INSTALLATION FAILED: execution error at (rabbitmq/templates/NOTES.txt): ${refused}` };
         this.releases.set(id, values);
         for (const [resource, doc] of this.render(call.release, namespace, values)) this.api.apply(resource, namespace, doc);
         return { exitCode: 0, stdout: `NAME: ${call.release}\nSTATUS: deployed\n`, stderr: '' };
@@ -47,6 +56,8 @@ export class FakeBitnamiChart {
         if (!previous) return { exitCode: 1, stdout: '', stderr: `Error: UPGRADE FAILED: "${call.release}" has no deployed releases` };
         const reuse = call.args.includes('--reuse-values');
         const values = (reuse ? mergePatch(structuredClone(previous), call.values ?? {}) : (call.values ?? {})) as Record<string, unknown>;
+        const refused = this.#refusedImage(values);
+        if (refused) return { exitCode: 1, stdout: '', stderr: `Error: UPGRADE FAILED: execution error at (rabbitmq/templates/NOTES.txt): ${refused}` };
         this.releases.set(id, values);
         for (const [resource, doc] of this.render(call.release, namespace, values)) this.api.apply(resource, namespace, resource === 'statefulsets' ? this.#keepLiveEdits(namespace, doc) : doc);
         return { exitCode: 0, stdout: `Release "${call.release}" has been upgraded.\n`, stderr: '' };
@@ -79,6 +90,21 @@ export class FakeBitnamiChart {
     return rendered;
   }
 
+  /** The container image the chart renders from values.image (bitnami/charts common `common.images.image`). */
+  image(values: Record<string, unknown>): string {
+    const image = { ...CHART_IMAGE, ...((values as KubeDoc).image ?? {}) } as KubeDoc;
+    return `${image.registry}/${image.repository}${image.digest ? `@${image.digest}` : `:${image.tag}`}`;
+  }
+
+  /** The chart's refusal of a replaced image, first line (common `common.errors.insecureImages`), or undefined. */
+  #refusedImage(values: Record<string, unknown>): string | undefined {
+    if (this.options.verifiesImages === false) return undefined;
+    const image = { ...CHART_IMAGE, ...((values as KubeDoc).image ?? {}) } as KubeDoc;
+    const replaced = image.registry !== CHART_IMAGE.registry || image.repository !== CHART_IMAGE.repository;
+    if (!replaced || (values as KubeDoc).global?.security?.allowInsecureImages === true) return undefined;
+    return `⚠ ERROR: Original containers have been substituted for unrecognized ones. Unrecognized images: ${image.registry}/${image.repository}:${image.tag}. If you are sure you want to proceed with non-standard containers, you can skip container image verification by setting the global parameter 'global.security.allowInsecureImages' to true.`;
+  }
+
   render(release: string, namespace: string, values: Record<string, unknown>): [resource: 'secrets' | 'services' | 'statefulsets', doc: KubeDoc][] {
     const v = values as KubeDoc;
     const selector = { 'app.kubernetes.io/name': 'rabbitmq', 'app.kubernetes.io/instance': release };
@@ -99,7 +125,7 @@ export class FakeBitnamiChart {
         selector: { matchLabels: selector },
         template: {
           metadata: { labels: { ...labels, ...v.podLabels }, annotations: { ...v.podAnnotations } },
-          spec: { containers: [{ name: 'rabbitmq', image: 'docker.io/bitnami/rabbitmq:3.13.7', env }] },
+          spec: { containers: [{ name: 'rabbitmq', image: this.image(values), env }] },
         },
         volumeClaimTemplates: [{ metadata: { name: 'data', labels: { ...labels } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: v.persistence?.size ?? '8Gi' } } } }],
       },

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { CommandOptions, CommandResult, CommandRunner } from '../../src/platforms/kind/command-runner.js';
 import { KILL_SCRIPT, RUNNING_SCRIPT } from '../../src/platforms/kind/node-containers.js';
@@ -46,6 +46,15 @@ export interface RecordingRunnerOptions {
   dockerInfoFails?: boolean;
   /** `docker port <cluster>-control-plane` output (a reused cluster's mapped ports). */
   dockerPort?: string;
+  /** Images `docker image inspect` finds in the local engine (every other one: "No such image"). */
+  localImages?: string[];
+  /**
+   * How `docker save --platform` answers: 'supported' (Docker ≥ 28, the default), 'unknown-flag' (an older CLI) or
+   * 'old-daemon' (a Docker 28 CLI against an older daemon). A plain `docker save -o FILE` always works.
+   */
+  dockerSavePlatform?: 'supported' | 'unknown-flag' | 'old-daemon';
+  /** `kind load image-archive` fails (a node's containerd refused the import). */
+  kindLoadFails?: boolean;
   /** Scripted answers to `kubectl exec` (undefined: the default answer). */
   exec?: (call: ExecCall) => CommandResult | undefined;
   /** Scripted helm (a fake chart); undefined answers exit 0 with no output. */
@@ -62,6 +71,8 @@ export class RecordingRunner {
   readonly calls: RecordedCommand[] = [];
   /** The kind config file's content at `kind create cluster` time (warren deletes it afterwards). */
   readonly kindConfigs: string[] = [];
+  /** Each archive `kind load image-archive` was given, and whether the file was there when kind read it. */
+  readonly loadedArchives: { path: string; existed: boolean }[] = [];
   readonly clusters: string[];
   readonly #options: RecordingRunnerOptions;
 
@@ -124,7 +135,11 @@ export class RecordingRunner {
 
   #docker(args: string[]): CommandResult {
     if (args[0] === 'info') return this.#options.dockerInfoFails ? { exitCode: 1, stdout: '', stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock' } : { exitCode: 0, stdout: '27.3.1\n', stderr: '' };
-    if (args[0] === 'image' && args[1] === 'inspect') return { exitCode: 1, stdout: '[]', stderr: `Error response from daemon: No such image: ${args[2]}` };
+    if (args[0] === 'image' && args[1] === 'inspect') {
+      if ((this.#options.localImages ?? []).includes(args[2]!)) return { exitCode: 0, stdout: `[{"RepoTags":["${args[2]}"]}]`, stderr: '' };
+      return { exitCode: 1, stdout: '[]', stderr: `Error response from daemon: No such image: ${args[2]}` };
+    }
+    if (args[0] === 'save') return this.#dockerSave(args);
     if (args[0] === 'port') return { exitCode: 0, stdout: this.#options.dockerPort ?? '', stderr: '' };
     if (args[0] === 'stop') {
       this.#options.api.stopNodes();
@@ -145,6 +160,20 @@ export class RecordingRunner {
     if (script === KILL_SCRIPT) return { exitCode: this.#options.api.killContainers(node, namespace, pod) > 0 ? 0 : 1, stdout: '', stderr: '' };
     if (script === RUNNING_SCRIPT) return { exitCode: this.#options.api.runningContainers(node, namespace, pod).length > 0 ? 0 : 1, stdout: '', stderr: '' };
     return { exitCode: 127, stdout: '', stderr: `unexpected script on ${node}: ${script}` };
+  }
+
+  /** `docker save [--platform P] -o FILE IMAGE`: writes FILE, as docker does, for a local image. */
+  #dockerSave(args: string[]): CommandResult {
+    const platform = flag(args, '--platform');
+    const support = this.#options.dockerSavePlatform ?? 'supported';
+    if (platform !== undefined && support === 'unknown-flag') return { exitCode: 125, stdout: '', stderr: "unknown flag: --platform\nSee 'docker save --help'." };
+    if (platform !== undefined && support === 'old-daemon') return { exitCode: 1, stdout: '', stderr: '"--platform" requires API version 1.48, but the Docker daemon API version is 1.47' };
+    const output = flag(args, '-o');
+    const image = args.at(-1)!;
+    if (output === undefined) return { exitCode: 127, stdout: '', stderr: `unexpected docker ${args.join(' ')}` };
+    if (!(this.#options.localImages ?? []).includes(image)) return { exitCode: 1, stdout: '', stderr: `Error response from daemon: reference does not exist` };
+    writeFileSync(output, `archive of ${image} for ${platform ?? 'every platform'}`);
+    return OK;
   }
 
   #kind(args: string[]): CommandResult {
@@ -173,6 +202,14 @@ export class RecordingRunner {
       case 'export logs':
       case 'load docker-image':
         return OK;
+      case 'load image-archive': {
+        const path = args[2]!;
+        const existed = existsSync(path);
+        this.loadedArchives.push({ path, existed });
+        if (!existed) return { exitCode: 1, stdout: '', stderr: `ERROR: failed to load image: open ${path}: no such file or directory` };
+        if (this.#options.kindLoadFails) return { exitCode: 1, stdout: '', stderr: 'ERROR: failed to load image: command "docker exec --privileged -i warren-test-worker ctr --namespace=k8s.io images import --all-platforms --digests --snapshotter=overlayfs -" failed with error: exit status 1' };
+        return OK;
+      }
     }
     return { exitCode: 127, stdout: '', stderr: `unexpected kind ${args.join(' ')}` };
   }

@@ -105,6 +105,7 @@ describe('bad input', () => {
     [['scenario', 'full-shutdown', '--context', 'prod', '--allow-context', 'prod'], /^--context, --allow-context apply to --platform kind only$/],
     [['scenario', 'full-shutdown', '--platform', 'kind', '--installer', 'npm'], /argument 'npm' is invalid. Allowed choices are manifests, helm/],
     [['scenario', 'full-shutdown', '--platform', 'kind', '--image', 'Rabbit MQ'], /^--image "Rabbit MQ" is not an image reference$/],
+    [['scenario', 'full-shutdown', '--platform', 'kind', '--installer', 'helm', '--image', 'rabbitmq:3.13.7-management'], /^--image rabbitmq:3\.13\.7-management is the official image, which the Bitnami chart \(--installer helm\) cannot run: it needs a Bitnami image \(default: bitnamilegacy\/rabbitmq:3\.13\.7-debian-12-r2\)$/],
     [['scenario', 'full-shutdown', '--platform', 'kind', '--context', 'prod'], /^refusing kube context "prod": warren did not create it/],
     [['scenario', 'full-shutdown', '--platform', 'kind', '--context', 'prod', '--allow-context', 'staging'], /^refusing kube context "prod"/],
     [['scenario', 'full-shutdown', '--platform', 'kind', '--allow-context', 'prod'], /^--allow-context needs --context naming the same context$/],

@@ -43,11 +43,11 @@ describe('help', () => {
         ['--termination-grace-period <seconds>', /terminationGracePeriodSeconds.* 1 to 3600 \(default: the pod template's: 30, Kubernetes' default; with --installer helm the chart's 120\)/],
         ['--rollout <how>', /reinstall .* the default\) or rolling/],
         ['--installer <name>', /default: manifests/],
-        ['--image <ref>', /default: rabbitmq:3\.13\.7-management/],
+        ['--image <ref>', /default: rabbitmq:3\.13\.7-management; with --installer helm a Bitnami image, bitnamilegacy\/rabbitmq:3\.13\.7-debian-12-r2/],
         ['--reuse-cluster', /warm kind cluster/],
         ['--context <name>', /needs --allow-context/],
         ['--allow-context <name>', /refuses any context/],
-        ['--chart-version <version>', /Bitnami chart/],
+        ['--chart-version <version>', /Bitnami chart version \(with --installer helm; default: 14\.7\.0/],
         ['-h, --help', /show this help/],
         ['-V, --version', /version/],
       ];

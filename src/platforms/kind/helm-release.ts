@@ -6,16 +6,38 @@ import type { KubeObjects } from './kube-objects.js';
 import { forceBootIn, rabbitMqContainer } from './manifests-release.js';
 import { rabbitMqObjects, REVISION_ANNOTATION, RUN_LABEL } from './manifests.js';
 import { exposed, type Exposure } from './exposure.js';
+import type { ImageReference } from './image-reference.js';
 import type { Release, ReleaseTemplate } from './release.js';
 
 /** The Bitnami chart names everything after a release called `rabbitmq`: pods rabbitmq-N, rabbitmq-headless. */
 export const RELEASE = 'rabbitmq';
+
+/**
+ * The image the helm installer runs unless told (--image): Bitnami's RabbitMQ 3.13.7 (Mnesia, the same release
+ * as the manifests' default), from docker.io/bitnamilegacy. Since 2025-08-28 Bitnami's versioned images are gone
+ * from docker.io/bitnami and frozen in docker.io/bitnamilegacy (bitnami/containers#83267); this tag is the image of
+ * chart 14.7.0 (bitnami/charts bitnami/rabbitmq Chart.yaml at 3b9cfe99e2, 2024-09-12, the last chart of 3.13).
+ */
+export const DEFAULT_HELM_IMAGE = 'bitnamilegacy/rabbitmq:3.13.7-debian-12-r2';
+
+/**
+ * The chart version installed unless told (--chart-version): 14.7.0, the chart DEFAULT_HELM_IMAGE was released
+ * with, so its templates and the image's /opt/bitnami scripts agree. Unpinned, helm takes the newest chart, whose
+ * own image no longer exists (see DEFAULT_HELM_IMAGE).
+ */
+export const DEFAULT_CHART_VERSION = '14.7.0';
 const BITNAMI_RUN = '/opt/bitnami/scripts/rabbitmq/entrypoint.sh /opt/bitnami/scripts/rabbitmq/run.sh';
 
 /**
  * RabbitMQ from the Bitnami chart via the helm CLI, with the field notes' values (replicas, cookie, password,
  * persistence). Force boot through the chart is `clustering.forceBoot` (chart ≥ 7; the old `forceBoot.enabled`
  * is accepted and ignored): what the chart rendered is read back from the StatefulSet, never assumed.
+ *
+ * The image is always given to the chart (`image.registry/repository/tag`, and `image.digest` when pinned), with
+ * `global.security.allowInsecureImages: true`: charts from 15.2.0 on refuse any image but the one they were
+ * released with unless it is set (bitnami/charts#30940, #30850; a common library from bitnami/charts#35751 on only
+ * warns for bitnamilegacy), and that image is gone from docker.io/bitnami. Older charts ignore the value. The chart's only other image, os-shell, runs only with `volumePermissions.enabled`,
+ * which warren leaves at the chart's default (false).
  */
 export class HelmRelease implements Release {
   readonly installer = 'helm' as const;
@@ -26,7 +48,7 @@ export class HelmRelease implements Release {
     private readonly helm: HelmCli,
     private readonly kube: KubeObjects,
     private readonly spec: ClusterSpec,
-    private readonly options: { chartVersion?: string; image?: { repository: string; tag: string } },
+    private readonly options: { chartVersion: string; image: ImageReference },
     private readonly signal: AbortSignal,
     private readonly exposure: Exposure = 'node-ports',
   ) {}
@@ -94,7 +116,10 @@ export class HelmRelease implements Release {
         `mnesia_table_loading_retry_limit = ${this.spec.tableWait.retryLimit}`,
       ].join('\n'),
     };
-    if (this.options.image) values.image = { repository: this.options.image.repository, tag: this.options.image.tag };
+    const { registry, repository, tag, digest } = this.options.image;
+    // Without a tag or a digest Docker means `latest`; the chart would put its own pinned tag instead.
+    values.image = { registry, repository, ...(tag !== undefined || digest === undefined ? { tag: tag ?? 'latest' } : {}), ...(digest === undefined ? {} : { digest }) };
+    values.global = { security: { allowInsecureImages: true } };
     if (this.spec.livenessProbe !== undefined) {
       // The chart's own liveness probe uses the Erlang cookie; this one logs in with the Secret (the chart's env).
       values.livenessProbe = { enabled: false };
@@ -126,8 +151,8 @@ export class HelmRelease implements Release {
     );
   }
 
-  #version(): { version?: string } {
-    return this.options.chartVersion ? { version: this.options.chartVersion } : {};
+  #version(): { version: string } {
+    return { version: this.options.chartVersion };
   }
 
   async #patchCommand(forceBoot: boolean): Promise<void> {

@@ -10,8 +10,9 @@ import type { ClusterSpec, Platform, ProvisionContext, StartedCluster } from '..
 import { execaRunner, type CommandRunner } from './command-runner.js';
 import { assertContextAllowed, kindContext, WARREN_CLUSTER_PREFIX } from './context-guard.js';
 import { HelmCli } from './helm-cli.js';
-import { HelmRelease } from './helm-release.js';
-import { KindCli } from './kind-cli.js';
+import { DEFAULT_CHART_VERSION, DEFAULT_HELM_IMAGE, HelmRelease } from './helm-release.js';
+import { isOfficialRabbitMqImage, parseImageReference } from './image-reference.js';
+import { dockerPlatformFor, KindCli } from './kind-cli.js';
 import { KindCluster } from './kind-cluster.js';
 import { renderKindConfig } from './kind-config.js';
 import { KubeObjects } from './kube-objects.js';
@@ -25,16 +26,24 @@ import type { Release } from './release.js';
 
 export interface KindOptions {
   installer: 'manifests' | 'helm';
+  /** The RabbitMQ image reference (left unset in KindPlatformOptions: the installer's own, DEFAULT_IMAGES). */
   image: string;
   /** Keep one warm cluster named `warren` across runs instead of a cluster per run. */
   reuseCluster: boolean;
   /** An existing kube context (only with allowContext naming it): no kind cluster is created or deleted. */
   context?: string;
   allowContext?: string;
+  /** The Bitnami chart version (helm only); unset: DEFAULT_CHART_VERSION, the chart of the default helm image. */
   chartVersion?: string;
 }
 
-export const DEFAULT_KIND_OPTIONS: KindOptions = { installer: 'manifests', image: DEFAULT_IMAGE, reuseCluster: false };
+export const DEFAULT_KIND_OPTIONS: Omit<KindOptions, 'image'> = { installer: 'manifests', reuseCluster: false };
+
+/**
+ * The image each installer runs unless told: the official image for warren's manifests (its docker-entrypoint.sh),
+ * a Bitnami image for the Bitnami chart (its /opt/bitnami scripts); neither runs the other's.
+ */
+export const DEFAULT_IMAGES: Readonly<Record<KindOptions['installer'], string>> = { manifests: DEFAULT_IMAGE, helm: DEFAULT_HELM_IMAGE };
 
 export interface KindPlatformOptions extends Partial<KindOptions> {
   redactor: Redactor;
@@ -45,6 +54,8 @@ export interface KindPlatformOptions extends Partial<KindOptions> {
   readyTimeoutMs?: number;
   /** How often pods are polled through the API (default 1 s; contract tests against a fake API use less). */
   pollIntervalMs?: number;
+  /** The CPU architecture kind's nodes run on, as Node names it (default: `process.arch`, the host's). */
+  hostArch?: string;
 }
 
 interface KindTarget {
@@ -71,10 +82,15 @@ export class KindPlatform implements Platform {
   #target: Promise<KindTarget> | undefined;
   #keep = false;
 
+  /** @throws TypeError for the official rabbitmq image with the helm installer (see isOfficialRabbitMqImage). */
   constructor(private readonly platform: KindPlatformOptions) {
+    const installer = platform.installer ?? DEFAULT_KIND_OPTIONS.installer;
+    if (installer === 'helm' && platform.image !== undefined && isOfficialRabbitMqImage(platform.image)) {
+      throw new TypeError(`kind platform: the Bitnami chart cannot run the official image ${platform.image}; give a Bitnami image (default ${DEFAULT_HELM_IMAGE})`);
+    }
     this.#options = {
-      installer: platform.installer ?? DEFAULT_KIND_OPTIONS.installer,
-      image: platform.image ?? DEFAULT_KIND_OPTIONS.image,
+      installer,
+      image: platform.image ?? DEFAULT_IMAGES[installer],
       reuseCluster: platform.reuseCluster ?? DEFAULT_KIND_OPTIONS.reuseCluster,
       ...(platform.context === undefined ? {} : { context: platform.context }),
       ...(platform.allowContext === undefined ? {} : { allowContext: platform.allowContext }),
@@ -156,7 +172,8 @@ export class KindPlatform implements Platform {
 
   #release(kube: KubeObjects, spec: ClusterSpec, signal: AbortSignal, context: string, exposure: Exposure): Release {
     if (this.#options.installer === 'manifests') return new ManifestsRelease(kube, spec, this.#options.image, signal, exposure);
-    return new HelmRelease(new HelmCli(this.#run, context), kube, spec, { ...(this.#options.chartVersion ? { chartVersion: this.#options.chartVersion } : {}) }, signal, exposure);
+    const chart = { chartVersion: this.#options.chartVersion ?? DEFAULT_CHART_VERSION, image: parseImageReference(this.#options.image) };
+    return new HelmRelease(new HelmCli(this.#run, context), kube, spec, chart, signal, exposure);
   }
 
   async #prepareTarget(spec: ClusterSpec, context: ProvisionContext): Promise<KindTarget> {
@@ -194,7 +211,10 @@ export class KindPlatform implements Platform {
       }
       created = name;
     }
-    if (await this.#imageIsLocal()) await this.#kind.loadImage(this.#options.image, name);
+    if (await this.#imageIsLocal()) {
+      const platform = dockerPlatformFor(this.platform.hostArch ?? process.arch);
+      await this.#kind.loadImage(this.#options.image, name, { platform, signal: context.signal });
+    }
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(await this.#kind.kubeconfig(name));
     kubeConfig.setCurrentContext(kindContext(name));

@@ -2,6 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { forceBootLine } from '../../../src/platforms/force-boot-command.js';
 import { MismatchedCookieFault } from '../../../src/faults/mismatched-cookie-fault.js';
 import { BITNAMI_CHART } from '../../../src/platforms/kind/helm-cli.js';
+import { DEFAULT_HELM_IMAGE } from '../../../src/platforms/kind/helm-release.js';
+import { KindPlatform } from '../../../src/platforms/kind/kind-platform.js';
+import { Redactor } from '../../../src/common/secrets.js';
 import { ChartForceBootRecovery } from '../../../src/recoveries/chart-force-boot-recovery.js';
 import { StatefulSetForceBootRecovery } from '../../../src/recoveries/statefulset-force-boot-recovery.js';
 import type { KubeDoc, PodInfo } from '../../support/fake-kube-api.js';
@@ -65,7 +68,7 @@ describe('HelmRelease install (provision with --installer helm)', () => {
     const p = await h.provision('helm');
     const [install, recreate, ...more] = helmCalls(h);
     expect(more).toEqual([]);
-    expect(install!.args).toEqual(['install', 'rabbitmq', 'oci://registry-1.docker.io/bitnamicharts/rabbitmq', '--namespace', p.namespace, '--kube-context', KUBE_CONTEXT, '-f', '-']);
+    expect(install!.args).toEqual(['install', 'rabbitmq', 'oci://registry-1.docker.io/bitnamicharts/rabbitmq', '--namespace', p.namespace, '--kube-context', KUBE_CONTEXT, '--version', '14.7.0', '-f', '-']);
     expect(BITNAMI_CHART).toBe('oci://registry-1.docker.io/bitnamicharts/rabbitmq');
     expect(install!.values).toEqual({
       replicaCount: 3,
@@ -77,6 +80,8 @@ describe('HelmRelease install (provision with --installer helm)', () => {
       podLabels: { [RUN_LABEL]: p.spec.runId },
       podAnnotations: { [REVISION]: '1' },
       extraConfiguration: 'mnesia_table_loading_retry_timeout = 3000\nmnesia_table_loading_retry_limit = 2',
+      image: { registry: 'docker.io', repository: 'bitnamilegacy/rabbitmq', tag: '3.13.7-debian-12-r2' },
+      global: { security: { allowInsecureImages: true } },
     });
     // The namespace exists before helm installs into it; then warren adds a NodePort Service per pod (the chart has none).
     const journal = h.journal.filter((line) => !line.startsWith('GET'));
@@ -93,7 +98,7 @@ describe('HelmRelease install (provision with --installer helm)', () => {
     const deleteAt = journal.indexOf(`DELETE ${sts}/rabbitmq?propagationPolicy=Orphan`);
     expect(deleteAt).toBeGreaterThan(0);
     expect(journal[deleteAt + 1]).toMatch(/^\$ helm upgrade /);
-    expect(recreate!.args).toEqual(['upgrade', 'rabbitmq', BITNAMI_CHART, '--namespace', p.namespace, '--kube-context', KUBE_CONTEXT, '--reuse-values', '-f', '-']);
+    expect(recreate!.args).toEqual(['upgrade', 'rabbitmq', BITNAMI_CHART, '--namespace', p.namespace, '--kube-context', KUBE_CONTEXT, '--version', '14.7.0', '--reuse-values', '-f', '-']);
     expect(recreate!.values).toMatchObject({ podManagementPolicy: 'OrderedReady', replicaCount: 3, clustering: { forceBoot: false } });
     expect(h.api.get('statefulsets', p.namespace, 'rabbitmq')!.spec.podManagementPolicy).toBe('OrderedReady');
     // The pods were kept through the recreate.
@@ -148,6 +153,72 @@ describe('HelmRelease install (provision with --installer helm)', () => {
   });
 });
 
+describe('the image the chart runs (--installer helm)', () => {
+  /** The default helm image, spelled out: Bitnami's own 3.13.7, which only docker.io/bitnamilegacy still serves. */
+  const HELM_IMAGE = 'bitnamilegacy/rabbitmq:3.13.7-debian-12-r2';
+  const LEGACY = `docker.io/${HELM_IMAGE}`;
+
+  /** The RabbitMQ container's image in the StatefulSet the (fake) chart rendered. */
+  function podImages(h: KindHarness, namespace: string): string[] {
+    return [container(h.api.get('statefulsets', namespace, 'rabbitmq')!.spec.template).image];
+  }
+
+  it('by default: Bitnami\'s 3.13.7 from docker.io/bitnamilegacy, allowInsecureImages, chart 14.7.0, on install and on every upgrade', async () => {
+    // The fake chart refuses a replaced image without global.security.allowInsecureImages (charts >= 15.2.0).
+    const h = (harness = await KindHarness.start({ installer: 'helm' }));
+    expect(h.platform.options.image).toBe(HELM_IMAGE);
+    expect(DEFAULT_HELM_IMAGE).toBe(HELM_IMAGE);
+    const p = await h.provision('default-image');
+    const calls = helmCalls(h);
+    expect(calls.map((call) => call.subcommand)).toEqual(['install', 'upgrade']);
+    for (const call of calls) {
+      expect(call.values).toMatchObject({ image: { registry: 'docker.io', repository: 'bitnamilegacy/rabbitmq', tag: '3.13.7-debian-12-r2' }, global: { security: { allowInsecureImages: true } } });
+      expect(call.args.slice(call.args.indexOf('--version'), call.args.indexOf('--version') + 2)).toEqual(['--version', '14.7.0']);
+      // The chart's os-shell init container (volumePermissions) is left off: no other Bitnami image is pulled.
+      expect(call.values).not.toHaveProperty('volumePermissions');
+    }
+    expect(podImages(h, p.namespace)).toEqual([LEGACY]);
+    expect(p.cluster.status().map((pod) => pod.phase)).toEqual(['ready', 'ready', 'ready']);
+  });
+
+  it('--image and --chart-version reach the chart, split into registry, repository and tag', async () => {
+    const image = 'registry.example:5000/team/rabbitmq:4.1.3-debian-12-r1';
+    const h = (harness = await KindHarness.start({ installer: 'helm', platform: { image, chartVersion: '16.0.14' } }));
+    const p = await h.provision('given-image');
+    const [install] = helmCalls(h);
+    expect(install!.values).toMatchObject({ image: { registry: 'registry.example:5000', repository: 'team/rabbitmq', tag: '4.1.3-debian-12-r1' }, global: { security: { allowInsecureImages: true } } });
+    expect(install!.args).toContain('16.0.14');
+    expect(podImages(h, p.namespace)).toEqual([image]);
+  });
+
+  it('a digest-pinned image goes in as image.digest (the chart renders @digest, not its own tag)', async () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const h = (harness = await KindHarness.start({ installer: 'helm', platform: { image: `bitnamilegacy/rabbitmq@${digest}` } }));
+    const p = await h.provision('digest');
+    const [install] = helmCalls(h);
+    expect((install!.values as KubeDoc).image).toEqual({ registry: 'docker.io', repository: 'bitnamilegacy/rabbitmq', digest });
+    expect(podImages(h, p.namespace)).toEqual([`docker.io/bitnamilegacy/rabbitmq@${digest}`]);
+  });
+
+  it('a default helm image in the local Docker engine is saved and loaded into kind, under the name the chart renders', async () => {
+    const h = (harness = await KindHarness.start({ installer: 'helm', runner: { localImages: [HELM_IMAGE] }, platform: { hostArch: 'x64' } }));
+    const p = await h.provision('local-helm-image');
+    const save = h.runner.calls.find((call) => call.file === 'docker' && call.args[0] === 'save');
+    expect(save?.args.at(-1)).toBe(HELM_IMAGE);
+    expect(h.runner.commandLines().some((line) => line.startsWith('kind load image-archive '))).toBe(true);
+    // Docker names bitnamilegacy/rabbitmq:T docker.io/bitnamilegacy/rabbitmq:T on the nodes: what the pods ask for.
+    expect(podImages(h, p.namespace)).toEqual([LEGACY]);
+  });
+
+  it('KindPlatform refuses the official rabbitmq image for the chart (TypeError, before anything runs)', () => {
+    for (const image of ['rabbitmq:3.13.7-management', 'docker.io/library/rabbitmq:4.1.4-management', 'rabbitmq']) {
+      expect(() => new KindPlatform({ redactor: new Redactor(), installer: 'helm', image })).toThrow(TypeError);
+    }
+    expect(new KindPlatform({ redactor: new Redactor(), installer: 'manifests', image: 'rabbitmq:3.13.7-management' }).options.image).toBe('rabbitmq:3.13.7-management');
+    expect(new KindPlatform({ redactor: new Redactor() }).options.image).toBe('rabbitmq:3.13.7-management');
+  });
+});
+
 describe('ChartForceBootRecovery with the helm installer', () => {
   it('helm upgrade --reuse-values with clustering.forceBoot true, reads the StatefulSet back, deletes the stuck pod', async () => {
     const s = keep(await stuckAfterFullShutdown('helm-chart-force-boot', { installer: 'helm', recovers: hasForceBootEnv }));
@@ -159,7 +230,7 @@ describe('ChartForceBootRecovery with the helm installer', () => {
 
     const [upgrade, ...more] = helmCalls(h, from);
     expect(more).toEqual([]);
-    expect(upgrade!.args).toEqual(['upgrade', 'rabbitmq', BITNAMI_CHART, '--namespace', p.namespace, '--kube-context', KUBE_CONTEXT, '--reuse-values', '-f', '-']);
+    expect(upgrade!.args).toEqual(['upgrade', 'rabbitmq', BITNAMI_CHART, '--namespace', p.namespace, '--kube-context', KUBE_CONTEXT, '--version', '14.7.0', '--reuse-values', '-f', '-']);
     expect((upgrade!.values as KubeDoc).clustering).toEqual({ forceBoot: true });
     expect((upgrade!.values as KubeDoc).podManagementPolicy).toBe('OrderedReady');
     const sts = `/apis/apps/v1/namespaces/${p.namespace}/statefulsets/rabbitmq`;
@@ -216,7 +287,7 @@ describe('StatefulSetForceBootRecovery with the helm installer', () => {
     // none, so the method's evidence always failed on the chart).
     expect((patched.command as string[])[2]).toContain('echo "warren: force_boot exit code $code, force_load $left"');
     // The rest of the chart's container is kept (a merge patch replaces the containers list whole).
-    expect(patched.image).toBe('docker.io/bitnami/rabbitmq:3.13.7');
+    expect(patched.image).toBe('docker.io/bitnamilegacy/rabbitmq:3.13.7-debian-12-r2');
     const rendered = h.chart!.render('rabbitmq', p.namespace, h.chart!.releases.get(`${p.namespace}/rabbitmq`)!).find(([resource]) => resource === 'statefulsets')!;
     expect(patched.env).toEqual(container(rendered[1].spec.template).env);
     const deletes = h.api.requests.slice(requestsFrom).filter((r) => r.method === 'DELETE').map((r) => r.path.split('/').at(-1));

@@ -214,6 +214,65 @@ describe('KindPlatform.provision (manifests installer)', () => {
   });
 });
 
+describe('KindPlatform.provision with an image in the local Docker engine', () => {
+  const image = 'rabbitmq:3.13.7-management';
+  const archiveDir = new RegExp(`^${join(tmpdir(), 'warren-kind-image-')}[^/]+/image\\.tar$`);
+
+  function loadLines(h: KindHarness): string[][] {
+    return h.runner.calls.filter((call) => (call.file === 'docker' && call.args[0] === 'save') || (call.file === 'kind' && call.args[0] === 'load')).map((call) => [call.file, ...call.args]);
+  }
+
+  it('saves the host platform of the image with `docker save --platform`, loads it with `kind load image-archive` (not `kind load docker-image`: kind#3795), then removes the archive', async () => {
+    const h = await start({ runner: { localImages: [image] }, platform: { hostArch: 'x64' } });
+    await h.provision('local-image');
+    const lines = loadLines(h);
+    expect(lines).toEqual([
+      ['docker', 'save', '--platform', 'linux/amd64', '-o', expect.stringMatching(archiveDir), image],
+      ['kind', 'load', 'image-archive', expect.stringMatching(archiveDir), '--name', CLUSTER_NAME],
+    ]);
+    const archive = lines[0]![5]!;
+    expect(lines[1]![3]).toBe(archive);
+    // kind read the file docker wrote; afterwards it is gone.
+    expect(h.runner.loadedArchives).toEqual([{ path: archive, existed: true }]);
+    expect(existsSync(archive)).toBe(false);
+    // Negative control: the multi-arch-breaking load is never used.
+    expect(h.runner.commandLines().some((line) => line.startsWith('kind load docker-image'))).toBe(false);
+  });
+
+  it('maps an arm64 host to linux/arm64', async () => {
+    const h = await start({ runner: { localImages: [image] }, platform: { hostArch: 'arm64' } });
+    await h.provision('arm64');
+    expect(loadLines(h)[0]!.slice(0, 4)).toEqual(['docker', 'save', '--platform', 'linux/arm64']);
+  });
+
+  it.each(['unknown-flag', 'old-daemon'] as const)('falls back to a plain `docker save` when docker cannot save one platform (%s)', async (dockerSavePlatform) => {
+    const h = await start({ runner: { localImages: [image], dockerSavePlatform }, platform: { hostArch: 'x64' } });
+    await h.provision('old-docker');
+    const lines = loadLines(h);
+    expect(lines.map((line) => line.filter((arg) => !archiveDir.test(arg)))).toEqual([
+      ['docker', 'save', '--platform', 'linux/amd64', '-o', image],
+      ['docker', 'save', '-o', image],
+      ['kind', 'load', 'image-archive', '--name', CLUSTER_NAME],
+    ]);
+    expect(h.runner.loadedArchives).toEqual([{ path: lines[1]![3]!, existed: true }]);
+    expect(existsSync(lines[1]![3]!)).toBe(false);
+  });
+
+  it('removes the archive when `kind load image-archive` fails, and the error names the image and the cluster', async () => {
+    const h = await start({ runner: { localImages: [image], kindLoadFails: true }, platform: { hostArch: 'x64' } });
+    await expect(h.provision('load-fails')).rejects.toThrow(new RegExp(`^kind: could not load image ${image} into ${CLUSTER_NAME}: ERROR: failed to load image`));
+    const [archive] = h.runner.loadedArchives;
+    expect(archive!.existed).toBe(true);
+    expect(existsSync(archive!.path)).toBe(false);
+  });
+
+  it('refuses a host CPU kind has no node image for, before saving anything', async () => {
+    const h = await start({ runner: { localImages: [image] }, platform: { hostArch: 'ppc64' } });
+    await expect(h.provision('ppc64')).rejects.toThrow(EnvironmentError);
+    expect(loadLines(h)).toEqual([]);
+  });
+});
+
 describe('KindPlatform.close', () => {
   it('deletes exactly the kind cluster it created', async () => {
     const h = await start();
