@@ -4,6 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { SCENARIOS } from '../../scenarios/registry.js';
+import { parseScenarioArgs } from '../../src/cli/scenario-args.js';
+import { CAPABILITIES, CAPABILITY_MEMBERS, START_POLICIES, type Capability } from '../../src/core/platform.js';
+import { RABBITMQ_SERIES, releaseKey, releasesFor, type RabbitMqSeries } from '../../src/core/rabbitmq-release.js';
+import { KindCluster } from '../../src/platforms/kind/kind-cluster.js';
+import { expectationOn, scenarioLabel, withVariants, type Scenario } from '../../src/scenarios/scenario.js';
+import vitestConfig from '../../vitest.config.js';
 
 /**
  * The nightly workflow (.github/workflows/nightly-resilience.yml) cannot run here (no Docker engine, no kind), so
@@ -12,10 +19,17 @@ import { parse } from 'yaml';
  * its exit code without failing, and the last step must turn 1 (a RabbitMQ finding) and 3 (warren or the runner
  * broke) into different errors.
  *
+ * The drills matrix is expanded as GitHub does (axes, then `include` entries added to the combinations they
+ * match), and each cell's steps run with its `matrix.*` values: one job per scenario × image × start policy, each
+ * judged by the RabbitMQ series its image is paired with, each with limits sized from its scenario's drill count
+ * (kind-first-run review, item 8). The scenario axis is compared with the scenario registry, and the flags the
+ * workflow passes are parsed by warren's own `scenario` command line.
+ *
  * Each check returns the problems it found, so it can be pointed at a broken copy too. How we know the checks
  * can fail: the second describe block mutates a structuredClone of the parsed workflow (or a copy of its text)
  * — drops `if: always()` from the upload, gives exit 3 the message of exit 1, removes `set +e`, pipes warren
- * through tee, unpins an action, ... — and expects the very check that passes on the real file to report it.
+ * through tee, unpins an action, drops a scenario from the axis, miscounts a timeout's arithmetic, ... — and
+ * expects the very check that passes on the real file to report it.
  */
 const WORKFLOW_PATH = new URL('../../.github/workflows/nightly-resilience.yml', import.meta.url);
 
@@ -28,16 +42,20 @@ interface Step {
   if?: string | boolean;
   env?: Record<string, unknown>;
   with?: Record<string, unknown>;
-  'timeout-minutes'?: number;
+  /** A number, or an expression such as `${{ matrix.step-minutes }}`. */
+  'timeout-minutes'?: unknown;
 }
 
 interface Job {
   name?: string;
   'runs-on'?: string;
   'timeout-minutes'?: unknown;
-  strategy?: { 'fail-fast'?: unknown; matrix?: Record<string, unknown> };
+  strategy?: { 'fail-fast'?: unknown; matrix?: Matrix };
   steps?: Step[];
 }
+
+/** A matrix as written: axes (key → list of values) plus optional `include` and `exclude` lists of partial cells. */
+type Matrix = Record<string, unknown> & { include?: unknown; exclude?: unknown };
 
 interface Workflow {
   on?: Record<string, unknown> | null;
@@ -69,6 +87,34 @@ function substitute(text: string, context: Context): string {
   return text.replace(/\$\{\{\s*(.*?)\s*\}\}/g, (_whole, expression: string) => evaluate(expression, context));
 }
 
+/**
+ * A step's `if:` in the forms this workflow uses: `always()`, `success()` and `path == 'literal'` / `!=`, joined by
+ * `&&`. No `if:` is `success()`, which holds here: the simulations assume the earlier steps passed.
+ */
+function holds(step: Step, context: Context): boolean {
+  if (step.if === undefined) return true;
+  const text = String(step.if).trim().replace(/^\$\{\{\s*/, '').replace(/\s*\}\}$/, '');
+  return text.split('&&').every((part) => {
+    const term = part.trim();
+    if (term === 'always()' || term === 'success()') return true;
+    const comparison = /^([\w.-]+)\s*(==|!=)\s*'([^']*)'$/.exec(term);
+    if (!comparison) throw new Error(`the test runner does not know the condition "${term}"`);
+    return ((context[comparison[1]!] ?? '') === comparison[3]) === (comparison[2] === '==');
+  });
+}
+
+/** `12`, or `${{ matrix.step-minutes }}` resolved in `context`: the minutes, or NaN when it is no number. */
+function minutes(value: unknown, context: Context): number {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return Number.NaN;
+  try {
+    const text = substitute(value, context).trim();
+    return /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** GitHub's shells: no `shell:` on Linux is `bash -e {0}` (no pipefail!); `shell: bash` adds pipefail. */
 function shellArgs(step: Step): string[] {
   if (step.shell === undefined) return ['-e'];
@@ -92,7 +138,10 @@ const stepRuns = new Map<string, StepRun>();
  * with it. A step is a pure function of its text, context and code here, so each distinct run happens once.
  */
 function runStep(step: Step, context: Context, npmExitCode?: number): StepRun {
-  const key = JSON.stringify([step, context, npmExitCode ?? null]);
+  // Keyed on the context entries the step can read, so a step that reads no matrix value runs once for every cell.
+  const text = JSON.stringify(step);
+  const read = Object.fromEntries(Object.entries(context).filter(([name]) => text.includes(name)));
+  const key = JSON.stringify([step, read, npmExitCode ?? null]);
   const known = stepRuns.get(key);
   if (known) return known;
   const run = spawnStep(step, context, npmExitCode);
@@ -138,28 +187,75 @@ function stepsOf(job: Job | undefined): Step[] {
   return Array.isArray(job?.steps) ? job.steps : [];
 }
 
+/** An `if:` under which the step runs even after an earlier step failed or timed out: `always()`, maybe `&& …`. */
 function isAlways(condition: unknown): boolean {
-  return typeof condition === 'string' && /^(\$\{\{\s*)?always\(\)(\s*\}\})?$/.test(condition.trim());
+  if (typeof condition !== 'string') return false;
+  const terms = condition.trim().replace(/^\$\{\{\s*/, '').replace(/\s*\}\}$/, '').split('&&').map((term) => term.trim());
+  return terms.includes('always()') && !terms.some((term) => /^(success|failure|cancelled)\(\)$/.test(term) || term.startsWith('!'));
 }
 
 const SCENARIO_COMMAND = /\bnpm run scenario\b/;
+const E2E_COMMAND = /\bnpx vitest run --project e2e\b/;
 const ARTIFACT_NAME_FORBIDDEN = /[":<>|*?\r\n\\/]/;
 
-interface Cell {
-  image: string;
-  'start-policy': string;
+/** One cell of the drills matrix: each key's value as a string (`scenario`, `image`, `start-policy`, `rabbitmq`, …). */
+type Cell = Record<string, string>;
+
+function cellLabel(cell: Cell): string {
+  return `${cell.scenario}/${cell.image}/${cell['start-policy']}`;
 }
 
-/** Every cell of the drills matrix (image × start-policy), as GitHub expands it. */
+/**
+ * Every cell of the drills matrix, as GitHub expands it: the product of the axes, less the `exclude` entries; then
+ * each `include` entry is added to every combination whose original values it matches (it never overwrites one),
+ * or becomes a combination of its own when it matches none.
+ */
 function cells(workflow: Workflow): Cell[] {
-  const matrix = workflow.jobs?.drills?.strategy?.matrix ?? {};
-  const images = Array.isArray(matrix.image) ? (matrix.image as unknown[]).map(String) : [];
-  const policies = Array.isArray(matrix['start-policy']) ? (matrix['start-policy'] as unknown[]).map(String) : [];
-  return images.flatMap((image) => policies.map((policy) => ({ image, 'start-policy': policy })));
+  const matrix: Matrix = workflow.jobs?.drills?.strategy?.matrix ?? {};
+  const axes = Object.entries(matrix).filter(([key]) => key !== 'include' && key !== 'exclude');
+  if (axes.length === 0) return [];
+  let combinations: Cell[] = [{}];
+  for (const [key, values] of axes) {
+    const list = Array.isArray(values) ? values.map(String) : [];
+    combinations = combinations.flatMap((combination) => list.map((value) => ({ ...combination, [key]: value })));
+  }
+  const entries = (list: unknown): Record<string, unknown>[] => (Array.isArray(list) ? (list as Record<string, unknown>[]) : []);
+  const matches = (cell: Cell, entry: Record<string, unknown>) => Object.entries(entry).every(([key, value]) => !(key in cell) || cell[key] === String(value));
+  combinations = combinations.filter((cell) => !entries(matrix.exclude).some((entry) => matches(cell, entry)));
+  const originals = combinations.map((cell) => ({ ...cell }));
+  for (const entry of entries(matrix.include)) {
+    const values = Object.fromEntries(Object.entries(entry).map(([key, value]) => [key, String(value)]));
+    const matched = originals.flatMap((original, index) => (matches(original, entry) ? [index] : []));
+    if (matched.length === 0) combinations.push(values);
+    for (const index of matched) Object.assign(combinations[index]!, values);
+  }
+  return combinations;
+}
+
+/**
+ * The cells whose shell steps are run (each bash start costs 5–100 ms, more on a loaded machine): the first cell
+ * and every cell that differs from it on one axis only. A step that ignores an axis, or mishandles one of its
+ * values, shows on one of them; the checks that need no shell (limits, series, drills) cover every cell.
+ */
+function sampleCells(workflow: Workflow): Cell[] {
+  const all = cells(workflow);
+  const first = all[0];
+  if (!first) return [];
+  const axes = ['scenario', 'image', 'start-policy'];
+  return all.filter((cell) => axes.filter((axis) => cell[axis] !== first[axis]).length <= 1);
+}
+
+/** The context a cell's steps see: its `matrix.*` values and the dispatch input (empty on a schedule). */
+function cellContext(cell: Cell, scenarioInput: string): Context {
+  const context: Context = { 'inputs.scenario': scenarioInput, 'github.workflow': 'nightly-resilience' };
+  for (const [key, value] of Object.entries(cell)) context[`matrix.${key}`] = value;
+  return context;
 }
 
 interface DrillsRun {
   problems: string[];
+  /** Whether each step of the job runs in this cell (its `if:`, once the earlier steps' outputs are known). */
+  runs: boolean[];
   scenario?: StepRun;
   reportDir?: string;
   artifact?: { name: string; path: string };
@@ -169,48 +265,68 @@ interface DrillsRun {
 /**
  * One matrix cell of the drills job, scheduled (no inputs) unless `scenarioInput` is given, with warren exiting
  * `code`: the steps whose outputs are used run first, then the scenario step (npm faked), the upload's inputs are
- * resolved, and the last step runs on the code the scenario step recorded.
+ * resolved, and the last step runs on the code the scenario step recorded, each only when its `if:` holds.
  */
 function simulateDrills(workflow: Workflow, cell: Cell, code: number, scenarioInput = ''): DrillsRun {
   const problems: string[] = [];
   const steps = stepsOf(workflow.jobs?.drills);
   const scenarioIndex = steps.findIndex((step) => SCENARIO_COMMAND.test(step.run ?? ''));
-  if (scenarioIndex < 0) return { problems: ['drills: no step runs `npm run scenario`'] };
-  const context: Context = {
-    'matrix.image': cell.image,
-    'matrix.start-policy': cell['start-policy'],
-    'inputs.scenario': scenarioInput,
-    'github.workflow': 'nightly-resilience',
-  };
+  if (scenarioIndex < 0) return { problems: ['drills: no step runs `npm run scenario`'], runs: [] };
+  const context = cellContext(cell, scenarioInput);
   const referenced = new Set([...JSON.stringify(steps).matchAll(/steps\.([\w-]+)\.outputs/g)].map((match) => match[1]));
   try {
     for (const step of steps.slice(0, scenarioIndex)) {
-      if (step.id === undefined || !referenced.has(step.id)) continue;
+      if (step.id === undefined || !referenced.has(step.id) || !holds(step, context)) continue;
       const run = runStep(step, context);
       if (run.status !== 0) problems.push(`drills: step ${step.id} failed (${run.status}): ${run.stderr}`);
       for (const [key, value] of Object.entries(run.outputs)) context[`steps.${step.id}.outputs.${key}`] = value;
     }
+    const runs = steps.map((step) => holds(step, context));
     const scenarioStep = steps[scenarioIndex]!;
-    const scenario = runStep(scenarioStep, context, code);
-    if (scenarioStep.id !== undefined) {
+    const scenario = runs[scenarioIndex] ? runStep(scenarioStep, context, code) : undefined;
+    if (scenario && scenarioStep.id !== undefined) {
       for (const [key, value] of Object.entries(scenario.outputs)) context[`steps.${scenarioStep.id}.outputs.${key}`] = value;
     }
-    const argv = scenario.npmArgv ?? [];
-    const reportDir = argv[argv.indexOf('--report-dir') + 1];
+    const argv = scenario?.npmArgv ?? [];
+    const reportDir = argv.includes('--report-dir') ? argv[argv.indexOf('--report-dir') + 1] : undefined;
 
     const upload = steps.find((step) => step.uses?.startsWith('actions/upload-artifact@'));
-    const artifact = upload ? { name: substitute(String(upload.with?.name ?? ''), context), path: substitute(String(upload.with?.path ?? ''), context) } : undefined;
+    const artifact = upload && holds(upload, context) ? { name: substitute(String(upload.with?.name ?? ''), context), path: substitute(String(upload.with?.path ?? ''), context) } : undefined;
 
     const last = steps.at(-1)!;
     // Outputs of a step that did not record them are empty strings in GitHub's expressions.
     const verdictContext: Context = { ...context };
     for (const match of JSON.stringify(last).matchAll(/steps\.([\w-]+)\.outputs\.([\w-]+)/g)) verdictContext[match[0]] ??= '';
-    const verdict = last.run === undefined ? undefined : runStep(last, verdictContext);
-    return { problems, scenario, ...(reportDir === undefined ? {} : { reportDir }), ...(artifact ? { artifact } : {}), ...(verdict ? { verdict } : {}) };
+    const verdict = last.run === undefined || !holds(last, verdictContext) ? undefined : runStep(last, verdictContext);
+    return { problems, runs, ...(scenario ? { scenario } : {}), ...(reportDir === undefined ? {} : { reportDir }), ...(artifact ? { artifact } : {}), ...(verdict ? { verdict } : {}) };
   } catch (error) {
-    return { problems: [...problems, `drills: ${(error as Error).message}`] };
+    return { problems: [...problems, `drills: ${(error as Error).message}`], runs: [] };
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// What the registry says kind can drill.
+
+/** The capabilities a kind cluster has: each interface whose members KindCluster implements. */
+const KIND_CAPABILITIES: readonly Capability[] = CAPABILITIES.filter((capability) =>
+  CAPABILITY_MEMBERS[capability].every((member) => typeof (KindCluster.prototype as unknown as Record<string, unknown>)[member] === 'function'),
+);
+
+/** The drills (recovery methods) warren runs for `scenario` on kind, judged as `series` under `policy`. */
+function kindDrills(scenario: Scenario, series: RabbitMqSeries, policy: (typeof START_POLICIES)[number]): number {
+  const release = releasesFor([series], undefined)[0]!;
+  if (scenario.fault.notApplicableOn?.(release) !== undefined) return 0;
+  const possible = (method: Scenario['methods'][number]) => [...scenario.fault.requires, ...method.recovery.requires].every((capability) => KIND_CAPABILITIES.includes(capability));
+  return scenario.methods.filter((method) => possible(method) && expectationOn(method.expected, releaseKey(release), policy) !== undefined).length;
+}
+
+/** Every registered scenario and variant with a drill on kind, by its `warren list` label: the most drills it runs in a cell. */
+const KIND_SCENARIOS: ReadonlyMap<string, number> = new Map(
+  [...SCENARIOS.values()]
+    .flatMap(withVariants)
+    .map((scenario) => [scenarioLabel(scenario), Math.max(...RABBITMQ_SERIES.flatMap((series) => START_POLICIES.map((policy) => kindDrills(scenario, series, policy))))] as const)
+    .filter(([, drills]) => drills > 0),
+);
 
 // ---------------------------------------------------------------------------------------------------------------
 // The checks: each returns what is wrong (an empty list when nothing is).
@@ -250,11 +366,9 @@ function jobProblems(workflow: Workflow): string[] {
   const jobs = workflow.jobs ?? {};
   for (const name of ['drills', 'e2e']) if (!(name in jobs)) problems.push(`job ${name} missing`);
   for (const [name, job] of Object.entries(jobs)) {
-    const timeout = job['timeout-minutes'];
-    if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout <= 0) problems.push(`job ${name}: no timeout-minutes`);
+    if (job['timeout-minutes'] === undefined) problems.push(`job ${name}: no timeout-minutes`);
     if (job['runs-on'] !== 'ubuntu-latest') problems.push(`job ${name}: runs-on ${String(job['runs-on'])}, expected ubuntu-latest`);
   }
-  if (jobs.drills && jobs.drills['timeout-minutes'] !== 120) problems.push(`job drills: timeout-minutes ${String(jobs.drills['timeout-minutes'])}, expected 120`);
   return problems;
 }
 
@@ -262,21 +376,90 @@ function matrixProblems(workflow: Workflow): string[] {
   const problems: string[] = [];
   const strategy = workflow.jobs?.drills?.strategy;
   if (strategy?.['fail-fast'] !== false) problems.push('drills: strategy.fail-fast must be false');
-  const images = (strategy?.matrix?.image ?? []) as unknown[];
-  if (!Array.isArray(images) || images.length !== 2) problems.push(`drills: expected two images, got ${JSON.stringify(images)}`);
-  const list = Array.isArray(images) ? images.map(String) : [];
-  if (list.filter((image) => /^rabbitmq:3\.13\.\d+(-management)?$/.test(image)).length !== 1) problems.push(`drills: expected one rabbitmq:3.13.x image, got ${JSON.stringify(list)}`);
-  if (list.filter((image) => /^rabbitmq:4\.\d+\.\d+(-management)?$/.test(image)).length !== 1) problems.push(`drills: expected one rabbitmq:4.x image, got ${JSON.stringify(list)}`);
   const policies = strategy?.matrix?.['start-policy'];
   const sorted = Array.isArray(policies) ? policies.map(String).sort() : policies;
   if (JSON.stringify(sorted) !== JSON.stringify(['OrderedReady', 'Parallel'])) problems.push(`drills: start-policy must be OrderedReady and Parallel, got ${JSON.stringify(policies)}`);
   return problems;
 }
 
+/**
+ * The series whose expectations judge an image, by the image's release (kind-first-run review, "3.13.7 and 4.1.4
+ * both run Mnesia"): 3.13 as 3.10 (Mnesia, the same table wait, force_load and default user); 4.0 and 4.1 as 4.0
+ * (khepri_db still experimental there: Mnesia, 4.0's default store); 4.2 and later as 4.3 (khepri_db stable
+ * from 4.2.0, the store of a new cluster: 4.3's Khepri).
+ */
+const SERIES_OF_IMAGE: readonly [RegExp, RabbitMqSeries][] = [
+  [/^rabbitmq:3\.13\.\d+(-management)?$/, '3.10'],
+  [/^rabbitmq:4\.[01]\.\d+(-management)?$/, '4.0'],
+  [/^rabbitmq:4\.([2-9]|\d{2,})\.\d+(-management)?$/, '4.3'],
+];
+
+/** One image of each kind (3.13.x, 4.0/4.1.x, 4.2+), each cell passing the series its image is judged by. */
+function seriesProblems(workflow: Workflow): string[] {
+  const problems: string[] = [];
+  const images = workflow.jobs?.drills?.strategy?.matrix?.image;
+  const list = Array.isArray(images) ? images.map(String) : [];
+  for (const [pattern, series] of SERIES_OF_IMAGE) {
+    const found = list.filter((image) => pattern.test(image));
+    if (found.length !== 1) problems.push(`drills: expected one image judged as ${series} (${pattern.source}), got ${JSON.stringify(found)}`);
+  }
+  for (const image of list) if (!SERIES_OF_IMAGE.some(([pattern]) => pattern.test(image))) problems.push(`drills: no series judges image ${image}`);
+  for (const cell of cells(workflow)) {
+    const expected = SERIES_OF_IMAGE.find(([pattern]) => pattern.test(cell.image ?? ''))?.[1];
+    if (expected !== undefined && cell.rabbitmq !== expected) problems.push(`${cellLabel(cell)}: judged as rabbitmq ${String(cell.rabbitmq)}, expected ${expected}`);
+  }
+  return problems;
+}
+
+/**
+ * The scenario axis is every registered scenario and variant with a drill on kind (upgrade has none: a kind
+ * cluster cannot change its image), each once; the dispatch input offers exactly those and all; each scenario's
+ * `drills` figure is its count of recovery methods.
+ */
+function scenarioAxisProblems(workflow: Workflow): string[] {
+  const problems: string[] = [];
+  const axis = workflow.jobs?.drills?.strategy?.matrix?.scenario;
+  const list = Array.isArray(axis) ? axis.map(String) : [];
+  if (list.length === 0) problems.push('drills: no scenario axis');
+  for (const label of KIND_SCENARIOS.keys()) if (!list.includes(label)) problems.push(`drills: scenario axis lacks ${label}`);
+  for (const label of list) if (!KIND_SCENARIOS.has(label)) problems.push(`drills: scenario axis has ${label}, which is not a registered scenario kind can drill`);
+  if (new Set(list).size !== list.length) problems.push(`drills: scenario axis lists a scenario twice: ${JSON.stringify(list)}`);
+  const input = (workflow.on?.workflow_dispatch as { inputs?: { scenario?: { type?: unknown; options?: unknown } } } | null | undefined)?.inputs?.scenario;
+  if (input?.type !== 'choice') problems.push(`on.workflow_dispatch.inputs.scenario must be a choice (a typo would select no cell), got ${String(input?.type)}`);
+  const options = Array.isArray(input?.options) ? input.options.map(String) : [];
+  if (JSON.stringify([...options].sort()) !== JSON.stringify(['all', ...list].sort())) problems.push(`on.workflow_dispatch.inputs.scenario.options must be all and the scenario axis, got ${JSON.stringify(options)}`);
+  for (const cell of cells(workflow)) {
+    const drills = KIND_SCENARIOS.get(cell.scenario ?? '');
+    if (drills !== undefined && cell.drills !== String(drills)) problems.push(`${cellLabel(cell)}: drills ${String(cell.drills)}, but ${cell.scenario} has ${drills} recovery methods to drill on kind`);
+  }
+  return problems;
+}
+
+/** Which cells run: all on a schedule or with `all`; with one scenario, only its cells, and nothing after the naming step in the others. */
+function selectionProblems(workflow: Workflow): string[] {
+  const problems: string[] = [];
+  const sample = sampleCells(workflow);
+  // A variant's label has a space: it shows that the cell compares the whole label, not its first word.
+  const named = sample.find((cell) => cell.scenario?.includes(' '))?.scenario ?? sample[0]?.scenario ?? '';
+  const runs: [string, Cell[]][] = [['', sample], ['all', sample.slice(0, 1)], [named, sample]];
+  for (const [pick, picked] of runs) {
+    for (const cell of picked) {
+      const run = simulateDrills(workflow, cell, 0, pick);
+      problems.push(...run.problems);
+      const label = `${pick || 'schedule'}: ${cellLabel(cell)}`;
+      const selected = pick === '' || pick === 'all' || pick === cell.scenario;
+      if (selected && run.runs.some((runs) => !runs)) problems.push(`${label}: steps ${run.runs.flatMap((runs, index) => (runs ? [] : [index])).join(', ')} do not run in a cell that was asked for`);
+      if (!selected && run.runs.slice(1).some(Boolean)) problems.push(`${label}: steps ${run.runs.flatMap((runs, index) => (runs && index > 0 ? [index] : [])).join(', ')} run in a cell that was not asked for`);
+      if (selected && run.scenario?.npmArgv?.[2] !== cell.scenario?.split(' ')[0]) problems.push(`${label}: ran ${JSON.stringify(run.scenario?.npmArgv)}`);
+    }
+  }
+  return problems;
+}
+
 /** kind from a pinned release to /usr/local/bin, helm through azure/setup-helm with a pinned version, kubectl checked: all before the step that needs them. */
 function toolProblems(workflow: Workflow): string[] {
   const problems: string[] = [];
-  const needs: Record<string, RegExp> = { drills: SCENARIO_COMMAND, e2e: /\bnpx vitest run --project e2e\b/ };
+  const needs: Record<string, RegExp> = { drills: SCENARIO_COMMAND, e2e: E2E_COMMAND };
   for (const [jobName, usesTools] of Object.entries(needs)) {
     const steps = stepsOf(workflow.jobs?.[jobName]);
     const userIndex = steps.findIndex((step) => usesTools.test(step.run ?? ''));
@@ -323,39 +506,150 @@ function setupProblems(workflow: Workflow): string[] {
   return problems;
 }
 
-/** The scenario step, run for every matrix cell: warren's flags, and its exit code recorded without failing the step. */
+/** The recovery deadline on kind (review item 2: the fault and an ordered restart take minutes there; 120 s is local's). */
+const KIND_RECOVERY_TIMEOUT = '600';
+
+/**
+ * The scenario step, run for every matrix cell: warren's flags, and its exit code recorded without failing the step.
+ * Warren's own command line must accept what the workflow passes (parsed as `npm run scenario` hands it over).
+ */
 function scenarioProblems(workflow: Workflow): string[] {
   const problems: string[] = [];
-  const all = cells(workflow);
+  const all = sampleCells(workflow);
   if (all.length === 0) return ['drills: empty matrix'];
-  for (const cell of all) {
-    const label = `${cell.image}/${cell['start-policy']}`;
-    for (const code of [0, 1, 3]) {
+  for (const [index, cell] of all.entries()) {
+    const label = cellLabel(cell);
+    // The step's text is the same in every cell: its handling of a failing warren is checked on the first.
+    for (const code of index === 0 ? [0, 1, 3] : [0]) {
       const run = simulateDrills(workflow, cell, code);
       problems.push(...run.problems);
-      if (!run.scenario) continue;
+      if (!run.scenario) {
+        if (run.problems.length === 0) problems.push(`${label}: the scenario step does not run on a schedule`);
+        continue;
+      }
       if (run.scenario.status !== 0) problems.push(`${label}: the scenario step fails when warren exits ${code}; it must record the code and go on`);
       if (run.scenario.outputs.code !== String(code)) problems.push(`${label}: warren exited ${code} but the step recorded code=${String(run.scenario.outputs.code)}`);
       if (code !== 0) continue;
       const argv = run.scenario.npmArgv ?? [];
+      const words = (cell.scenario ?? '').split(' ');
       const flags = argv.slice(argv.indexOf('--') + 1);
       const value = (flag: string) => (flags.includes(flag) ? flags[flags.indexOf(flag) + 1] : undefined);
-      if (JSON.stringify(argv.slice(0, 4)) !== JSON.stringify(['run', 'scenario', 'all', '--'])) problems.push(`${label}: a scheduled run must be npm run scenario all -- …, got ${JSON.stringify(argv)}`);
+      if (JSON.stringify(argv.slice(0, 4)) !== JSON.stringify(['run', 'scenario', words[0], '--'])) problems.push(`${label}: the cell must run npm run scenario ${words[0]} -- …, got ${JSON.stringify(argv)}`);
+      if (JSON.stringify(flags.slice(0, words.length - 1)) !== JSON.stringify(words.slice(1))) problems.push(`${label}: the variant's selector ${JSON.stringify(words.slice(1))} not passed first (${JSON.stringify(argv)})`);
       if (value('--platform') !== 'kind') problems.push(`${label}: --platform kind not passed (${JSON.stringify(argv)})`);
       if (value('--image') !== cell.image) problems.push(`${label}: --image ${cell.image} not passed (${JSON.stringify(argv)})`);
       if (value('--start-policy') !== cell['start-policy']) problems.push(`${label}: --start-policy ${cell['start-policy']} not passed (${JSON.stringify(argv)})`);
+      if (value('--rabbitmq') !== cell.rabbitmq || !(RABBITMQ_SERIES as readonly string[]).includes(value('--rabbitmq') ?? '')) problems.push(`${label}: --rabbitmq ${String(cell.rabbitmq)} (the cell's series) not passed (${JSON.stringify(argv)})`);
+      if (value('--recovery-timeout') !== KIND_RECOVERY_TIMEOUT) problems.push(`${label}: --recovery-timeout ${KIND_RECOVERY_TIMEOUT} not passed (${JSON.stringify(argv)})`);
       const reportDir = value('--report-dir');
       if (!reportDir || reportDir.startsWith('-')) problems.push(`${label}: no --report-dir (${JSON.stringify(argv)})`);
+      // Without --rabbitmq: warren accepts it only on --platform local today (its owner is changing that); every
+      // other flag must parse now, so a typo or a value out of range fails here and not at 02:23.
+      const series = flags.indexOf('--rabbitmq');
+      const cli = [argv[2] ?? '', ...flags.filter((_flag, at) => series < 0 || (at !== series && at !== series + 1))];
+      try {
+        const parsed = parseScenarioArgs(cli, SCENARIOS);
+        if (parsed.platform !== 'kind' || parsed.recoveryTimeoutMs !== Number(KIND_RECOVERY_TIMEOUT) * 1_000) problems.push(`${label}: warren parsed ${JSON.stringify(cli)} as ${parsed.platform} with ${parsed.recoveryTimeoutMs} ms to recover`);
+      } catch (error) {
+        problems.push(`${label}: warren refuses ${JSON.stringify(cli)}: ${(error as Error).message}`);
+      }
     }
   }
-  // A manual run drills the scenario it was given.
-  const first = all[0]!;
-  const manual = simulateDrills(workflow, first, 0, 'full-shutdown');
-  if (manual.scenario && manual.scenario.npmArgv?.[2] !== 'full-shutdown') problems.push(`workflow_dispatch scenario=full-shutdown ran ${JSON.stringify(manual.scenario.npmArgv)}`);
   return problems;
 }
 
-/** The upload: after the drills, `if: always()`, the report dir the drills wrote, a unique valid name per cell. */
+/** The review's upper estimate for one drill (one recovery method) on a 4-vCPU runner, in minutes. */
+const DRILL_MINUTES = 6;
+/** The review's floor for the e2e job, in minutes. */
+const E2E_MINUTES = 45;
+
+/** vitest.config.ts's e2e project: the test and hook timeouts the e2e step must outlast. */
+function e2eBoundsMinutes(): number {
+  const projects = (vitestConfig as { test?: { projects?: { test?: { name?: string; testTimeout?: number; hookTimeout?: number } }[] } }).test?.projects ?? [];
+  const e2e = projects.find((project) => project.test?.name === 'e2e')?.test;
+  if (e2e?.testTimeout === undefined || e2e.hookTimeout === undefined) throw new Error('vitest.config.ts: no e2e project with testTimeout and hookTimeout');
+  // One test at its limit, beforeAll and afterAll at theirs.
+  return Math.ceil((e2e.testTimeout + 2 * e2e.hookTimeout) / 60_000);
+}
+
+/**
+ * Every job and every step that drills has a limit, sized from the review's estimate: a drills step at least
+ * its scenario's drills × 6 min, each job longer than its step (so a cut-short step still leaves time to upload
+ * the report and give the verdict), the e2e step at least 45 min and past vitest's own e2e limits.
+ */
+function timeoutProblems(workflow: Workflow): string[] {
+  const problems: string[] = [];
+  const drills = workflow.jobs?.drills;
+  const steps = stepsOf(drills);
+  const scenarioStep = steps.find((step) => SCENARIO_COMMAND.test(step.run ?? ''));
+  for (const cell of cells(workflow)) {
+    const label = cellLabel(cell);
+    const context = cellContext(cell, '');
+    const job = minutes(drills?.['timeout-minutes'], context);
+    const step = minutes(scenarioStep?.['timeout-minutes'], context);
+    if (!Number.isInteger(job) || job <= 0) problems.push(`${label}: the job has no timeout-minutes (${String(drills?.['timeout-minutes'])})`);
+    if (!Number.isInteger(step) || step <= 0) problems.push(`${label}: the drills step has no timeout-minutes (${String(scenarioStep?.['timeout-minutes'])})`);
+    const count = KIND_SCENARIOS.get(cell.scenario ?? '');
+    if (count !== undefined && step < count * DRILL_MINUTES) problems.push(`${label}: the drills step may take ${step} min, less than ${count} drills × ${DRILL_MINUTES} min`);
+    if (job <= step) problems.push(`${label}: the job's ${job} min must outlast its drills step's ${step} min, or a cut-short drill leaves no report`);
+  }
+  const e2e = workflow.jobs?.e2e;
+  const test = stepsOf(e2e).find((step) => E2E_COMMAND.test(step.run ?? ''));
+  const job = minutes(e2e?.['timeout-minutes'], {});
+  const step = minutes(test?.['timeout-minutes'], {});
+  const floor = Math.max(E2E_MINUTES, e2eBoundsMinutes());
+  if (!(step >= floor)) problems.push(`e2e: the e2e step may take ${String(test?.['timeout-minutes'])} min, less than ${floor} (the review's ${E2E_MINUTES}, vitest's e2e limits ${e2eBoundsMinutes()})`);
+  if (!(job > step)) problems.push(`e2e: the job's ${String(e2e?.['timeout-minutes'])} min must outlast its e2e step's ${String(test?.['timeout-minutes'])} min`);
+  return problems;
+}
+
+/** `7 × 6 + 5 + 10`: products (× or *) summed. */
+function arithmetic(expression: string): number {
+  return expression.split('+').reduce((sum, term) => sum + term.split(/[×*]/).reduce((product, factor) => product * Number(factor.trim()), 1), 0);
+}
+
+/**
+ * Every `…minutes:` line (a limit, or a figure a limit reads from the matrix) carries a comment; on a number the
+ * comment shows the arithmetic that gives it (`# 7 × 6 + 5 + 10 = 57`) and the arithmetic adds up to that number.
+ */
+function timeoutCommentProblems(text: string): string[] {
+  const problems: string[] = [];
+  for (const [index, line] of text.split('\n').entries()) {
+    const found = /^\s*(?:-\s+)?([\w-]*minutes):\s*([^#]*?)\s*(?:#\s*(.*))?$/.exec(line);
+    if (!found) continue;
+    const [, key, value, comment] = found;
+    const where = `line ${index + 1} (${key}: ${value})`;
+    if (!comment) {
+      problems.push(`${where}: no comment with the arithmetic behind it`);
+      continue;
+    }
+    if (!/^\d+$/.test(value!)) continue;
+    const sum = /(\d+(?:\s*[×*+]\s*\d+)+)\s*=\s*(\d+)/.exec(comment);
+    if (!sum) problems.push(`${where}: the comment "${comment}" shows no arithmetic (a × b + c = n)`);
+    else if (arithmetic(sum[1]!) !== Number(sum[2])) problems.push(`${where}: ${sum[1]} is ${arithmetic(sum[1]!)}, not ${sum[2]}`);
+    else if (Number(sum[2]) !== Number(value)) problems.push(`${where}: the comment adds up to ${sum[2]}, the limit is ${value}`);
+  }
+  return problems;
+}
+
+/** kind's known issues: inotify watches ≥ 524288 and instances ≥ 512, raised in every job before kind creates a cluster. */
+function inotifyProblems(workflow: Workflow): string[] {
+  const problems: string[] = [];
+  const needs: Record<string, RegExp> = { drills: SCENARIO_COMMAND, e2e: E2E_COMMAND };
+  for (const [jobName, createsClusters] of Object.entries(needs)) {
+    const steps = stepsOf(workflow.jobs?.[jobName]);
+    const userIndex = steps.findIndex((step) => createsClusters.test(step.run ?? ''));
+    const before = steps.slice(0, Math.max(userIndex, 0)).map((step) => step.run ?? '').join('\n');
+    for (const [name, floor] of [['max_user_watches', 524_288], ['max_user_instances', 512]] as const) {
+      const set = new RegExp(`^\\s*sudo sysctl (?:-w )?fs\\.inotify\\.${name}=(\\d+)\\s*$`, 'm').exec(before);
+      if (!set) problems.push(`${jobName}: fs.inotify.${name} is not raised (sudo sysctl) before kind creates a cluster`);
+      else if (Number(set[1]) < floor) problems.push(`${jobName}: fs.inotify.${name}=${set[1]} is below kind's ${floor}`);
+    }
+  }
+  return problems;
+}
+
+/** The upload: after the drills, `if: always()`, the report dir the drills wrote, a unique valid name per cell (of the sample: see sampleCells). */
 function uploadProblems(workflow: Workflow): string[] {
   const problems: string[] = [];
   const steps = stepsOf(workflow.jobs?.drills);
@@ -366,15 +660,19 @@ function uploadProblems(workflow: Workflow): string[] {
   // Without always() a failed or timed-out drills step would skip the upload: no report for the failure that needs it.
   if (!isAlways(steps[uploadIndex]!.if)) problems.push(`drills: the upload must run with if: always(), has if: ${String(steps[uploadIndex]!.if)}`);
   const names = new Set<string>();
-  for (const cell of cells(workflow)) {
+  for (const cell of sampleCells(workflow)) {
     const run = simulateDrills(workflow, cell, 0);
     problems.push(...run.problems);
-    if (!run.artifact) continue;
+    if (!run.artifact) {
+      problems.push(`${cellLabel(cell)}: the report is not uploaded on a schedule`);
+      continue;
+    }
     if (run.artifact.path !== run.reportDir) problems.push(`drills: uploads ${run.artifact.path} but the report went to ${String(run.reportDir)}`);
     if (run.artifact.name === '' || ARTIFACT_NAME_FORBIDDEN.test(run.artifact.name)) problems.push(`drills: artifact name "${run.artifact.name}" is not valid`);
     names.add(run.artifact.name);
   }
-  if (names.size !== cells(workflow).length) problems.push(`drills: artifact names are not unique per matrix cell: ${JSON.stringify([...names])}`);
+  const count = sampleCells(workflow).length;
+  if (names.size !== count) problems.push(`drills: artifact names are not unique per matrix cell: ${names.size} names for ${count} cells, e.g. ${JSON.stringify([...names].slice(0, 3))}`);
   return problems;
 }
 
@@ -421,7 +719,7 @@ function verdictProblems(workflow: Workflow): string[] {
 
 function e2eProblems(workflow: Workflow): string[] {
   const steps = stepsOf(workflow.jobs?.e2e);
-  const test = steps.find((step) => /\bnpx vitest run --project e2e\b/.test(step.run ?? ''));
+  const test = steps.find((step) => E2E_COMMAND.test(step.run ?? ''));
   if (!test) return ['e2e: no step runs npx vitest run --project e2e'];
   // Where the nightly runs it, a skip (tools missing) must fail instead of passing quietly.
   return String(test.env?.WARREN_E2E_REQUIRE) === '1' ? [] : ['e2e: the e2e step must set WARREN_E2E_REQUIRE=1'];
@@ -443,9 +741,35 @@ describe('nightly-resilience workflow', () => {
     expect(jobProblems(WORKFLOW)).toEqual([]);
   });
 
-  it('drills a 3.13.x and a 4.x image under both start policies, without fail-fast', () => {
+  it('runs one job per scenario × image × start policy, without fail-fast', () => {
     expect(matrixProblems(WORKFLOW)).toEqual([]);
-    expect(cells(WORKFLOW)).toHaveLength(4);
+    expect(cells(WORKFLOW)).toHaveLength(KIND_SCENARIOS.size * SERIES_OF_IMAGE.length * START_POLICIES.length);
+  });
+
+  it('drills every registered scenario kind can run (not upgrade), each with its count of recovery methods, and offers each by hand', () => {
+    expect(KIND_SCENARIOS.has('upgrade')).toBe(false);
+    expect(KIND_SCENARIOS.get('full-shutdown')).toBe(7);
+    expect(scenarioAxisProblems(WORKFLOW)).toEqual([]);
+  });
+
+  it("runs every cell on a schedule, and only the named scenario's cells by hand", () => {
+    expect(selectionProblems(WORKFLOW)).toEqual([]);
+  });
+
+  it('pairs a 3.13.x, a 4.0/4.1.x and a 4.2+ image with the series whose expectations judge them (3.10, 4.0, 4.3)', () => {
+    expect(seriesProblems(WORKFLOW)).toEqual([]);
+  });
+
+  it("sizes every job's and drill step's limit from its scenario's drills (review: up to 6 min each) and e2e at 45 min or more", () => {
+    expect(timeoutProblems(WORKFLOW)).toEqual([]);
+  });
+
+  it('writes the arithmetic behind each limit next to it, and it adds up', () => {
+    expect(timeoutCommentProblems(TEXT)).toEqual([]);
+  });
+
+  it("raises the inotify limits kind's known issues ask for, in both jobs, before any cluster exists", () => {
+    expect(inotifyProblems(WORKFLOW)).toEqual([]);
   });
 
   it('checks out, sets up Node 20 with the npm cache, and runs npm ci in every job', () => {
@@ -460,7 +784,7 @@ describe('nightly-resilience workflow', () => {
     expect(pinProblems(WORKFLOW)).toEqual([]);
   });
 
-  it('runs warren with --platform kind, the cell image and start policy and a report dir, recording its exit code without failing', () => {
+  it('runs warren with the cell scenario, --platform kind, its image, series and start policy, --recovery-timeout 600 and a report dir, recording its exit code without failing', () => {
     expect(scenarioProblems(WORKFLOW)).toEqual([]);
   });
 
@@ -496,6 +820,15 @@ function onRealFile(check: (workflow: Workflow) => string[]): string[] {
 const scenarioStep = (workflow: Workflow) => step(workflow, 'drills', (s) => SCENARIO_COMMAND.test(s.run ?? ''));
 const uploadStep = (workflow: Workflow) => step(workflow, 'drills', (s) => s.uses?.startsWith('actions/upload-artifact@') === true);
 const verdictStep = (workflow: Workflow) => stepsOf(workflow.jobs?.drills).at(-1)!;
+const axisOf = (workflow: Workflow) => workflow.jobs!.drills!.strategy!.matrix!.scenario as string[];
+const dispatchInput = (workflow: Workflow) => (workflow.on!.workflow_dispatch as { inputs: { scenario: { type: string; options: string[] } } }).inputs.scenario;
+const dispatchOptions = (workflow: Workflow) => dispatchInput(workflow).options;
+/** The include entry that sets `key` to `value` (the pairing of an image, the budget of a scenario). */
+function includeFor(workflow: Workflow, key: string, value: string): Record<string, unknown> {
+  const found = (workflow.jobs!.drills!.strategy!.matrix!.include as Record<string, unknown>[]).find((entry) => entry[key] === value);
+  if (!found) throw new Error(`test setup: no include entry with ${key}: ${value}`);
+  return found;
+}
 
 describe('the checks catch a broken workflow (each mutates a copy of the parsed file)', () => {
   it.each<[string, Mutation, (workflow: Workflow) => string[], RegExp]>([
@@ -515,7 +848,32 @@ describe('the checks catch a broken workflow (each mutates a copy of the parsed 
     ['kind from latest', (w) => void (step(w, 'drills', (s) => /curl/.test(s.run ?? '')).run = 'curl -fsSLo ./kind https://kind.sigs.k8s.io/dl/latest/kind-linux-amd64\nsudo install ./kind /usr/local/bin/kind'), toolProblems, /drills: kind is not downloaded from a pinned release/],
     ['helm unpinned', (w) => void delete step(w, 'e2e', (s) => s.uses?.startsWith('azure/setup-helm@') === true).with, toolProblems, /e2e: azure\/setup-helm has no pinned version/],
     ['e2e without timeout-minutes', (w) => void delete w.jobs!.e2e!['timeout-minutes'], jobProblems, /job e2e: no timeout-minutes/],
-    ['only 4.x images', (w) => void (w.jobs!.drills!.strategy!.matrix!.image = ['rabbitmq:4.1.4-management', 'rabbitmq:4.0.9-management']), matrixProblems, /one rabbitmq:3\.13\.x image/],
+    ['e2e job without a limit', (w) => void delete w.jobs!.e2e!['timeout-minutes'], timeoutProblems, /e2e: the job's undefined min must outlast/],
+    ['only 4.x images', (w) => void (w.jobs!.drills!.strategy!.matrix!.image = ['rabbitmq:4.1.4-management', 'rabbitmq:4.0.9-management', 'rabbitmq:4.2.5-management']), seriesProblems, /one image judged as 3\.10/],
+    ['no 4.2+ (Khepri) image', (w) => void (w.jobs!.drills!.strategy!.matrix!.image = ['rabbitmq:3.13.7-management', 'rabbitmq:4.1.4-management']), seriesProblems, /one image judged as 4\.3/],
+    ['4.2.5 judged as 4.0 (Mnesia)', (w) => void (includeFor(w, 'image', 'rabbitmq:4.2.5-management').rabbitmq = '4.0'), seriesProblems, /4\.2\.5-management\/.*: judged as rabbitmq 4\.0, expected 4\.3/],
+    ['a scenario missing from the axis', (w) => void (w.jobs!.drills!.strategy!.matrix!.scenario = axisOf(w).filter((name) => name !== 'scale-down')), scenarioAxisProblems, /scenario axis lacks scale-down/],
+    ['upgrade on the axis', (w) => void axisOf(w).push('upgrade'), scenarioAxisProblems, /has upgrade, which is not a registered scenario kind can drill/],
+    ['the rolling variant missing from the axis', (w) => void (w.jobs!.drills!.strategy!.matrix!.scenario = axisOf(w).filter((name) => !name.includes('rolling'))), scenarioAxisProblems, /lacks mismatched-cookie --rollout rolling/],
+    ['a dispatch option the axis lacks', (w) => void dispatchOptions(w).push('upgrade'), scenarioAxisProblems, /options must be all and the scenario axis/],
+    ['a free-text dispatch input', (w) => void (dispatchInput(w).type = 'string'), scenarioAxisProblems, /must be a choice/],
+    ['full-shutdown counted as 6 drills', (w) => void (includeFor(w, 'scenario', 'full-shutdown').drills = 6), scenarioAxisProblems, /full-shutdown\/.*: drills 6, but full-shutdown has 7/],
+    ['every cell selected by hand', (w) => void (step(w, 'drills', (s) => s.id === 'cell').run = step(w, 'drills', (s) => s.id === 'cell').run!.replace(/if \[[^\n]*; then/, 'if true; then')), selectionProblems, /mismatched-cookie --rollout rolling: full-shutdown\/.*run in a cell that was not asked for/],
+    ['checkout in a cell not asked for', (w) => void delete step(w, 'drills', (s) => s.uses?.startsWith('actions/checkout@') === true).if, selectionProblems, /steps 1 run in a cell that was not asked for/],
+    ['the drills step without a limit', (w) => void delete scenarioStep(w)['timeout-minutes'], timeoutProblems, /the drills step has no timeout-minutes/],
+    ['the drills job without a limit', (w) => void delete w.jobs!.drills!['timeout-minutes'], timeoutProblems, /the job has no timeout-minutes/],
+    ['a step limit below drills × 6 min', (w) => void (includeFor(w, 'scenario', 'full-shutdown')['step-minutes'] = 40), timeoutProblems, /full-shutdown\/.*: the drills step may take 40 min, less than 7 drills × 6 min/],
+    ['a job no longer than its step', (w) => void (includeFor(w, 'scenario', 'fresh-formation')['job-minutes'] = 21), timeoutProblems, /fresh-formation\/.*: the job's 21 min must outlast its drills step's 21 min/],
+    ['e2e step limit of 30 min', (w) => void (step(w, 'e2e', (s) => E2E_COMMAND.test(s.run ?? ''))['timeout-minutes'] = 30), timeoutProblems, /e2e: the e2e step may take 30 min, less than 45/],
+    ['e2e step without a limit', (w) => void delete step(w, 'e2e', (s) => E2E_COMMAND.test(s.run ?? ''))['timeout-minutes'], timeoutProblems, /e2e: the e2e step may take undefined min/],
+    ['no inotify step in drills', (w) => void (w.jobs!.drills!.steps = stepsOf(w.jobs!.drills).filter((s) => !/sysctl/.test(s.run ?? ''))), inotifyProblems, /drills: fs\.inotify\.max_user_watches is not raised/],
+    ['inotify raised after the e2e tests', (w) => void stepsOf(w.jobs!.e2e).push(stepsOf(w.jobs!.e2e).splice(stepsOf(w.jobs!.e2e).findIndex((s) => /sysctl/.test(s.run ?? '')), 1)[0]!), inotifyProblems, /e2e: fs\.inotify\.max_user_instances is not raised/],
+    ['too few inotify instances', (w) => void (step(w, 'drills', (s) => /sysctl/.test(s.run ?? '')).run = 'sudo sysctl fs.inotify.max_user_watches=524288\nsudo sysctl fs.inotify.max_user_instances=128\n'), inotifyProblems, /max_user_instances=128 is below kind's 512/],
+    ['no --recovery-timeout', (w) => void (scenarioStep(w).run = scenarioStep(w).run!.replace(/--recovery-timeout \d+ /, '')), scenarioProblems, /--recovery-timeout 600 not passed/],
+    ['a recovery timeout warren refuses', (w) => void (scenarioStep(w).run = scenarioStep(w).run!.replace(/--recovery-timeout \d+/, '--recovery-timeout 6000')), scenarioProblems, /warren refuses .*--recovery-timeout must be a whole number/],
+    ['one series for every image', (w) => void (scenarioStep(w).run = scenarioStep(w).run!.replace(/--rabbitmq "[^"]*"/, '--rabbitmq 3.10')), scenarioProblems, /4\.2\.5-management\/.*: --rabbitmq 4\.3 \(the cell's series\) not passed/],
+    ['the variant run as its base scenario', (w) => void (scenarioStep(w).run = scenarioStep(w).run!.replace(' "${scenario[@]:1}"', '')), scenarioProblems, /the variant's selector \["--rollout","rolling"\] not passed/],
+    ['artifact names without the scenario', (w) => void (step(w, 'drills', (s) => s.id === 'cell').run = step(w, 'drills', (s) => s.id === 'cell').run!.replace(`'%s-%s-%s' "$SCENARIO" `, `'%s-%s' `)), uploadProblems, /not unique per matrix cell: 4 names for 14 cells/],
     ['fail-fast on', (w) => void (w.jobs!.drills!.strategy!['fail-fast'] = true), matrixProblems, /fail-fast must be false/],
     ['no manual trigger', (w) => void delete w.on!.workflow_dispatch, triggerProblems, /workflow_dispatch missing/],
     ['write permissions', (w) => void (w.permissions = 'write-all'), settingsProblems, /permissions must be/],
@@ -531,5 +889,17 @@ describe('the checks catch a broken workflow (each mutates a copy of the parsed 
 
   it('tab characters', () => {
     expect(textProblems(TEXT.replace('  drills:', '\tdrills:'))).toEqual([expect.stringMatching(/tab characters on line/)]);
+  });
+
+  // The comments are in the text only: these mutate a copy of it.
+  it.each<[string, string, string, RegExp]>([
+    ['a limit whose comment does not add up', 'step-minutes: 57 # 7 × 6 + 5 + 10 = 57', 'step-minutes: 57 # 7 × 6 + 5 + 10 = 50', /7 × 6 \+ 5 \+ 10 is 57, not 50/],
+    ['a limit changed without its comment', 'job-minutes: 31 # 21 + 10 = 31', 'job-minutes: 35 # 21 + 10 = 31', /job-minutes: 35\): the comment adds up to 31, the limit is 35/],
+    ['a limit without arithmetic', 'timeout-minutes: 45 # 30 + 5 + 5 + 1 + 2 + 2 = 45', 'timeout-minutes: 45 # plenty', /the comment "plenty" shows no arithmetic/],
+    ['a limit without a comment', 'timeout-minutes: ${{ matrix.step-minutes }} #', 'timeout-minutes: ${{ matrix.step-minutes }} \n#', /timeout-minutes: \$\{\{ matrix\.step-minutes \}\}\): no comment/],
+  ])('%s', (_name, from, to, problem) => {
+    expect(timeoutCommentProblems(TEXT)).toEqual([]);
+    expect(TEXT).toContain(from);
+    expect(timeoutCommentProblems(TEXT.replace(from, to))).toContainEqual(expect.stringMatching(problem));
   });
 });
