@@ -176,7 +176,7 @@ export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, 
         .default('none'),
     )
     .addOption(
-      new Option('--rabbitmq <series>', `the RabbitMQ series to install on the local platform: ${RABBITMQ_SERIES.join(', ')} or all (3.10: the host's package; 4.x: root filesystems setup builds)`)
+      new Option('--rabbitmq <series>', `the RabbitMQ series to install on the local platform: ${RABBITMQ_SERIES.join(', ')} or all (3.10: the host's package; 4.x: root filesystems setup builds); on kind, the series whose expectations judge --image (its metadata store must be that series' default)`)
         .choices([...RABBITMQ_SERIES, 'all'])
         .default(DEFAULT_SERIES),
     )
@@ -240,8 +240,10 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
   if (values.from !== undefined || values.to !== undefined) values.rabbitmq = upgradeFrom(runs[0]!.scenario, values);
 
   const { platform, startPolicy } = values; // commander checked both against their choices
-  if (platform !== 'local' && (values.rabbitmq !== DEFAULT_SERIES || values.metadataStore !== undefined)) {
-    throw new UsageError(`${values.from === undefined ? '--rabbitmq' : '--from'} and --metadata-store apply to --platform local only (kind runs the image it is given: --image)`);
+  // kind runs the image it is given (--image): --rabbitmq only names the series whose expectations judge it (the
+  // nightly judges rabbitmq:3.13 as 3.10, 4.1 as 4.0, 4.2+ as 4.3), and its metadata store is that series' default.
+  if (platform !== 'local' && (values.from !== undefined || values.metadataStore !== undefined || values.rabbitmq === 'all')) {
+    throw new UsageError(`${values.from !== undefined ? '--from' : values.metadataStore !== undefined ? '--metadata-store' : '--rabbitmq all'} applies to --platform local only (kind runs the image it is given: --image; --rabbitmq <series> names the expectations it is judged by)`);
   }
   const releases = releaseList(values.rabbitmq, values.metadataStore);
   const { releaseRuns, notDrilled } = onReleases(runs, releases, { all, explicit: requested !== undefined, startPolicy });

@@ -108,6 +108,7 @@ const steadyState: DrillStep = {
     const { recovery } = drill.method;
     drill.rabbitmq = await detect(cluster);
     if (drill.env.platform.name === 'local') assertRelease(drill.settings.rabbitmq, drill.rabbitmq);
+    else assertMetadataStore(drill.settings.rabbitmq, drill.rabbitmq);
     // A fault that cannot happen on this broker is judged: a scenario that expected it to happen here was wrong.
     const impossible = drill.scenario.fault.notApplicable?.(drill.rabbitmq);
     if (impossible) return notApplicable(drill, impossible, { judged: true });
@@ -301,6 +302,17 @@ function assertRelease(asked: RabbitMqRelease, running: RabbitMqInfo): void {
   const series = running.version === null ? undefined : seriesOf(running.version);
   if (series !== asked.series || running.metadataStore !== asked.metadataStore) {
     throw new HarnessError(`asked for RabbitMQ ${releaseKey(asked)}, but node 0 runs ${running.version ?? '?'} on ${running.metadataStore ?? 'an unknown store'}`);
+  }
+}
+
+/**
+ * kind runs the image it is given and is judged by the expectations of the series --rabbitmq names (3.13 as 3.10):
+ * the versions differ by design, but a Mnesia image judged by Khepri's expectations (or the reverse) would give a
+ * wrong verdict. @throws HarnessError naming both.
+ */
+export function assertMetadataStore(asked: RabbitMqRelease, running: RabbitMqInfo): void {
+  if (running.metadataStore !== asked.metadataStore) {
+    throw new HarnessError(`judged as RabbitMQ ${releaseKey(asked)}, but node 0 runs ${running.version ?? '?'} on ${running.metadataStore ?? 'an unknown store'}: pass the --rabbitmq series whose store the image uses`);
   }
 }
 

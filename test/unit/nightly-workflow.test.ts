@@ -543,10 +543,8 @@ function scenarioProblems(workflow: Workflow): string[] {
       if (value('--recovery-timeout') !== KIND_RECOVERY_TIMEOUT) problems.push(`${label}: --recovery-timeout ${KIND_RECOVERY_TIMEOUT} not passed (${JSON.stringify(argv)})`);
       const reportDir = value('--report-dir');
       if (!reportDir || reportDir.startsWith('-')) problems.push(`${label}: no --report-dir (${JSON.stringify(argv)})`);
-      // Without --rabbitmq: warren accepts it only on --platform local today (its owner is changing that); every
-      // other flag must parse now, so a typo or a value out of range fails here and not at 02:23.
-      const series = flags.indexOf('--rabbitmq');
-      const cli = [argv[2] ?? '', ...flags.filter((_flag, at) => series < 0 || (at !== series && at !== series + 1))];
+      // Every flag must parse, so a typo or a value out of range fails here and not at 02:23.
+      const cli = [argv[2] ?? '', ...flags];
       try {
         const parsed = parseScenarioArgs(cli, SCENARIOS);
         if (parsed.platform !== 'kind' || parsed.recoveryTimeoutMs !== Number(KIND_RECOVERY_TIMEOUT) * 1_000) problems.push(`${label}: warren parsed ${JSON.stringify(cli)} as ${parsed.platform} with ${parsed.recoveryTimeoutMs} ms to recover`);
