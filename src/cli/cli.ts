@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CommanderError, type Command } from 'commander';
 import { errorMessage, toErrorRecord, UsageError } from '../common/errors.js';
+import { kindDryRun } from '../run/kind-dry-run.js';
 import { Redactor } from '../common/secrets.js';
 import { execaRunner } from '../platforms/kind/command-runner.js';
 import { KindCli } from '../platforms/kind/kind-cli.js';
@@ -80,6 +81,13 @@ function cliProgram(scenarios: ReadonlyMap<string, Scenario>, done: (exitCode: n
 }
 
 async function scenarioCommand(parsed: ScenarioArgs): Promise<number> {
+  if (parsed.dryRun) {
+    // Nothing to prepare or check: no cluster, no Docker, no report directory.
+    for (const run of parsed.runs) {
+      await kindDryRun({ scenario: run.scenario, methods: run.methods, release: run.release, kind: parsed.kind, nodes: parsed.nodes, startPolicy: parsed.startPolicy, write: (line) => console.log(line) });
+    }
+    return 0;
+  }
   // Part of validating the input: a report directory that cannot be made is a usage error, before anything starts.
   const reportDir = await prepareReportDirectory(parsed.reportDir ?? defaultReportDir(parsed));
   const args = { ...parsed, reportDir: reportDir.path };

@@ -45,6 +45,8 @@ export interface ScenarioArgs {
   livenessProbe?: LivenessProbe;
   /** Only for --platform kind (each unset unless given). */
   kind: Partial<KindOptions>;
+  /** --dry-run (kind only): print every object and command the drill would issue, against a simulated cluster. */
+  dryRun: boolean;
 }
 
 /** The option values as commander leaves them: strings from the command line, or the declared defaults. */
@@ -75,6 +77,7 @@ interface ScenarioOptionValues {
   context?: string;
   allowContext?: string;
   chartVersion?: string;
+  dryRun?: boolean;
 }
 
 const INSTALLERS: readonly KindOptions['installer'][] = ['manifests', 'helm'];
@@ -86,6 +89,7 @@ const KIND_FLAGS = [
   ['--context', 'context'],
   ['--allow-context', 'allowContext'],
   ['--chart-version', 'chartVersion'],
+  ['--dry-run', 'dryRun'],
 ] as const;
 
 const PLATFORMS: readonly PlatformName[] = ['local', 'docker', 'kind'];
@@ -196,6 +200,7 @@ export function defineScenarioCommand(scenarios: ReadonlyMap<string, Scenario>, 
     .addOption(new Option('--context <name>', 'an existing kube context instead of a new kind cluster (needs --allow-context naming it)').helpGroup(kindOnly))
     .addOption(new Option('--allow-context <name>', 'the same context again: warren refuses any context it did not create otherwise').helpGroup(kindOnly))
     .addOption(new Option('--chart-version <version>', `the Bitnami chart version (with --installer helm; default: ${DEFAULT_CHART_VERSION}, the chart of the default image)`).helpGroup(kindOnly))
+    .addOption(new Option('--dry-run', 'print every Kubernetes object and kind/kubectl/helm/docker command the drill would issue, in order, secrets redacted; no cluster, no Docker').helpGroup(kindOnly))
     .action((name: string | undefined, options: ScenarioOptionValues, self: Command) => {
       const values: ScenarioOptionValues = { ...options, rabbitmqGiven: self.getOptionValueSource('rabbitmq') === 'cli' };
       // A drill file is loaded (asynchronously) first; a built-in name resolves at once, so parse() throws in place.
@@ -268,6 +273,7 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
     notDrilled,
     platform,
     kind,
+    dryRun: values.dryRun === true,
     startPolicy,
     nodes: integer('--nodes', values.nodes, nodes, NODES_WHY),
     reportDir: values.reportDir,

@@ -7,9 +7,9 @@ import type { ClusterSpec, StartedCluster, StartPolicy } from '../../src/core/pl
 import type { DrillContext } from '../../src/core/drill-context.js';
 import type { TimelineEntry } from '../../src/core/journal.js';
 import type { Logger } from '../../src/common/logger.js';
-import { FakeBitnamiChart, type FakeChartOptions } from './fake-bitnami-chart.js';
-import { FakeKubeApi, type FakeKubeApiOptions, type PodInfo, type RecordedRequest } from './fake-kube-api.js';
-import { RecordingRunner, type RecordingRunnerOptions } from './recording-runner.js';
+import { FakeBitnamiChart, type FakeChartOptions } from '../../src/platforms/kind/fake/fake-bitnami-chart.js';
+import { FakeKubeApi, type FakeKubeApiOptions, type PodInfo, type RecordedRequest } from '../../src/platforms/kind/fake/fake-kube-api.js';
+import { RecordingRunner, type RecordingRunnerOptions } from '../../src/platforms/kind/fake/recording-runner.js';
 
 /** The repository's kind-config.yaml, as the CLI uses it. */
 export const KIND_CONFIG = fileURLToPath(new URL('../../kind-config.yaml', import.meta.url));

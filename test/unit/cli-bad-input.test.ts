@@ -40,6 +40,7 @@ describe('bad input', () => {
     [['scenario', 'full-shutdown', '--platform', 'kind', '--rabbitmq', 'all'], /^--rabbitmq all applies to --platform local only/],
     [['scenario', 'full-shutdown', '--platform', 'kind', '--metadata-store', 'khepri'], /^--metadata-store applies to --platform local only/],
     [['scenario', 'upgrade', '--platform', 'kind', '--from', '4.0'], /^--from applies to --platform local only/],
+    [['scenario', 'full-shutdown', '--dry-run'], /^--dry-run applies to --platform kind only$/],
     [['scenario', 'upgrade', '--rabbitmq', '4.3'], /^no upgrade from 4\.3 to 4\.3: warren drills upgrades only; valid pairs: 3\.10 → 4\.0, 3\.10 → 4\.3, 4\.0 → 4\.3$/],
     [['scenario', 'upgrade', '--from', '4.0', '--rabbitmq', '3.10'], /^--from 4\.0 and --rabbitmq 3\.10 disagree/],
     [['scenario', 'upgrade', '--to', '3.10'], /^no upgrade to 3\.10: valid pairs: 3\.10 → 4\.0, 3\.10 → 4\.3, 4\.0 → 4\.3$/],

@@ -1,7 +1,7 @@
 import { ApiException, AppsV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeObjects } from '../../../src/platforms/kind/kube-objects.js';
-import { FakeKubeApi, matchesSelector, mergePatch } from '../../support/fake-kube-api.js';
+import { FakeKubeApi, matchesSelector, mergePatch } from '../../../src/platforms/kind/fake/fake-kube-api.js';
 
 /** The fake API server the kind contract tests rely on: it must refuse what a real one refuses. */
 

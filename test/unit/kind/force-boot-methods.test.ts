@@ -3,7 +3,7 @@ import { containerScript } from '../../../src/platforms/kind/manifests.js';
 import { ChartForceBootRecovery } from '../../../src/recoveries/chart-force-boot-recovery.js';
 import { ForceLoadFileRecovery } from '../../../src/recoveries/force-load-file-recovery.js';
 import { StatefulSetForceBootRecovery } from '../../../src/recoveries/statefulset-force-boot-recovery.js';
-import type { KubeDoc, PodInfo } from '../../support/fake-kube-api.js';
+import type { KubeDoc, PodInfo } from '../../../src/platforms/kind/fake/fake-kube-api.js';
 import { FullShutdownFault } from '../../../src/faults/full-shutdown-fault.js';
 import { KindHarness, KUBE_CONTEXT, stuckAfterFullShutdown, until, type StuckCluster } from '../../support/kind-harness.js';
 

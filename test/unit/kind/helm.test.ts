@@ -7,9 +7,9 @@ import { KindPlatform } from '../../../src/platforms/kind/kind-platform.js';
 import { Redactor } from '../../../src/common/secrets.js';
 import { ChartForceBootRecovery } from '../../../src/recoveries/chart-force-boot-recovery.js';
 import { StatefulSetForceBootRecovery } from '../../../src/recoveries/statefulset-force-boot-recovery.js';
-import type { KubeDoc, PodInfo } from '../../support/fake-kube-api.js';
+import type { KubeDoc, PodInfo } from '../../../src/platforms/kind/fake/fake-kube-api.js';
 import { KindHarness, KUBE_CONTEXT, RUN_LABEL, seesPods, stuckAfterFullShutdown, until, type StuckCluster } from '../../support/kind-harness.js';
-import type { HelmCall } from '../../support/recording-runner.js';
+import type { HelmCall } from '../../../src/platforms/kind/fake/recording-runner.js';
 
 /**
  * Contract tests of the helm installer: the helm command lines (values on stdin, never in args), what the Bitnami

@@ -5,7 +5,7 @@ import { DefinitionsReimportRecovery } from '../../../src/recoveries/definitions
 import { NoRecovery } from '../../../src/recoveries/no-recovery.js';
 import { ParallelRestartRecovery } from '../../../src/recoveries/parallel-restart-recovery.js';
 import { RestoreCredentialsRecovery } from '../../../src/recoveries/restore-credentials-recovery.js';
-import type { KubeDoc, RecordedRequest } from '../../support/fake-kube-api.js';
+import type { KubeDoc, RecordedRequest } from '../../../src/platforms/kind/fake/fake-kube-api.js';
 import { KindHarness, KUBE_CONTEXT, seesPods, stuckAfterFullShutdown, until, type Provisioned, type StuckCluster } from '../../support/kind-harness.js';
 
 /**

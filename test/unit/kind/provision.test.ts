@@ -6,9 +6,9 @@ import { EnvironmentError, UsageError } from '../../../src/common/errors.js';
 import { Redactor } from '../../../src/common/secrets.js';
 import { assertContextAllowed } from '../../../src/platforms/kind/context-guard.js';
 import { KindPlatform } from '../../../src/platforms/kind/kind-platform.js';
-import type { KubeDoc, RecordedRequest } from '../../support/fake-kube-api.js';
+import type { KubeDoc, RecordedRequest } from '../../../src/platforms/kind/fake/fake-kube-api.js';
 import { CLUSTER_NAME, KIND_CONFIG, KindHarness, RUN_LABEL, summary, type Provisioned } from '../../support/kind-harness.js';
-import { RecordingRunner } from '../../support/recording-runner.js';
+import { RecordingRunner } from '../../../src/platforms/kind/fake/recording-runner.js';
 
 /**
  * Contract tests of the kind platform's provisioning and its safety rules: KindPlatform's real code against a

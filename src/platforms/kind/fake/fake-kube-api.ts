@@ -55,6 +55,8 @@ export interface FakeKubeApiOptions {
   token?: string;
   /** Shared with a RecordingRunner: every request as `METHOD path?query`, interleaved with command lines. */
   journal?: string[];
+  /** Called with every request once answered (its status set): a dry run prints what acted on the cluster. */
+  onRequest?: (request: RecordedRequest) => void;
   /** How long a RabbitMQ container takes to exit on SIGTERM, in ms (default 0: at once). */
   sigtermExitMs?: number;
   /** Milliseconds of test time per second of a grace period (default 10: the fixture's 30 s grace is 300 ms). */
@@ -133,9 +135,10 @@ export class FakeKubeApi {
   readonly #server: Server;
   readonly #token: string;
   readonly #journal: string[] | undefined;
+  readonly #onRequest: ((request: RecordedRequest) => void) | undefined;
   readonly #store = new Map<Resource, Map<string, KubeDoc>>();
   readonly #logs = new Map<string, { current?: string; previous?: string }>();
-  readonly #timing: Required<Omit<FakeKubeApiOptions, 'readiness' | 'token' | 'journal'>>;
+  readonly #timing: Required<Omit<FakeKubeApiOptions, 'readiness' | 'token' | 'journal' | 'onRequest'>>;
   readonly #timers = new Set<NodeJS.Timeout>();
   /** nodePort → the Service holding it (`namespace/name`), or the time (ms) from which it is free again. */
   readonly #nodePorts = new Map<number, string | number>();
@@ -152,6 +155,7 @@ export class FakeKubeApi {
     this.#server = server;
     this.#token = options.token ?? TOKEN;
     this.#journal = options.journal;
+    this.#onRequest = options.onRequest;
     this.readiness = options.readiness ?? (() => true);
     this.#timing = {
       sigtermExitMs: options.sigtermExitMs ?? 0,
@@ -275,6 +279,13 @@ export class FakeKubeApi {
     this.#logs.set(`${namespace}/${pod}`, logs);
   }
 
+  /** Appends a line to a pod's current container log (a stuck node logging each retry). */
+  appendPodLog(namespace: string, pod: string, line: string): void {
+    const logs = this.#logs.get(`${namespace}/${pod}`) ?? {};
+    logs.current = `${logs.current ?? ''}${line}\n`;
+    this.#logs.set(`${namespace}/${pod}`, logs);
+  }
+
   /** A pod's readiness changes (rabbitmqctl stop_app fails the readiness probe); the controller reacts. */
   setPodReady(namespace: string, name: string, ready: boolean): void {
     const pod = this.get('pods', namespace, name);
@@ -346,6 +357,7 @@ export class FakeKubeApi {
       response.writeHead(failure.code, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: failure.message, reason: failure.reason, code: failure.code }));
     }
+    this.#onRequest?.(record);
   }
 
   #route(request: RecordedRequest): KubeDoc | string {

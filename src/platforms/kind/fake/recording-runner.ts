@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import type { CommandOptions, CommandResult, CommandRunner } from '../../src/platforms/kind/command-runner.js';
-import { KILL_SCRIPT, RUNNING_SCRIPT } from '../../src/platforms/kind/node-containers.js';
+import type { CommandOptions, CommandResult, CommandRunner } from '../command-runner.js';
+import { KILL_SCRIPT, RUNNING_SCRIPT } from '../node-containers.js';
 import type { FakeKubeApi } from './fake-kube-api.js';
 
 /**
@@ -61,11 +61,15 @@ export interface RecordingRunnerOptions {
   helm?: (call: HelmCall) => CommandResult | undefined;
   /** Shared with a FakeKubeApi: every command line, interleaved with API requests. */
   journal?: string[];
+  /** Called with every command as it is run (a dry run prints it). */
+  onCommand?: (call: RecordedCommand) => void;
   /** What `docker start` of the nodes brings (default: the API and nodes back at once). */
   restart?: { apiDownMs: number; notReadyMs: number };
 }
 
 const OK: CommandResult = { exitCode: 0, stdout: '', stderr: '' };
+/** `rabbitmqctl export_definitions -` of a fresh broker (RabbitMQ's definitions format). */
+const EMPTY_DEFINITIONS = { rabbit_version: '3.13.7', users: [], vhosts: [{ name: '/' }], permissions: [], policies: [], queues: [], exchanges: [], bindings: [] };
 
 export class RecordingRunner {
   readonly calls: RecordedCommand[] = [];
@@ -90,7 +94,9 @@ export class RecordingRunner {
   }
 
   readonly run: CommandRunner = async (file: string, args: readonly string[], options: CommandOptions = {}) => {
-    this.calls.push({ file, args: [...args], ...(options.input === undefined ? {} : { input: options.input }) });
+    const call = { file, args: [...args], ...(options.input === undefined ? {} : { input: options.input }) };
+    this.calls.push(call);
+    this.#options.onCommand?.(call);
     this.#options.journal?.push(`$ ${[file, ...args].join(' ')}`);
     return this.#answer(file, [...args], options);
   };
@@ -228,6 +234,9 @@ export class RecordingRunner {
       return { exitCode: 0, stdout: `Stopping rabbit application on node ${call.command[3] ?? ''} ...\n`, stderr: '' };
     }
     if (tool === 'test' && call.command[1] === '-e') return { exitCode: 1, stdout: '', stderr: '' };
+    // An empty broker's answers, in the CLI's JSON: what a method parses when nothing scripted another answer.
+    if (tool === 'rabbitmqctl' && call.command.includes('export_definitions')) return { exitCode: 0, stdout: JSON.stringify(EMPTY_DEFINITIONS), stderr: '' };
+    if (tool === 'rabbitmqctl' && call.command.includes('list_queues')) return { exitCode: 0, stdout: '[]\n', stderr: '' };
     return OK;
   }
 }

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { CommandResult } from '../../src/platforms/kind/command-runner.js';
+import type { CommandResult } from '../command-runner.js';
 import { mergePatch, type FakeKubeApi, type KubeDoc } from './fake-kube-api.js';
 import type { HelmCall } from './recording-runner.js';
 

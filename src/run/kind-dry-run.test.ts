@@ -1,0 +1,74 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { generateCredentials } from '../common/secrets.js';
+import { fullShutdown } from '../../scenarios/full-shutdown.js';
+import { kindDryRun } from './kind-dry-run.js';
+
+const KIND_CONFIG = fileURLToPath(new URL('../../kind-config.yaml', import.meta.url));
+
+async function dryRun(installer: 'manifests' | 'helm', methods: string[]) {
+  const lines: string[] = [];
+  const credentials = generateCredentials();
+  await kindDryRun({
+    scenario: fullShutdown,
+    methods,
+    release: { series: '3.10', metadataStore: 'mnesia' },
+    kind: { installer },
+    nodes: 3,
+    startPolicy: 'OrderedReady',
+    kindConfigPath: KIND_CONFIG,
+    write: (line) => lines.push(line),
+    credentials,
+  });
+  return { lines, text: lines.join('\n'), credentials };
+}
+
+/** The first index of each pattern, in order; -1 where one is missing or out of order. */
+function inOrder(lines: string[], patterns: RegExp[]): number[] {
+  let from = 0;
+  return patterns.map((pattern) => {
+    const at = lines.findIndex((line, index) => index >= from && pattern.test(line));
+    if (at >= 0) from = at + 1;
+    return at;
+  });
+}
+
+describe('kind --dry-run', () => {
+  it('prints full-shutdown on kind in order: cluster, objects, the fault, the method, teardown; no secret', async () => {
+    const { lines, text, credentials } = await dryRun('manifests', ['chart-force-boot']);
+    const steps = inOrder(lines, [
+      /^\$ kind create cluster --name warren-dryrun --config \S+ --wait 300s$/,
+      /^POST \/api\/v1\/namespaces$/,
+      /^POST \/api\/v1\/namespaces\/warren-dryrun-chart-force-boot\/secrets$/,
+      /^POST \/apis\/apps\/v1\/namespaces\/warren-dryrun-chart-force-boot\/statefulsets$/,
+      /exec rabbitmq-0 -c rabbitmq -- rabbitmqctl .* stop_app$/,
+      /exec rabbitmq-1 -c rabbitmq -- rabbitmqctl .* stop_app$/,
+      /exec rabbitmq-2 -c rabbitmq -- rabbitmqctl .* stop_app$/,
+      /^DELETE \/api\/v1\/namespaces\/warren-dryrun-chart-force-boot\/pods\?labelSelector=/,
+      /^\$ docker stop warren-dryrun-control-plane /,
+      /^\$ docker start warren-dryrun-control-plane /,
+      /^PUT \/api\/v1\/namespaces\/warren-dryrun-chart-force-boot\/secrets\/rabbitmq$/,
+      /^PATCH \/apis\/apps\/v1\/namespaces\/warren-dryrun-chart-force-boot\/statefulsets\/rabbitmq$/,
+      /^DELETE \/api\/v1\/namespaces\/warren-dryrun-chart-force-boot\/pods\/rabbitmq-0$/,
+      /^DELETE \/api\/v1\/namespaces\/warren-dryrun-chart-force-boot$/,
+      /^\$ kind delete cluster --name warren-dryrun$/,
+    ]);
+    expect(steps.every((at) => at >= 0)).toBe(true);
+    // The Secret is printed where it is sent, its values redacted (where the check would find them: it can fail).
+    expect(text).toMatch(/rabbitmq-password: \[REDACTED\]/);
+    expect(text).not.toContain(credentials.password);
+    expect(text).not.toContain(credentials.erlangCookie);
+    // Reads are left out.
+    expect(lines.some((line) => line.startsWith('GET '))).toBe(false);
+  }, 60_000);
+
+  it('with the helm installer: the chart install with its values on stdin, secrets redacted', async () => {
+    const { lines, text, credentials } = await dryRun('helm', ['none']);
+    const install = lines.findIndex((line) => /^\$ helm install rabbitmq oci:\/\/registry-1\.docker\.io\/bitnamicharts\/rabbitmq /.test(line));
+    expect(install).toBeGreaterThan(0);
+    expect(lines[install + 1]).toMatch(/# stdin:/);
+    expect(text).toMatch(/password: \[REDACTED\]/);
+    expect(text).not.toContain(credentials.password);
+    expect(text).not.toContain(credentials.erlangCookie);
+  }, 60_000);
+});
