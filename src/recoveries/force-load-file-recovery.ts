@@ -35,7 +35,10 @@ export class ForceLoadFileRecovery implements Recovery {
   }
 
   mechanism(platform: PlatformName): string {
-    const where = platform === 'local' ? '<volume>/rabbit-N@localhost/' : '/bitnami/rabbitmq/mnesia/rabbit@<pod>.<svc>.<ns>.svc.cluster.local/';
+    // kind: the node's RABBITMQ_MNESIA_DIR, under the manifests' data mount or the Bitnami chart's persistence.mountPath.
+    const where = platform === 'local'
+      ? '<volume>/rabbit-N@localhost/'
+      : 'the data directory (/var/lib/rabbitmq/mnesia/, or /opt/bitnami/rabbitmq/.rabbitmq/mnesia/ with the Bitnami chart) rabbit@<pod>.<svc>.<ns>.svc.cluster.local/';
     return `write an empty ${this.#relativePath} into ${where} of each pod seen waiting for Mnesia tables, then delete the pod`;
   }
 

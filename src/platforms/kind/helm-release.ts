@@ -29,6 +29,16 @@ export const DEFAULT_CHART_VERSION = '14.7.0';
 const BITNAMI_RUN = '/opt/bitnami/scripts/rabbitmq/entrypoint.sh /opt/bitnami/scripts/rabbitmq/run.sh';
 
 /**
+ * Where the chart mounts the data volume: warren sends it as `persistence.mountPath`, so the data directory is
+ * warren's decision and not a guess at the chart's default. The value is that default in the pinned chart 14.7.0
+ * (bitnami/charts bitnami/rabbitmq/values.yaml at 3b9cfe99e2, line 967) and in 16.0.14 (values.yaml at 8e28a24a5d,
+ * line 1000), where it has been since chart 12.14.0 (bitnami/charts#23745, readOnlyRootFilesystem; before that
+ * `/bitnami/rabbitmq/mnesia`). It sits under the chart's emptyDir for the Erlang cookie,
+ * `/opt/bitnami/rabbitmq/.rabbitmq/` (templates/statefulset.yaml at 3b9cfe99e2: the emptyDir at lines 363-365, the data volume at 372-376).
+ */
+export const CHART_DATA_MOUNT_PATH = '/opt/bitnami/rabbitmq/.rabbitmq/mnesia';
+
+/**
  * RabbitMQ from the Bitnami chart via the helm CLI, with the field notes' values (replicas, cookie, password,
  * persistence). Force boot through the chart is `clustering.forceBoot` (chart ≥ 7; the old `forceBoot.enabled`
  * is accepted and ignored): what the chart rendered is read back from the StatefulSet, never assumed.
@@ -53,8 +63,17 @@ export class HelmRelease implements Release {
     private readonly exposure: Exposure = 'node-ports',
   ) {}
 
+  /**
+   * `<persistence.mountPath>/<node name>`: the chart renders `RABBITMQ_MNESIA_DIR` as
+   * `{{ .Values.persistence.mountPath }}/$(RABBITMQ_NODE_NAME)` (bitnami/charts bitnami/rabbitmq
+   * templates/statefulset.yaml at 3b9cfe99e2 = chart 14.7.0, lines 225-226; at 8e28a24a5d = 16.0.14, lines 227-228;
+   * the same since chart 7.5.5, bitnami/charts#3139), and RABBITMQ_NODE_NAME as `rabbit@$(MY_POD_NAME).<release>-headless.
+   * $(MY_POD_NAMESPACE).svc.<clusterDomain>` (statefulset.yaml lines 218-223, with the defaults
+   * `clustering.addressType: hostname` and `clusterDomain: cluster.local`, values.yaml lines 278 and 83), which is
+   * nodeName(). warren sends the mount path itself (CHART_DATA_MOUNT_PATH), so this is the directory RabbitMQ reads.
+   */
   mnesiaDir(ordinal: number): string {
-    return `/bitnami/rabbitmq/mnesia/${this.nodeName(ordinal)}`;
+    return `${CHART_DATA_MOUNT_PATH}/${this.nodeName(ordinal)}`;
   }
 
   podName(ordinal: number): string {
@@ -105,7 +124,8 @@ export class HelmRelease implements Release {
       podManagementPolicy: policy,
       auth: { username: template.credentials.username, password: template.credentials.password, erlangCookie: template.credentials.erlangCookie },
       clustering: { forceBoot: template.forceBoot.enabled && template.forceBoot.via === 'chart-values' },
-      persistence: { enabled: true, size: '1Gi' },
+      // mountPath is sent, not left to the chart's default: mnesiaDir() is derived from it.
+      persistence: { enabled: true, size: '1Gi', mountPath: CHART_DATA_MOUNT_PATH },
       commonLabels: { [RUN_LABEL]: this.spec.runId },
       podLabels: { [RUN_LABEL]: this.spec.runId },
       podAnnotations: { [REVISION_ANNOTATION]: String(template.revision) },

@@ -1,6 +1,8 @@
 import { ApiException, AppsV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeObjects } from '../../../src/platforms/kind/kube-objects.js';
+import { containerEnv } from '../../support/container-env.js';
+import { FakeBitnamiChart } from '../../../src/platforms/kind/fake/fake-bitnami-chart.js';
 import { FakeKubeApi, matchesSelector, mergePatch } from '../../../src/platforms/kind/fake/fake-kube-api.js';
 
 /** The fake API server the kind contract tests rely on: it must refuse what a real one refuses. */
@@ -113,5 +115,42 @@ describe('matchesSelector', () => {
     expect(matchesSelector(labels, '!app')).toBe(false);
     expect(matchesSelector(undefined, 'app=rabbitmq')).toBe(false);
     expect(matchesSelector(labels, undefined)).toBe(true);
+  });
+});
+
+describe('containerEnv (the kubelet expanding $(VAR) references)', () => {
+  it('fills in fieldRefs, expands earlier variables, keeps unknown references and unescapes $$', () => {
+    const pod = {
+      metadata: { name: 'rabbitmq-1', namespace: 'ns' },
+      spec: {
+        containers: [{
+          name: 'rabbitmq',
+          env: [
+            { name: 'LATER', value: '$(NODE)' },
+            { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+            { name: 'NODE', value: 'rabbit@$(POD).$(MISSING)' },
+            { name: 'ESCAPED', value: '$$(POD) costs $5' },
+            { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+          ],
+        }],
+      },
+    };
+    expect(containerEnv(pod, 'rabbitmq')).toEqual({ LATER: '$(NODE)', POD: 'rabbitmq-1', NODE: 'rabbit@rabbitmq-1.$(MISSING)', ESCAPED: '$(POD) costs $5' });
+  });
+});
+
+describe('FakeBitnamiChart rendering of the data directory (chart 14.7.0)', () => {
+  async function rendered(values: Record<string, unknown>) {
+    const chart = new FakeBitnamiChart((api ??= await FakeKubeApi.start()));
+    const sts = chart.render('rabbitmq', 'ns', values).find(([resource]) => resource === 'statefulsets')![1];
+    const pod = { metadata: { name: 'rabbitmq-2', namespace: 'ns' }, spec: sts.spec.template.spec };
+    const mounts = (sts.spec.template.spec.containers[0].volumeMounts as { name: string; mountPath: string }[]);
+    return { env: containerEnv(pod, 'rabbitmq'), dataMount: mounts.find((mount) => mount.name === 'data')!.mountPath };
+  }
+
+  it('mounts the data volume at persistence.mountPath (default /opt/bitnami/rabbitmq/.rabbitmq/mnesia) and names <mountPath>/<node> as RABBITMQ_MNESIA_DIR', async () => {
+    const node = 'rabbit@rabbitmq-2.rabbitmq-headless.ns.svc.cluster.local';
+    expect(await rendered({})).toEqual({ env: expect.objectContaining({ RABBITMQ_NODE_NAME: node, RABBITMQ_MNESIA_DIR: `/opt/bitnami/rabbitmq/.rabbitmq/mnesia/${node}` }), dataMount: '/opt/bitnami/rabbitmq/.rabbitmq/mnesia' });
+    expect(await rendered({ persistence: { mountPath: '/data' } })).toEqual({ env: expect.objectContaining({ RABBITMQ_MNESIA_DIR: `/data/${node}` }), dataMount: '/data' });
   });
 });

@@ -6,7 +6,9 @@ import { DEFAULT_HELM_IMAGE } from '../../../src/platforms/kind/helm-release.js'
 import { KindPlatform } from '../../../src/platforms/kind/kind-platform.js';
 import { Redactor } from '../../../src/common/secrets.js';
 import { ChartForceBootRecovery } from '../../../src/recoveries/chart-force-boot-recovery.js';
+import { ForceLoadFileRecovery } from '../../../src/recoveries/force-load-file-recovery.js';
 import { StatefulSetForceBootRecovery } from '../../../src/recoveries/statefulset-force-boot-recovery.js';
+import { containerEnv } from '../../support/container-env.js';
 import type { KubeDoc, PodInfo } from '../../../src/platforms/kind/fake/fake-kube-api.js';
 import { KindHarness, KUBE_CONTEXT, RUN_LABEL, seesPods, stuckAfterFullShutdown, until, type StuckCluster } from '../../support/kind-harness.js';
 import type { HelmCall } from '../../../src/platforms/kind/fake/recording-runner.js';
@@ -75,7 +77,7 @@ describe('HelmRelease install (provision with --installer helm)', () => {
       podManagementPolicy: 'Parallel',
       auth: { username: 'warren', password: p.spec.credentials.password, erlangCookie: p.spec.credentials.erlangCookie },
       clustering: { forceBoot: false },
-      persistence: { enabled: true, size: '1Gi' },
+      persistence: { enabled: true, size: '1Gi', mountPath: '/opt/bitnami/rabbitmq/.rabbitmq/mnesia' },
       commonLabels: { [RUN_LABEL]: p.spec.runId },
       podLabels: { [RUN_LABEL]: p.spec.runId },
       podAnnotations: { [REVISION]: '1' },
@@ -264,6 +266,47 @@ describe('ChartForceBootRecovery with the helm installer', () => {
     // The recreated pod is as stuck as before.
     await until('pod 0 recreated and seen', () => seesPods(h, p));
     expect(p.cluster.status()[0]!.phase).toBe('starting');
+  });
+});
+
+describe('ForceLoadFileRecovery with the helm installer', () => {
+  it('writes force_load into the RABBITMQ_MNESIA_DIR the chart rendered for the waiting pod, on its data volume', async () => {
+    const written = new Set<string>();
+    const s = keep(await stuckAfterFullShutdown('helm-force-load-file', { installer: 'helm', recovers: () => written.size > 0 }));
+    const { h, p, context } = s;
+    h.runner.exec = (call) => {
+      if (call.command[0] === 'sh' && call.command[2] === 'cat > "$1"') written.add(call.pod);
+      return undefined;
+    };
+    // The directory RabbitMQ reads: the chart's env as the kubelet expands it for that pod (pods 1 and 2 are not
+    // there yet under OrderedReady: for them, the StatefulSet's template with the pod's name, what they will run).
+    const mnesiaDirOf = (pod: KubeDoc) => containerEnv(pod, 'rabbitmq').RABBITMQ_MNESIA_DIR!;
+    const sts = h.api.get('statefulsets', p.namespace, 'rabbitmq')!;
+    const fromTemplate = (ordinal: number) => ({ metadata: { name: `rabbitmq-${ordinal}`, namespace: p.namespace }, spec: sts.spec.template.spec });
+    const pod0 = h.api.get('pods', p.namespace, 'rabbitmq-0')!;
+    const dir = mnesiaDirOf(pod0);
+    expect(dir).toBe(`/opt/bitnami/rabbitmq/.rabbitmq/mnesia/${p.cluster.nodes[0]!.nodeName}`);
+    // …on the data volume (the PVC), not on the container's own filesystem.
+    const mounts = container(pod0).volumeMounts as KubeDoc[];
+    expect(dir.startsWith(`${mounts.find((mount) => mount.name === 'data')!.mountPath}/`)).toBe(true);
+    // Every node's data directory (force_load, definitions-reimport's file, dataFileExists) is the rendered one.
+    for (const node of p.cluster.nodes) expect(p.cluster.dataDir(node.ordinal)).toBe(mnesiaDirOf(fromTemplate(node.ordinal)));
+
+    h.api.setPodLog(p.namespace, 'rabbitmq-0', 'Waiting for Mnesia tables for 3000 ms, 1 retries left\n');
+    const logReads = () => h.api.requests.filter((r) => r.path.endsWith('/log')).length;
+    const readsBefore = logReads();
+    const recovery = new ForceLoadFileRecovery({ waitTimeoutMs: 5_000 });
+    const applied = recovery.apply(context);
+    await until('the baseline log reads', () => logReads() >= readsBefore + 6);
+    h.api.setPodLog(p.namespace, 'rabbitmq-0', 'Waiting for Mnesia tables for 3000 ms, 1 retries left\nWaiting for Mnesia tables for 3000 ms, 0 retries left\n');
+    await applied;
+
+    const writes = h.runner.execCalls().filter((call) => call.command[0] === 'sh');
+    expect(writes.map((call) => [call.pod, call.container, call.command])).toEqual([['rabbitmq-0', 'rabbitmq', ['sh', '-c', 'cat > "$1"', 'sh', `${dir}/force_load`]]]);
+    await until('every pod ready', () => p.cluster.status().every((pod) => pod.phase === 'ready'));
+    expect(await recovery.evidence!(context)).toEqual([{ name: 'force-load-consumed', ok: true }]);
+    const probes = h.runner.execCalls().filter((call) => call.command[0] === 'test');
+    expect(probes.map((call) => [call.pod, call.command])).toEqual([['rabbitmq-0', ['test', '-e', `${dir}/force_load`]]]);
   });
 });
 

@@ -20,6 +20,13 @@ export interface FakeChartOptions {
 /** The image the chart was released with (chart 14.7.0's values.yaml), which values.image overrides part by part. */
 export const CHART_IMAGE = { registry: 'docker.io', repository: 'bitnami/rabbitmq', tag: '3.13.7-debian-12-r2' };
 
+/**
+ * `persistence.mountPath` unless the values say otherwise: chart 14.7.0's default (bitnami/charts
+ * bitnami/rabbitmq/values.yaml at 3b9cfe99e2, line 967; the same in 16.0.x, since 12.14.0, bitnami/charts#23745).
+ * Written out here, not imported from warren, so a wrong path in warren cannot make the fake agree with it.
+ */
+export const CHART_DEFAULT_MOUNT_PATH = '/opt/bitnami/rabbitmq/.rabbitmq/mnesia';
+
 export class FakeBitnamiChart {
   /** The release's values as helm stores them (what --reuse-values starts from). */
   readonly releases = new Map<string, Record<string, unknown>>();
@@ -109,11 +116,25 @@ export class FakeBitnamiChart {
     const v = values as KubeDoc;
     const selector = { 'app.kubernetes.io/name': 'rabbitmq', 'app.kubernetes.io/instance': release };
     const labels = { ...selector, 'app.kubernetes.io/managed-by': 'Helm', ...v.commonLabels };
+    // The env and mounts as chart 14.7.0 renders them (templates/statefulset.yaml at 3b9cfe99e2, lines 203-226 and
+    // 363-376), in its order; Kubernetes expands the $(…) references (test/support/container-env.ts).
+    const mountPath = String(v.persistence?.mountPath ?? CHART_DEFAULT_MOUNT_PATH);
     const env: KubeDoc[] = [
-      { name: 'RABBITMQ_USERNAME', value: String(v.auth?.username ?? 'user') },
-      { name: 'RABBITMQ_PASSWORD', valueFrom: { secretKeyRef: { name: release, key: 'rabbitmq-password' } } },
+      { name: 'MY_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'MY_POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
     ];
     if (this.options.forceBootValue !== 'ignored') env.push({ name: 'RABBITMQ_FORCE_BOOT', value: v.clustering?.forceBoot === true ? 'yes' : 'no' });
+    env.push(
+      { name: 'RABBITMQ_NODE_NAME', value: `rabbit@$(MY_POD_NAME).${release}-headless.$(MY_POD_NAMESPACE).svc.cluster.local` },
+      { name: 'RABBITMQ_MNESIA_DIR', value: `${mountPath}/$(RABBITMQ_NODE_NAME)` },
+      { name: 'RABBITMQ_USERNAME', value: String(v.auth?.username ?? 'user') },
+      { name: 'RABBITMQ_PASSWORD', valueFrom: { secretKeyRef: { name: release, key: 'rabbitmq-password' } } },
+    );
+    const volumeMounts: KubeDoc[] = [
+      // The Erlang cookie's emptyDir; the data volume is mounted below it.
+      { name: 'empty-dir', mountPath: '/opt/bitnami/rabbitmq/.rabbitmq/', subPath: 'app-erlang-cookie' },
+      { name: 'data', mountPath },
+    ];
     const statefulSet: KubeDoc = {
       apiVersion: 'apps/v1',
       kind: 'StatefulSet',
@@ -125,7 +146,7 @@ export class FakeBitnamiChart {
         selector: { matchLabels: selector },
         template: {
           metadata: { labels: { ...labels, ...v.podLabels }, annotations: { ...v.podAnnotations } },
-          spec: { containers: [{ name: 'rabbitmq', image: this.image(values), env }] },
+          spec: { containers: [{ name: 'rabbitmq', image: this.image(values), env, volumeMounts }], volumes: [{ name: 'empty-dir', emptyDir: {} }] },
         },
         volumeClaimTemplates: [{ metadata: { name: 'data', labels: { ...labels } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: v.persistence?.size ?? '8Gi' } } } }],
       },
