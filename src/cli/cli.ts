@@ -23,8 +23,8 @@ import { ProgressPrinter } from './progress-printer.js';
 import { prepareReportDirectory } from './report-directory.js';
 import { isScenarioPath, loadScenarioDirectory, loadScenarioFile } from './scenario-file.js';
 import { defineScenarioCommand, type ScenarioArgs, type ScenarioRun } from './scenario-args.js';
-import { scenarioLabel, withVariants, type Scenario } from '../scenarios/scenario.js';
-import type { Platform } from '../core/platform.js';
+import { expectationOn, scenarioLabel, withVariants, type Scenario, type ScenarioMethod } from '../scenarios/scenario.js';
+import { START_POLICIES, type Platform } from '../core/platform.js';
 import { expectationText, type RunReport } from '../core/journal.js';
 import { RELEASES, releaseKey, type ReleaseKey } from '../core/rabbitmq-release.js';
 
@@ -194,6 +194,16 @@ function printResult(report: RunReport, label: string, reportDir: string): void 
   console.log(`${report.outcome.toUpperCase()}: ${label} on ${report.platform} in ${(report.durationMs / 1000).toFixed(1)} s; report: ${reportDir}`);
 }
 
+/** `expected X (either start policy)`, or per policy, `under Parallel not drilled yet` where there is none. */
+function startPolicyText(expected: ScenarioMethod['expected'], release: ReleaseKey): string {
+  const [ordered, parallel] = START_POLICIES.map((policy) => expectationOn(expected, release, policy));
+  if (ordered !== undefined && parallel !== undefined && expectationText(ordered) === expectationText(parallel)) return `expected ${expectationText(ordered)} (either start policy)`;
+  return START_POLICIES.map((policy, i) => {
+    const under = [ordered, parallel][i];
+    return `under ${policy} ${under === undefined ? 'not drilled yet' : `expected ${expectationText(under)}`}`;
+  }).join('; ');
+}
+
 function newRunId(): string {
   return randomBytes(4).toString('hex');
 }
@@ -259,7 +269,7 @@ function listCommand(scenarios: ReadonlyMap<string, Scenario>, options: { fromFi
     console.log(`  fault: ${scenario.fault.name}`);
     for (const { recovery, expected } of scenario.methods) {
       if ('outcome' in expected) {
-        console.log(`  ${recovery.name.padEnd(width)}expected ${expectationText(expected)} (every release)`);
+        console.log(`  ${recovery.name.padEnd(width)}expected ${expectationText(expected)} (every release, under OrderedReady)`);
         continue;
       }
       console.log(`  ${recovery.name}:`);
@@ -267,7 +277,7 @@ function listCommand(scenarios: ReadonlyMap<string, Scenario>, options: { fromFi
         const release = releaseKey(asked);
         const one = expected[release];
         const impossible = scenario.fault.notApplicableOn?.(asked);
-        const text = impossible !== undefined ? `not applicable: ${impossible.split(';')[0]}` : one === undefined ? 'not drilled on this release yet: no expectation' : 'byStartPolicy' in one ? Object.entries(one.byStartPolicy).map(([policy, under]) => `under ${policy} expected ${expectationText(under)}`).join('; ') : `expected ${expectationText(one)}`;
+        const text = impossible !== undefined ? `not applicable: ${impossible.split(';')[0]}` : one === undefined ? 'not drilled on this release yet: no expectation' : startPolicyText(expected, release);
         console.log(`    ${release.padEnd(13)}${text}`);
       }
     }

@@ -265,7 +265,7 @@ describe('parseScenarioArgs all', () => {
       throw new Error('expected a UsageError');
     })();
     expect(error).toBeInstanceOf(UsageError);
-    expect(error.message).toBe('partial on 4.3/khepri: no expectation yet for parallel-restart (never drilled on 4.3/khepri); drillable there: none');
+    expect(error.message).toBe('partial on 4.3/khepri: no expectation yet for parallel-restart (never drilled on 4.3/khepri under OrderedReady); drillable there: none');
     const all = parseScenarioArgs(['all', '--rabbitmq', 'all'], new Map([['partial', partial]]));
     expect(all.notDrilled).toContain('partial on 4.3/khepri: parallel-restart');
   });

@@ -313,7 +313,7 @@ function onReleases(
       const missing = run.methods.filter((name) => !has(name));
       const label = `${scenarioLabel(run.scenario)} on ${key}`;
       if (missing.length > 0 && !how.all && releases.length === 1 && (how.explicit || kept.length === 0)) {
-        throw new UsageError(`${label}: no expectation yet for ${missing.join(', ')} (never drilled on ${key}); drillable there: ${run.scenario.methods.filter((method) => expectationOn(method.expected, key, how.startPolicy) !== undefined).map((method) => method.recovery.name).join(', ') || 'none'}`);
+        throw new UsageError(`${label}: no expectation yet for ${missing.join(', ')} (never drilled on ${key} under ${how.startPolicy}); drillable there: ${run.scenario.methods.filter((method) => expectationOn(method.expected, key, how.startPolicy) !== undefined).map((method) => method.recovery.name).join(', ') || 'none'}`);
       }
       if (missing.length > 0) notDrilled.push(`${label}: ${missing.join(', ')}`);
       if (kept.length > 0) releaseRuns.push({ ...run, methods: kept, release });

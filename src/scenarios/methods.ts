@@ -63,6 +63,8 @@ export const Expect = {
   notApplicable: (why: string): NotApplicableExpectation => ({ outcome: 'not-applicable', why }),
   /** Per podManagementPolicy, on a release where real runs differ by it (each from a real run under it). */
   byStartPolicy: (expectations: ExpectationsByStartPolicy['byStartPolicy']): ExpectationsByStartPolicy => ({ byStartPolicy: expectations }),
+  /** The same under OrderedReady and Parallel, each from a real run under it (a plain expectation is OrderedReady's only). */
+  underEitherStartPolicy: (expected: Expectation): ExpectationsByStartPolicy => ({ byStartPolicy: { OrderedReady: expected, Parallel: expected } }),
   /** A different expectation per release (series/metadata store), each from a real run on that release. */
   byRelease: (expectations: ExpectationsByRelease): ExpectationsByRelease => expectations,
 };

@@ -21,7 +21,10 @@ describe('defineScenario', () => {
     const expected = Expect.byRelease({ '4.0/mnesia': Expect.byStartPolicy({ OrderedReady: Expect.staysDown('method-outlasted-deadline'), Parallel: Expect.recovers() }), '4.3/khepri': Expect.recovers() });
     expect(expectationOn(expected, '4.0/mnesia', 'OrderedReady')).toEqual({ outcome: 'not-recovered', diagnoses: ['method-outlasted-deadline'] });
     expect(expectationOn(expected, '4.0/mnesia', 'Parallel')).toEqual({ outcome: 'recovered', messages: 'kept' });
-    expect(expectationOn(expected, '4.3/khepri', 'Parallel')).toEqual({ outcome: 'recovered', messages: 'kept' });
+    // A plain expectation is OrderedReady's (runs under warren's default): under Parallel it judges nothing.
+    expect(expectationOn(expected, '4.3/khepri', 'OrderedReady')).toEqual({ outcome: 'recovered', messages: 'kept' });
+    expect(expectationOn(expected, '4.3/khepri', 'Parallel')).toBeUndefined();
+    expect(expectationOn(Expect.byRelease({ '4.3/khepri': Expect.underEitherStartPolicy(Expect.recovers()) }), '4.3/khepri', 'Parallel')).toEqual({ outcome: 'recovered', messages: 'kept' });
     expect(expectationOn(expected, '3.10/mnesia', 'Parallel')).toBeUndefined();
     const vague = Expect.byRelease({ '4.0/mnesia': Expect.byStartPolicy({ OrderedReady: { outcome: 'not-recovered', diagnoses: [] } as unknown as Expectation, Parallel: Expect.recovers() }) });
     expect(() => defineScenario({ name: 'vague', description: '', fault, methods: [{ recovery: new NoRecovery(), expected: vague }] })).toThrow(

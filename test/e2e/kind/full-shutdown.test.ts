@@ -16,7 +16,8 @@ import { kindEnvironment } from './environment.js';
  */
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const TITLE = 'e2e/kind: full-shutdown on a kind cluster';
-const FORCE_BOOT_METHODS = ['chart-force-boot', 'statefulset-force-boot'] as const;
+const FORCE_BOOT_METHODS = ['chart-force-boot', 'statefulset-force-boot', 'force-load-file'] as const;
+const E2E_METHODS = ['none', ...FORCE_BOOT_METHODS] as const;
 /** Clusters warren's kind platform creates: `warren-<run id>` (and `warren`, the name in kind-config.yaml). */
 const WARREN_CLUSTER = /^warren(-|$)/;
 
@@ -71,7 +72,10 @@ if (!environment.ok && required) {
     });
 
     it('recovers with every method as the matrix expects, on kind, exit 0', async () => {
-      const result = await execa('npx', ['tsx', 'src/cli/main.ts', 'scenario', 'full-shutdown', '--platform', 'kind', '--report-dir', reportDir], {
+      // The negative control and the force-boot family only (the nightly drills job runs all seven methods per cell):
+      // 4 drills × 4–6 min fit the test's 29 min (kind-first-run review, item 8); 600 s to recover, as on kind.
+      const args = ['scenario', 'full-shutdown', '--platform', 'kind', '--methods', E2E_METHODS.join(','), '--recovery-timeout', '600', '--report-dir', reportDir];
+      const result = await execa('npx', ['tsx', 'src/cli/main.ts', ...args], {
         cwd: REPO_ROOT,
         reject: false,
         // Shown live (a drill on kind takes many minutes) and kept for the failure message.
@@ -91,21 +95,15 @@ if (!environment.ok && required) {
       expect(report.rabbitmq.version).toMatch(/^\d+\.\d+/);
 
       const methods = new Map<string, MethodReport>(report.methods.map((method) => [method.method, method]));
+      expect([...methods.keys()].sort()).toEqual([...E2E_METHODS].sort());
+      // Every method met its expectation (judged by warren against the 3.10/mnesia outcomes the default image shares).
       for (const method of report.methods) expect(method.passed, `${method.method}: ${method.outcome} (${method.reason ?? 'no reason'})`).toBe(true);
-      // The negative control stays down (that is what makes it pass); every other method must not.
+      // The negative control stays down (that is what makes it pass); the force boots bring every message back.
       expect(methods.get('none')?.outcome).toBe('not-recovered');
-      for (const method of report.methods.filter((m) => m.method !== 'none')) {
-        expect(method.outcome, method.method).not.toBe('not-recovered');
-      }
-
+      expect(report.rabbitmq.metadataStore).toBe('mnesia');
       for (const name of FORCE_BOOT_METHODS) {
         const method = methods.get(name);
         expect(method, `${name} is missing from the report`).toBeDefined();
-        if (report.rabbitmq.metadataStore === 'khepri') {
-          // Design §3 / README: force boot does not exist on Khepri; the report must say so, not pretend.
-          expect(method!.outcome, name).toBe('not-applicable');
-          continue;
-        }
         expect(method!.outcome, name).toBe('recovered');
         expect(method!.timeToRecoverMs, name).toBeTypeOf('number');
         expect(method!.messages, name).not.toBeNull();
