@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { Logger } from '../common/logger.js';
 import { generateCredentials, Redactor, type Credentials } from '../common/secrets.js';
@@ -142,6 +143,9 @@ function printRequest(request: RecordedRequest, print: (text: string) => void): 
 function printCommand(call: RecordedCommand, print: (text: string) => void): void {
   print(`$ ${[call.file, ...call.args].map(shellWord).join(' ')}`);
   if (call.input !== undefined) print(indent(`# stdin:\n${call.input}`));
+  // The rendered kind config is a temporary file (deleted once the cluster exists): shown here, as it was.
+  const config = call.file === 'kind' && call.args[0] === 'create' ? call.args[call.args.indexOf('--config') + 1] : undefined;
+  if (config !== undefined && existsSync(config)) print(indent(`# ${config}:\n${readFileSync(config, 'utf8')}`));
 }
 
 function indent(text: string): string {
