@@ -356,7 +356,9 @@ export class KindCluster implements StartedCluster, StatefulSetControl, ReleaseC
     await Promise.all(targets.map((target) => nodeContainers.kill(target)));
     await kube.scaleStatefulSet(release.statefulSetName, 0);
     await kube.deleteAllPods(0);
-    await this.#waitForAsync('every killed container gone from its node', async () => !(await Promise.all(targets.map((target) => nodeContainers.running(target)))).some(Boolean), 300_000);
+    // kubelet may have restarted a killed container (the first restart has no back-off) before the delete landed:
+    // that one would now get SIGTERM, a graceful stop. Killing again until none runs keeps it a kill -9.
+    await this.#waitForAsync('every killed container gone from its node', async () => !(await Promise.all(targets.map((target) => nodeContainers.kill(target)))).some((result) => result.killed), 300_000);
   }
 
   #template(content: Omit<ReleaseTemplate, 'revision'>): ReleaseTemplate {

@@ -16,9 +16,10 @@ const FIND = 'crictl ps -q --name "^$3\\$" --label io.kubernetes.pod.namespace="
 
 /**
  * SIGKILL to the container's main process, from the node: `crictl inspect` gives its PID in the node's PID
- * namespace. Exit 1 when no such container runs.
+ * namespace. Exit 1 when no such container runs. A container that exits between `ps` and `inspect` (no PID, or 0,
+ * which `kill` would take for the script's own process group) or before the signal lands is gone already: no error.
  */
-export const KILL_SCRIPT = `id=$(${FIND}) || exit 2; [ -n "$id" ] || exit 1; for c in $id; do kill -KILL "$(crictl inspect -o go-template --template '{{.info.pid}}' "$c")" || exit 2; done`;
+export const KILL_SCRIPT = `id=$(${FIND}) || exit 2; [ -n "$id" ] || exit 1; for c in $id; do pid=$(crictl inspect -o go-template --template '{{.info.pid}}' "$c" 2>/dev/null); case "$pid" in ''|0) continue ;; esac; kill -KILL "$pid" 2>/dev/null || true; done`;
 
 /** Exit 0 while such a container runs, 1 once none does. */
 export const RUNNING_SCRIPT = `id=$(${FIND}) || exit 2; [ -n "$id" ]`;

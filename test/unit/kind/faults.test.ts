@@ -93,7 +93,7 @@ describe('DeleteAllPodsFault on kind', () => {
     const journal = h.journal.slice(from).filter((line) => !line.startsWith('GET'));
     const onNode = (ordinal: number, script: string) => `$ docker exec ${CLUSTER_NAME}-worker${ordinal === 0 ? '' : ordinal + 1} sh -c ${script} sh ${p.namespace} rabbitmq-${ordinal} rabbitmq`;
     expect(journal.slice(0, 5)).toEqual([onNode(0, KILL_SCRIPT), onNode(1, KILL_SCRIPT), onNode(2, KILL_SCRIPT), `PATCH ${sts}/rabbitmq/scale`, `DELETE ${core}/pods?gracePeriodSeconds=0&labelSelector=${p.selector}`]);
-    expect(journal.slice(5, -1).every((line) => [0, 1, 2].some((ordinal) => line === onNode(ordinal, RUNNING_SCRIPT)))).toBe(true);
+    expect(journal.slice(5, -1).every((line) => [0, 1, 2].some((ordinal) => line === onNode(ordinal, KILL_SCRIPT)))).toBe(true);
     expect(journal.at(-1)).toBe(`PATCH ${sts}/rabbitmq/scale`);
     // kill -9: every container that ran before the fault ended by SIGKILL, none by a graceful stop.
     expect(containersBefore.map((c) => c.endedBy)).toEqual(['SIGKILL', 'SIGKILL', 'SIGKILL']);
@@ -105,6 +105,20 @@ describe('DeleteAllPodsFault on kind', () => {
     expect(collection.query).toEqual({ labelSelector: `${RUN_LABEL}=${p.spec.runId}`, gracePeriodSeconds: '0' });
     // Negative control: no graceful stop_app (that is the other fault).
     expect(h.runner.execCalls()).toEqual([]);
+  });
+});
+
+describe('DeleteAllPodsFault on kind, kubelet faster than the force delete', () => {
+  it('kills a container kubelet restarted before the pods were deleted: no RabbitMQ of the run stops gracefully', async () => {
+    // kubelet restarts a killed container at once here (the first restart has no back-off), so a restarted
+    // RabbitMQ exists when the force delete lands; the delete only sends it SIGTERM (500 ms to stop).
+    const { h, p } = await provision('delete-all-pods-restarted', { api: { sigtermExitMs: 500, restartDelayMs: 0 } });
+    await new DeleteAllPodsFault().inject(h.context(p));
+    const before = h.api.podEvents.filter((e) => e.event === 'deleted' && e.namespace === p.namespace).length;
+    expect(before).toBeGreaterThanOrEqual(3);
+    const ended = h.api.containers.filter((c) => c.namespace === p.namespace && c.endedBy !== undefined);
+    expect(ended.length).toBeGreaterThan(3); // the restarted ones ran too
+    expect(ended.filter((c) => c.endedBy !== 'SIGKILL')).toEqual([]);
   });
 });
 
