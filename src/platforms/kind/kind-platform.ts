@@ -1,4 +1,4 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -223,22 +223,34 @@ export class KindPlatform implements Platform {
 
   /**
    * `docker stop` every node container of warren's kind cluster, then `docker start` them: a full Kubernetes restart,
-   * with the nodes' disks (the PVCs) kept. Returns once Kubernetes is back, not merely its API: every node Ready and
-   * CoreDNS available (the pods find their peers through headless-Service DNS). Throws EnvironmentError if docker fails, TimeoutError after 5 min per wait.
+   * with the nodes' disks (the PVCs) kept. Returns once Kubernetes is back, not merely its API: every kubelet's lease
+   * renewed since the start and its node Ready, and every CoreDNS container started since then and ready (the pods
+   * find their peers through headless-Service DNS). Throws EnvironmentError if docker fails, TimeoutError after 5 min per wait.
    */
   async #restartKubernetes(target: KindTarget, kube: KubeObjects, context: ProvisionContext): Promise<void> {
     const name = target.context.replace(/^kind-/, '');
     const nodes = await this.#kind.nodes(name);
     context.log.info(`restarting Kubernetes: docker stop/start ${nodes.join(', ')}`);
+    let startedAt = 0;
     for (const verb of ['stop', 'start'] as const) {
+      if (verb === 'start') startedAt = Date.now();
       const result = await this.#run('docker', [verb, ...nodes], { timeoutMs: 300_000, signal: context.signal });
       if (result.exitCode !== 0) throw new EnvironmentError(`kind platform: docker ${verb} of the kind nodes failed: ${result.stderr.trim().split('\n')[0]}`);
     }
     const wait = { timeoutMs: 300_000, intervalMs: this.platform.pollIntervalMs ?? 2_000, signal: context.signal };
     const answers = <T>(read: () => Promise<T>, ok: (value: T) => boolean) => async () => read().then(ok, () => false);
+    const since = (time: Date | string | undefined) => time !== undefined && new Date(time).getTime() >= startedAt;
     await waitFor('the Kubernetes API back after the restart', answers(() => kube.listPods(), () => true), wait);
-    await waitFor('every node Ready after the restart', answers(() => kube.listNodes(), (nodes) => nodes.length > 0 && nodes.every((node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))), wait);
-    await waitFor('CoreDNS available after the restart', answers(() => kube.readCoreDns(), (dns) => (dns.status?.availableReplicas ?? 0) >= Math.max(1, dns.spec?.replicas ?? 1)), wait);
+    // The Node objects still say Ready from before the stop (the node monitor waits ~40 s before it marks them):
+    // each kubelet is back once its lease has been renewed since the start, and its node says Ready.
+    const kubelets = async () => {
+      const [nodes, leases] = await Promise.all([kube.listNodes(), kube.listNodeLeases()]);
+      return nodes.length > 0 && nodes.every((node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && since(leases.find((lease) => lease.metadata?.name === node.metadata?.name)?.spec?.renewTime));
+    };
+    await waitFor('every kubelet back and its node Ready after the restart', () => kubelets().catch(() => false), wait);
+    // CoreDNS's processes died with their node: ready again means containers started since then, and ready.
+    const dnsBack = (pods: V1Pod[]) => pods.length > 0 && pods.every((pod) => (pod.status?.containerStatuses ?? []).length > 0 && (pod.status?.containerStatuses ?? []).every((c) => c.ready && since(c.state?.running?.startedAt)));
+    await waitFor('CoreDNS serving again after the restart', answers(() => kube.listCoreDnsPods(), dnsBack), wait);
   }
 
   /** A reused cluster keeps the host ports it was created with: read them back from its control-plane container. */

@@ -1,7 +1,8 @@
 import {
   ApiException,
   AppsV1Api,
-  type V1Deployment,
+  CoordinationV1Api,
+  type V1Lease,
   type V1Node,
   CoreV1Api,
   KubeConfig,
@@ -25,6 +26,7 @@ import { waitFor } from '../../common/wait.js';
 export class KubeObjects {
   readonly #core: CoreV1Api;
   readonly #apps: AppsV1Api;
+  readonly #coordination: CoordinationV1Api;
 
   constructor(
     kubeConfig: KubeConfig,
@@ -34,6 +36,7 @@ export class KubeObjects {
   ) {
     this.#core = kubeConfig.makeApiClient(CoreV1Api);
     this.#apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.#coordination = kubeConfig.makeApiClient(CoordinationV1Api);
   }
 
   async createNamespace(body: V1Namespace): Promise<void> {
@@ -173,9 +176,18 @@ export class KubeObjects {
     return (await this.#core.listNode()).items;
   }
 
-  /** kube-system's CoreDNS Deployment (read only): pods find their peers through headless-Service DNS. */
-  async readCoreDns(): Promise<V1Deployment> {
-    return this.#apps.readNamespacedDeployment({ name: 'coredns', namespace: 'kube-system' });
+  /** CoreDNS's pods (kube-system, `k8s-app=kube-dns`, the label kubeadm gives them; read only). */
+  async listCoreDnsPods(): Promise<V1Pod[]> {
+    return (await this.#core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'k8s-app=kube-dns' })).items;
+  }
+
+  /**
+   * The kubelets' heartbeats (kube-node-lease, one Lease per node, renewed every 10 s; read only). A Node's Ready
+   * condition outlives a stopped kubelet for the node monitor's grace period: a lease renewed after a restart is the
+   * proof that the kubelet is back.
+   */
+  async listNodeLeases(): Promise<V1Lease[]> {
+    return (await this.#coordination.listNamespacedLease({ namespace: 'kube-node-lease' })).items;
   }
 
   async deletePersistentVolumeClaims(): Promise<void> {

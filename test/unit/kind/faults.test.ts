@@ -215,8 +215,8 @@ describe('MismatchedCookieFault on kind', () => {
 });
 
 describe('the Kubernetes restart of FullShutdownFault (review item 7)', () => {
-  it('starts the pods again only once every node is Ready and CoreDNS is available, not when the API first answers', async () => {
-    // After docker start the API answers 200 ms later, the nodes are Ready and CoreDNS available 600 ms after that.
+  it('starts the pods again only once every kubelet is back (lease renewed, node Ready) and CoreDNS serves, not when the API first answers', async () => {
+    // After docker start the API answers 200 ms later; the kubelets (and CoreDNS) are back 600 ms after that.
     const { h, p } = await provision('restart', { runner: { restart: { apiDownMs: 200, notReadyMs: 600 } } });
     const { sts } = paths(p);
     const from = h.api.requests.length;
@@ -225,10 +225,11 @@ describe('the Kubernetes restart of FullShutdownFault (review item 7)', () => {
     const scaleUp = h.api.requests.slice(from).find((r) => r.path === `${sts}/rabbitmq/scale` && (r.body as KubeDoc).spec.replicas === 3)!;
     expect(h.api.nodesReadyAtMs).toBeGreaterThan(0);
     expect(scaleUp.atMs).toBeGreaterThanOrEqual(h.api.nodesReadyAtMs);
-    // What it waited on: the nodes and kube-system's CoreDNS, read only.
-    const reads = h.api.requests.slice(from).filter((r) => r.path === '/api/v1/nodes' || r.path === '/apis/apps/v1/namespaces/kube-system/deployments/coredns');
-    expect(reads.length).toBeGreaterThanOrEqual(2);
-    expect(reads.every((r) => r.method === 'GET')).toBe(true);
+    // What it waited on, read only: the nodes and their kubelets' leases (the Node objects kept saying Ready while
+    // the kubelets were down, as on a real cluster), and CoreDNS's pods.
+    const readPaths = new Set(h.api.requests.slice(from).filter((r) => r.method === 'GET').map((r) => r.path));
+    for (const path of ['/api/v1/nodes', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', '/api/v1/namespaces/kube-system/pods']) expect(readPaths).toContain(path);
+    expect(h.api.requests.slice(from).filter((r) => r.path.includes('kube-system') || r.path.includes('kube-node-lease')).every((r) => r.method === 'GET')).toBe(true);
   });
 
   it('startUp retries the scale while the API does not answer, instead of giving up after one warning', async () => {

@@ -15,8 +15,8 @@ import type { AddressInfo } from 'node:net';
  * - a namespace deletion takes time: its pods terminate first, and nothing can be created in it meanwhile;
  * - the controller may lag (`controllerLagMs`): it acts on the StatefulSet as it last observed it
  *   (status.observedGeneration) and sets status.updateRevision from that;
- * - a Kubernetes restart (`stopNodes()`, `startNodes()`): the API is down, then nodes are NotReady and CoreDNS
- *   unavailable for a while.
+ * - a Kubernetes restart (`stopNodes()`, `startNodes()`): the API is down, then the kubelets are not back for a
+ *   while, while the Node objects still say Ready (only their leases tell).
  * Readiness is decided by the test.
  */
 
@@ -35,7 +35,7 @@ export interface RecordedRequest {
   atMs: number;
 }
 
-export type Resource = 'namespaces' | 'secrets' | 'configmaps' | 'services' | 'statefulsets' | 'pods' | 'persistentvolumeclaims' | 'nodes' | 'deployments';
+export type Resource = 'namespaces' | 'secrets' | 'configmaps' | 'services' | 'statefulsets' | 'pods' | 'persistentvolumeclaims' | 'nodes';
 
 /** What the test's readiness rule sees of a pod being created. */
 export interface PodInfo {
@@ -93,10 +93,9 @@ const CONTROL_PLANE_NODE = 'warren-test-control-plane';
 const WORKER_NODES = ['warren-test-worker', 'warren-test-worker2', 'warren-test-worker3'];
 
 const TOKEN = 'fake-token-for-contract-tests';
-const NAMESPACED = new Set<Resource>(['secrets', 'configmaps', 'services', 'statefulsets', 'pods', 'persistentvolumeclaims', 'deployments']);
+const NAMESPACED = new Set<Resource>(['secrets', 'configmaps', 'services', 'statefulsets', 'pods', 'persistentvolumeclaims']);
 const KINDS: Record<Resource, string> = {
   nodes: 'Node',
-  deployments: 'Deployment',
   namespaces: 'Namespace',
   secrets: 'Secret',
   configmaps: 'ConfigMap',
@@ -149,6 +148,8 @@ export class FakeKubeApi {
   /** Pod uid → whether the test's readiness rule made it ready: a restarted container comes back the same. */
   readonly #readyOnStart = new Map<string, boolean>();
   #apiDown = false;
+  #kubeletsDown = false;
+  #kubeletsBackAtMs = 0;
   #resourceVersion = 1;
 
   private constructor(server: Server, options: FakeKubeApiOptions) {
@@ -170,13 +171,7 @@ export class FakeKubeApi {
     for (const name of [CONTROL_PLANE_NODE, ...this.#timing.nodes]) {
       this.#store.get('nodes')!.set(name, { apiVersion: 'v1', kind: 'Node', metadata: { name, uid: randomUUID() }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
     }
-    this.#store.get('deployments')!.set('kube-system/coredns', {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'coredns', namespace: 'kube-system', uid: randomUUID(), generation: 1 },
-      spec: { replicas: 2 },
-      status: { observedGeneration: 1, replicas: 2, readyReplicas: 2, availableReplicas: 2 },
-    });
+    this.#kubeletsBackAtMs = Date.now();
   }
 
   static async start(options: FakeKubeApiOptions = {}): Promise<FakeKubeApi> {
@@ -239,11 +234,15 @@ export class FakeKubeApi {
     return running.length;
   }
 
-  /** `docker stop` of every node: the API stops answering, every container is stopped (SIGTERM), nodes go NotReady. */
+  /**
+   * `docker stop` of every node: the API stops answering and every container is stopped (SIGTERM). The Node objects
+   * keep saying Ready and CoreDNS's pods ready (nobody is left to update them; the node monitor's grace period is
+   * ~40 s): only the kubelets' leases, no longer renewed, tell.
+   */
   stopNodes(): void {
     this.#apiDown = true;
+    this.#kubeletsDown = true;
     for (const container of this.containers) if (container.endedAtMs === undefined) this.#endContainer(container, 'SIGTERM', { restart: false });
-    this.#setNodesReady(false);
   }
 
   /** `docker start` of every node: the API answers after `apiDownMs`; nodes are Ready and CoreDNS available `notReadyMs` later. */
@@ -258,9 +257,9 @@ export class FakeKubeApi {
     });
   }
 
-  /** Whether every node is Ready again (false from `stopNodes()` until `startNodes()` is done). */
+  /** Whether every kubelet is back (false from `stopNodes()` until `startNodes()` is done). */
   get nodesReady(): boolean {
-    return this.list('nodes').every((node) => node.status.conditions[0].status === 'True');
+    return !this.#kubeletsDown;
   }
 
   /** Whether the API answers (false while `restart()` has it down). */
@@ -377,7 +376,8 @@ export class FakeKubeApi {
     }
     if (path === '/api/v1/services' && method === 'GET') return this.#listResponse('services', undefined, request.query.labelSelector);
     if (path === '/api/v1/nodes' && method === 'GET') return this.#listResponse('nodes', undefined, request.query.labelSelector);
-    if (path === '/apis/apps/v1/namespaces/kube-system/deployments/coredns' && method === 'GET') return this.#mustGet('deployments', 'kube-system', 'coredns');
+    if (path === '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases' && method === 'GET') return this.#nodeLeases();
+    if (path === '/api/v1/namespaces/kube-system/pods' && method === 'GET' && request.query.labelSelector === 'k8s-app=kube-dns') return this.#coreDnsPods();
     if ((match = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/.exec(path)) && method === 'GET') {
       return this.#podLog(match[1]!, match[2]!, request.query.previous === 'true');
     }
@@ -691,14 +691,33 @@ export class FakeKubeApi {
     this.#bump(pod);
   }
 
-  /** When the nodes last became Ready (Date.now()); 0 if they never went down. */
+  /** When the kubelets last came back (Date.now()); 0 if they never went down. */
   nodesReadyAtMs = 0;
 
   #setNodesReady(ready: boolean): void {
-    if (ready) this.nodesReadyAtMs = Date.now();
-    for (const node of this.list('nodes')) node.status.conditions = [{ type: 'Ready', status: ready ? 'True' : 'False' }];
-    const coredns = this.get('deployments', 'kube-system', 'coredns')!;
-    coredns.status = { ...coredns.status, readyReplicas: ready ? 2 : 0, availableReplicas: ready ? 2 : 0 };
+    if (!ready) return;
+    this.#kubeletsDown = false;
+    this.nodesReadyAtMs = Date.now();
+    this.#kubeletsBackAtMs = Date.now();
+  }
+
+  /** One Lease per node in kube-node-lease, renewed when its kubelet (re)started and every 10 s while it runs. */
+  #nodeLeases(): KubeDoc {
+    const renewTime = new Date(this.#kubeletsDown ? this.#kubeletsBackAtMs : Math.max(this.#kubeletsBackAtMs, Date.now() - 5_000)).toISOString().replace('Z', '000Z');
+    const items = this.list('nodes').map((node) => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: node.metadata.name, namespace: 'kube-node-lease' }, spec: { holderIdentity: node.metadata.name, leaseDurationSeconds: 40, renewTime } }));
+    return { apiVersion: 'coordination.k8s.io/v1', kind: 'LeaseList', metadata: { resourceVersion: String(this.#resourceVersion) }, items };
+  }
+
+  /** CoreDNS's two pods: their containers started when the kubelets last came back, and ready since. */
+  #coreDnsPods(): KubeDoc {
+    const startedAt = new Date(this.#kubeletsBackAtMs).toISOString();
+    const items = ['coredns-0', 'coredns-1'].map((name) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
+      status: { phase: 'Running', containerStatuses: [{ name: 'coredns', image: 'registry.k8s.io/coredns/coredns', imageID: '', ready: true, restartCount: 0, started: true, state: { running: { startedAt } } }] },
+    }));
+    return { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: String(this.#resourceVersion) }, items };
   }
 
   #after(ms: number, action: () => void): void {
