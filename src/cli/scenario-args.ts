@@ -250,6 +250,10 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
   if (platform !== 'local' && (values.from !== undefined || values.metadataStore !== undefined || values.rabbitmq === 'all')) {
     throw new UsageError(`${values.from !== undefined ? '--from' : values.metadataStore !== undefined ? '--metadata-store' : '--rabbitmq all'} applies to --platform local only (kind runs the image it is given: --image; --rabbitmq <series> names the expectations it is judged by)`);
   }
+  // The default image is 3.13.7 (Mnesia): judged by a 4.x series only when the image given is one.
+  if (platform === 'kind' && values.rabbitmq !== DEFAULT_SERIES && values.image === undefined) {
+    throw new UsageError(`--rabbitmq ${values.rabbitmq} on kind judges the image by ${values.rabbitmq}'s expectations: name that image with --image (the default runs 3.13.7, judged as ${DEFAULT_SERIES})`);
+  }
   const releases = releaseList(values.rabbitmq, values.metadataStore);
   const { releaseRuns, notDrilled } = onReleases(runs, releases, { all, explicit: requested !== undefined, startPolicy });
   const kind = kindOptions(values);
@@ -346,7 +350,11 @@ function kindOptions(values: ScenarioOptionValues): Partial<KindOptions> {
   if (values.reuseCluster !== undefined) options.reuseCluster = values.reuseCluster;
   if (values.context !== undefined) options.context = values.context;
   if (values.allowContext !== undefined) options.allowContext = values.allowContext;
-  if (values.chartVersion !== undefined) options.chartVersion = values.chartVersion;
+  if (values.chartVersion !== undefined) {
+    // An empty or odd version would leave the chart unpinned (helm takes the newest, whose image may be gone).
+    if (!/^v?\d+\.\d+\.\d+[0-9A-Za-z.+-]*$/.test(values.chartVersion)) throw new UsageError(`--chart-version "${values.chartVersion}" is not a chart version (e.g. 14.7.0)`);
+    options.chartVersion = values.chartVersion;
+  }
   return options;
 }
 

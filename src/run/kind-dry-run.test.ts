@@ -1,16 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { generateCredentials } from '../common/secrets.js';
+import { deleteAllPods } from '../../scenarios/delete-all-pods.js';
 import { fullShutdown } from '../../scenarios/full-shutdown.js';
+import type { Scenario } from '../scenarios/scenario.js';
 import { kindDryRun } from './kind-dry-run.js';
 
 const KIND_CONFIG = fileURLToPath(new URL('../../kind-config.yaml', import.meta.url));
 
-async function dryRun(installer: 'manifests' | 'helm', methods: string[]) {
+async function dryRun(installer: 'manifests' | 'helm', methods: string[], scenario: Scenario = fullShutdown) {
   const lines: string[] = [];
   const credentials = generateCredentials();
   await kindDryRun({
-    scenario: fullShutdown,
+    scenario,
     methods,
     release: { series: '3.10', metadataStore: 'mnesia' },
     kind: { installer },
@@ -70,5 +72,18 @@ describe('kind --dry-run', () => {
     expect(text).toMatch(/password: \[REDACTED\]/);
     expect(text).not.toContain(credentials.password);
     expect(text).not.toContain(credentials.erlangCookie);
+  }, 60_000);
+
+  it('one kind cluster for the run, a namespace per method, the kill sent to the nodes of that cluster', async () => {
+    const { lines } = await dryRun('manifests', ['none', 'force-load-file'], deleteAllPods);
+    expect(lines.filter((line) => line.startsWith('$ kind create cluster'))).toHaveLength(1);
+    expect(lines.filter((line) => line.startsWith('$ kind delete cluster'))).toHaveLength(1);
+    expect(lines.filter((line) => /^POST \/api\/v1\/namespaces$/.test(line))).toHaveLength(2);
+    const kills = lines.filter((line) => line.startsWith('$ docker exec '));
+    expect(kills.length).toBeGreaterThanOrEqual(6);
+    expect(kills.every((line) => /^\$ docker exec warren-dryrun-worker[23]? sh -c /.test(line))).toBe(true);
+    // Stable text: no temporary directory's random part.
+    expect(lines.find((line) => line.startsWith('$ kind create cluster'))).toContain('--config $TMPDIR/warren-kind-warren-dryrun-XXXXXX/kind-config.yaml');
+    expect(lines.at(-1)).toBe('# 2 of 2 methods simulated to the end');
   }, 60_000);
 });

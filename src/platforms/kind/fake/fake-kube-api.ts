@@ -69,8 +69,10 @@ export interface FakeKubeApiOptions {
   controllerLagMs?: number;
   /** How long kubelet waits before restarting a container that died while its pod still exists, in ms (default 200). */
   restartDelayMs?: number;
-  /** The kind nodes pods are scheduled on, by ordinal (default the RecordingRunner's three workers). */
+  /** The kind worker nodes pods are scheduled on, by ordinal (default warren-test-worker, …worker2, …worker3). */
   nodes?: string[];
+  /** The kind cluster's name, which names its control-plane node (default warren-test). */
+  cluster?: string;
 }
 
 /** One container's life, from its pod's creation to its end: what "kill -9" and "gone" are checked against. */
@@ -137,7 +139,7 @@ export class FakeKubeApi {
   readonly #onRequest: ((request: RecordedRequest) => void) | undefined;
   readonly #store = new Map<Resource, Map<string, KubeDoc>>();
   readonly #logs = new Map<string, { current?: string; previous?: string }>();
-  readonly #timing: Required<Omit<FakeKubeApiOptions, 'readiness' | 'token' | 'journal' | 'onRequest'>>;
+  readonly #timing: Required<Omit<FakeKubeApiOptions, 'readiness' | 'token' | 'journal' | 'onRequest' | 'cluster'>>;
   readonly #timers = new Set<NodeJS.Timeout>();
   /** nodePort → the Service holding it (`namespace/name`), or the time (ms) from which it is free again. */
   readonly #nodePorts = new Map<number, string | number>();
@@ -168,7 +170,7 @@ export class FakeKubeApi {
       nodes: options.nodes ?? WORKER_NODES,
     };
     for (const resource of Object.keys(KINDS) as Resource[]) this.#store.set(resource, new Map());
-    for (const name of [CONTROL_PLANE_NODE, ...this.#timing.nodes]) {
+    for (const name of [options.cluster === undefined ? CONTROL_PLANE_NODE : `${options.cluster}-control-plane`, ...this.#timing.nodes]) {
       this.#store.get('nodes')!.set(name, { apiVersion: 'v1', kind: 'Node', metadata: { name, uid: randomUUID() }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
     }
     this.#kubeletsBackAtMs = Date.now();

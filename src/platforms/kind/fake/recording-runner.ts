@@ -201,7 +201,7 @@ export class RecordingRunner {
         return OK;
       }
       case 'get nodes':
-        return { exitCode: 0, stdout: ['control-plane', 'worker', 'worker2', 'worker3'].map((node) => `${name}-${node}`).join('\n') + '\n', stderr: '' };
+        return { exitCode: 0, stdout: this.#options.api.list('nodes').map((node) => String(node.metadata.name).replace(/^.*?-(control-plane|worker\d*)$/, `${name}-$1`)).join('\n') + '\n', stderr: '' };
       case 'get kubeconfig':
         if (!this.clusters.includes(name)) return { exitCode: 1, stdout: '', stderr: `ERROR: could not locate any control plane nodes for cluster named '${name}'` };
         return { exitCode: 0, stdout: this.#options.api.kubeConfig(`kind-${name}`).exportConfig(), stderr: '' };
