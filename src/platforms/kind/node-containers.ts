@@ -21,9 +21,6 @@ const FIND = 'crictl ps -q --name "^$3\\$" --label io.kubernetes.pod.namespace="
  */
 export const KILL_SCRIPT = `id=$(${FIND}) || exit 2; [ -n "$id" ] || exit 1; for c in $id; do pid=$(crictl inspect -o go-template --template '{{.info.pid}}' "$c" 2>/dev/null); case "$pid" in ''|0) continue ;; esac; kill -KILL "$pid" 2>/dev/null || true; done`;
 
-/** Exit 0 while such a container runs, 1 once none does. */
-export const RUNNING_SCRIPT = `id=$(${FIND}) || exit 2; [ -n "$id" ]`;
-
 /**
  * Containers on a kind node, through `docker exec <node> sh -c …` (a kind node is a Docker container running
  * kubelet and containerd, with crictl and procps in its image: kind's images/base Dockerfile). RabbitMQ's node name
@@ -43,13 +40,6 @@ export class NodeContainers {
     const result = await this.#script(target, KILL_SCRIPT);
     if (result.exitCode > 1) throw new ClusterCommandError(`killing ${target.pod} on ${target.node} failed (exit ${result.exitCode}): ${firstLine(result.stderr)}`);
     return { killed: result.exitCode === 0 };
-  }
-
-  /** Whether the pod's container still runs on its node. Throws ClusterCommandError when docker or crictl failed. */
-  async running(target: PodContainer): Promise<boolean> {
-    const result = await this.#script(target, RUNNING_SCRIPT);
-    if (result.exitCode > 1) throw new ClusterCommandError(`looking for ${target.pod} on ${target.node} failed (exit ${result.exitCode}): ${firstLine(result.stderr)}`);
-    return result.exitCode === 0;
   }
 
   #script(target: PodContainer, script: string) {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DeleteAllPodsFault } from '../../../src/faults/delete-all-pods-fault.js';
 import { FullShutdownFault } from '../../../src/faults/full-shutdown-fault.js';
 import { MismatchedCookieFault } from '../../../src/faults/mismatched-cookie-fault.js';
-import { KILL_SCRIPT, RUNNING_SCRIPT } from '../../../src/platforms/kind/node-containers.js';
+import { KILL_SCRIPT } from '../../../src/platforms/kind/node-containers.js';
 import type { KubeDoc, RecordedRequest } from '../../../src/platforms/kind/fake/fake-kube-api.js';
 import { CLUSTER_NAME, KindHarness, KUBE_CONTEXT, RUN_LABEL, summary, until, type HarnessOptions, type Provisioned } from '../../support/kind-harness.js';
 

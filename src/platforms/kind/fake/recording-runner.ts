@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { CommandOptions, CommandResult, CommandRunner } from '../command-runner.js';
-import { KILL_SCRIPT, RUNNING_SCRIPT } from '../node-containers.js';
+import { KILL_SCRIPT } from '../node-containers.js';
 import type { FakeKubeApi } from './fake-kube-api.js';
 
 /**
@@ -164,7 +164,6 @@ export class RecordingRunner {
     const [node, sh, dashC, script, , namespace, pod] = args;
     if (sh !== 'sh' || dashC !== '-c' || node === undefined || namespace === undefined || pod === undefined) return { exitCode: 127, stdout: '', stderr: `unexpected docker exec ${args.join(' ')}` };
     if (script === KILL_SCRIPT) return { exitCode: this.#options.api.killContainers(node, namespace, pod) > 0 ? 0 : 1, stdout: '', stderr: '' };
-    if (script === RUNNING_SCRIPT) return { exitCode: this.#options.api.runningContainers(node, namespace, pod).length > 0 ? 0 : 1, stdout: '', stderr: '' };
     return { exitCode: 127, stdout: '', stderr: `unexpected script on ${node}: ${script}` };
   }
 
