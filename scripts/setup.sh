@@ -60,16 +60,29 @@ if [ -n "$rootfs_series" ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null \
       || { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; }
   fi
-  for one in $rootfs_series; do as_root bash scripts/rabbitmq-rootfs.sh "$one"; done
 fi
+# The builds are independent (each in its own temporary directory, renamed into place) and mostly wait on the
+# archive and on dpkg, so they run side by side and beside the npm install (clean-clone CI of dfea575: 82 s and
+# 66 s one after the other). Every one is waited for, and the first failure is setup's exit code.
+builds=""
+for one in $rootfs_series; do
+  as_root bash scripts/rabbitmq-rootfs.sh "$one" &
+  builds="$builds $!"
+done
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: installing npm dependencies…"
-  npm ci --no-audit --no-fund --loglevel=error
-fi
-# The library entry package.json exports (npm pack builds it too, through prepack); the CLI runs from src/.
-if [ ! -f dist/src/index.js ]; then
-  echo "setup: building the library entry (dist/, ~10 s)…"
-  npm run build --silent
-fi
+npm_setup() {
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "setup: installing npm dependencies…"
+    npm ci --no-audit --no-fund --loglevel=error || return
+  fi
+  # The library entry package.json exports (npm pack builds it too, through prepack); the CLI runs from src/.
+  if [ ! -f dist/src/index.js ]; then
+    echo "setup: building the library entry (dist/, ~10 s)…"
+    npm run build --silent || return
+  fi
+}
+status=0
+npm_setup || status=$?
+for build in $builds; do wait "$build" || { rc=$?; [ "$status" != 0 ] || status=$rc; }; done
+[ "$status" = 0 ] || exit "$status"
 echo "setup: ready ($(dpkg-query -W -f='rabbitmq-server ${Version}' rabbitmq-server 2>/dev/null || echo rabbitmq-server), node $(node --version))"

@@ -7,37 +7,11 @@ import { canConnect } from '../../src/platforms/local/epmd.js';
 import type { RunReport } from '../../src/core/journal.js';
 import { labelledProcesses, runDirectories } from '../support/leftovers.js';
 
-describe.sequential('cleanup: Ctrl-C in the middle of a drill, and --keep', () => {
+// Ctrl-C in the middle of a drill is exit-leaves-nothing.test's (SIGINT while the method runs, checked at the moment
+// warren exits).
+describe.sequential('cleanup: --keep, then cleanup --run', () => {
   const dirs: string[] = [];
   afterAll(async () => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
-
-  it('Ctrl-C after the fault: exit 130, report says interrupted, nothing left running, run dir gone', async ({ signal }) => {
-    const reportDir = await mkdtemp(join(tmpdir(), 'warren-test-report-'));
-    dirs.push(reportDir);
-    // node with tsx's loader, so the signal reaches warren itself (npx would not relay it).
-    const child = execa(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'scenario', 'full-shutdown', '--methods', 'chart-force-boot', '--report-dir', reportDir], {
-      reject: false,
-      cancelSignal: signal,
-      all: true,
-    });
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      child.all!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('applying method')) resolve();
-      });
-      child.once('exit', () => reject(new Error(`CLI exited before the fault: ${output}`)));
-    });
-    process.kill(child.pid!, 'SIGINT');
-    const result = await child;
-    expect(result.exitCode, result.all).toBe(130);
-
-    const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as RunReport;
-    expect(report.outcome).toBe('interrupted');
-    expect(report.methods[0]).toMatchObject({ method: 'chart-force-boot', outcome: 'interrupted', reason: 'interrupted' });
-    expect(await labelledProcesses(report.runId)).toEqual([]);
-    expect(await runDirectories(report.runId)).toEqual([]);
-  });
 
   it('--keep leaves the cluster reachable and says how to stop it; cleanup --run removes it all', async ({ signal }) => {
     const reportDir = await mkdtemp(join(tmpdir(), 'warren-test-report-'));

@@ -16,7 +16,9 @@ import { labelledProcesses, runDirectories } from '../support/leftovers.js';
  * definitions-reimport (the clean-clone CI of a736571 took ~48 min with them), and force-standalone-khepri-boot on
  * both Khepri releases (it waits out the whole deadline: 107 s on 4.0, 113 s on 4.3; the clean-clone CI of b647c36
  * took 2729 s with it on 4.3): it runs on 4.0/mnesia here, and `npm run scenario full-shutdown -- --rabbitmq 4.3`
- * drills it on Khepri.
+ * drills it on Khepri. chart-force-boot on 4.0/Khepri left on 2026-12-02 (the CI of 6362112 took 2697 s of its 2700):
+ * that a force boot is never credited on Khepri is shown on 4.3 here, and `npm run scenario full-shutdown --
+ * --rabbitmq 4.0 --metadata-store khepri` drills it on 4.0.
  */
 /**
  * On 4.0 the recovery timeout is 60 s instead of 120 s, to keep `.ci/run` within its budget: every 4.0 recovery
@@ -30,7 +32,7 @@ import { labelledProcesses, runDirectories } from '../support/leftovers.js';
  */
 const RELEASES = [
   { series: '4.3', store: 'khepri', version: /^4\.3\./, erlang: /^29\./, recoveryTimeout: '75', methods: ['none', 'chart-force-boot', 'parallel-restart'] },
-  { series: '4.0', store: 'khepri', version: /^4\.0\./, erlang: /^27\./, recoveryTimeout: '60', methods: ['none', 'chart-force-boot', 'parallel-restart'] },
+  { series: '4.0', store: 'khepri', version: /^4\.0\./, erlang: /^27\./, recoveryTimeout: '60', methods: ['none', 'parallel-restart'] },
   { series: '4.0', store: 'mnesia', version: /^4\.0\./, erlang: /^27\./, recoveryTimeout: '60', methods: ['none', 'chart-force-boot', 'parallel-restart', 'force-standalone-khepri-boot'] },
 ] as const;
 
@@ -60,7 +62,7 @@ describe.sequential('full-shutdown on RabbitMQ 4.x (a representative subset of m
 
     // A force boot is never credited on Khepri: every force-boot method's own evidence fails there.
     if (release.store === 'khepri') {
-      for (const name of ['chart-force-boot']) {
+      for (const name of ['chart-force-boot'].filter((one) => (release.methods as readonly string[]).includes(one))) {
         const m = report.methods.find((method) => method.method === name)!;
         expect(m.outcome, name).not.toBe('recovered');
         expect(m.checks.filter((c) => !c.ok).map((c) => c.name), name).toEqual(expect.arrayContaining([expect.stringMatching(/^force-(boot-ran|load-consumed)$/)]));
