@@ -320,12 +320,35 @@ function kindDrills(scenario: Scenario, series: RabbitMqSeries, policy: (typeof 
   return scenario.methods.filter((method) => possible(method) && expectationOn(method.expected, releaseKey(release), policy) !== undefined).length;
 }
 
+/**
+ * Of `kindDrills`, those expected to stay down (not-recovered, or a race that may): each may wait out the whole
+ * recovery deadline before its verdict. An upper bound: a deadlock, a boot refused every time or credentials refused
+ * by settled pods end a wait early (src/run/recovery-wait.ts).
+ */
+function kindDrillsStayingDown(scenario: Scenario, series: RabbitMqSeries, policy: (typeof START_POLICIES)[number]): number {
+  const release = releasesFor([series], undefined)[0]!;
+  if (scenario.fault.notApplicableOn?.(release) !== undefined) return 0;
+  const possible = (method: Scenario['methods'][number]) => [...scenario.fault.requires, ...method.recovery.requires].every((capability) => KIND_CAPABILITIES.includes(capability));
+  const outcomes = scenario.methods.filter(possible).map((method) => expectationOn(method.expected, releaseKey(release), policy)?.outcome);
+  return outcomes.filter((outcome) => outcome === 'not-recovered' || outcome === 'race').length;
+}
+
+/** The most of `count` in any cell (series × start policy) of `scenario`. */
+function mostInACell(scenario: Scenario, count: (scenario: Scenario, series: RabbitMqSeries, policy: (typeof START_POLICIES)[number]) => number): number {
+  return Math.max(...RABBITMQ_SERIES.flatMap((series) => START_POLICIES.map((policy) => count(scenario, series, policy))));
+}
+
 /** Every registered scenario and variant with a drill on kind, by its `warren list` label: the most drills it runs in a cell. */
 const KIND_SCENARIOS: ReadonlyMap<string, number> = new Map(
   [...SCENARIOS.values()]
     .flatMap(withVariants)
-    .map((scenario) => [scenarioLabel(scenario), Math.max(...RABBITMQ_SERIES.flatMap((series) => START_POLICIES.map((policy) => kindDrills(scenario, series, policy))))] as const)
+    .map((scenario) => [scenarioLabel(scenario), mostInACell(scenario, kindDrills)] as const)
     .filter(([, drills]) => drills > 0),
+);
+
+/** The same scenarios: the most drills expected to stay down in a cell (`kindDrillsStayingDown`). */
+const KIND_STAYING_DOWN: ReadonlyMap<string, number> = new Map(
+  [...SCENARIOS.values()].flatMap(withVariants).map((scenario) => [scenarioLabel(scenario), mostInACell(scenario, kindDrillsStayingDown)] as const),
 );
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -414,7 +437,8 @@ function seriesProblems(workflow: Workflow): string[] {
 /**
  * The scenario axis is every registered scenario and variant with a drill on kind (upgrade has none: a kind
  * cluster cannot change its image), each once; the dispatch input offers exactly those and all; each scenario's
- * `drills` figure is its count of recovery methods.
+ * `drills` figure is its count of recovery methods, its `stay-down` figure the most of them expected to stay down in
+ * one cell.
  */
 function scenarioAxisProblems(workflow: Workflow): string[] {
   const problems: string[] = [];
@@ -431,6 +455,8 @@ function scenarioAxisProblems(workflow: Workflow): string[] {
   for (const cell of cells(workflow)) {
     const drills = KIND_SCENARIOS.get(cell.scenario ?? '');
     if (drills !== undefined && cell.drills !== String(drills)) problems.push(`${cellLabel(cell)}: drills ${String(cell.drills)}, but ${cell.scenario} has ${drills} recovery methods to drill on kind`);
+    const down = KIND_STAYING_DOWN.get(cell.scenario ?? '');
+    if (drills !== undefined && cell['stay-down'] !== String(down)) problems.push(`${cellLabel(cell)}: stay-down ${String(cell['stay-down'])}, but up to ${String(down)} of ${cell.scenario}'s drills in a cell are expected to stay down`);
   }
   return problems;
 }
@@ -558,6 +584,8 @@ function scenarioProblems(workflow: Workflow): string[] {
 
 /** The review's upper estimate for one drill (one recovery method) on a 4-vCPU runner, in minutes. */
 const DRILL_MINUTES = 6;
+/** What a drill that stays down may wait on top of that: the whole recovery deadline (`--recovery-timeout 600`), in minutes. */
+const DEADLINE_MINUTES = Number(KIND_RECOVERY_TIMEOUT) / 60;
 /** The review's floor for the e2e job, in minutes. */
 const E2E_MINUTES = 45;
 
@@ -572,7 +600,8 @@ function e2eBoundsMinutes(): number {
 
 /**
  * Every job and every step that drills has a limit, sized from the review's estimate: a drills step at least
- * its scenario's drills × 6 min, each job longer than its step (so a cut-short step still leaves time to upload
+ * its scenario's drills × 6 min and the whole recovery deadline for each drill expected to stay down, each job longer
+ * than its step (so a cut-short step still leaves time to upload
  * the report and give the verdict), the e2e step at least 45 min and past vitest's own e2e limits.
  */
 function timeoutProblems(workflow: Workflow): string[] {
@@ -588,7 +617,10 @@ function timeoutProblems(workflow: Workflow): string[] {
     if (!Number.isInteger(job) || job <= 0) problems.push(`${label}: the job has no timeout-minutes (${String(drills?.['timeout-minutes'])})`);
     if (!Number.isInteger(step) || step <= 0) problems.push(`${label}: the drills step has no timeout-minutes (${String(scenarioStep?.['timeout-minutes'])})`);
     const count = KIND_SCENARIOS.get(cell.scenario ?? '');
-    if (count !== undefined && step < count * DRILL_MINUTES) problems.push(`${label}: the drills step may take ${step} min, less than ${count} drills × ${DRILL_MINUTES} min`);
+    const down = KIND_STAYING_DOWN.get(cell.scenario ?? '') ?? 0;
+    if (count !== undefined && step < count * DRILL_MINUTES + down * DEADLINE_MINUTES) {
+      problems.push(`${label}: the drills step may take ${step} min, less than ${count} drills × ${DRILL_MINUTES} min + ${down} staying down × ${DEADLINE_MINUTES} min`);
+    }
     if (job <= step) problems.push(`${label}: the job's ${job} min must outlast its drills step's ${step} min, or a cut-short drill leaves no report`);
   }
   const e2e = workflow.jobs?.e2e;
@@ -608,7 +640,7 @@ function arithmetic(expression: string): number {
 
 /**
  * Every `…minutes:` line (a limit, or a figure a limit reads from the matrix) carries a comment; on a number the
- * comment shows the arithmetic that gives it (`# 7 × 6 + 5 + 10 = 57`) and the arithmetic adds up to that number.
+ * comment shows the arithmetic that gives it (`# 7 × 6 + 5 + 5 × 10 + 10 = 107`) and the arithmetic adds up to that number.
  */
 function timeoutCommentProblems(text: string): string[] {
   const problems: string[] = [];
@@ -890,7 +922,9 @@ describe('the checks catch a broken workflow (each mutates a copy of the parsed 
     ['the drills step without a limit', (w) => void delete scenarioStep(w)['timeout-minutes'], timeoutProblems, /the drills step has no timeout-minutes/],
     ['the drills job without a limit', (w) => void delete w.jobs!.drills!['timeout-minutes'], timeoutProblems, /the job has no timeout-minutes/],
     ['a step limit below drills × 6 min', (w) => void (includeFor(w, 'scenario', 'full-shutdown')['step-minutes'] = 40), timeoutProblems, /full-shutdown\/.*: the drills step may take 40 min, less than 7 drills × 6 min/],
-    ['a job no longer than its step', (w) => void (includeFor(w, 'scenario', 'fresh-formation')['job-minutes'] = 21), timeoutProblems, /fresh-formation\/.*: the job's 21 min must outlast its drills step's 21 min/],
+    ['a step limit with one deadline for two drills that stay down', (w) => void (includeFor(w, 'scenario', 'scale-down')['step-minutes'] = 33), timeoutProblems, /scale-down\/.*: the drills step may take 33 min, less than 3 drills × 6 min \+ 2 staying down × 10 min/],
+    ['scale-down counted as one drill staying down', (w) => void (includeFor(w, 'scenario', 'scale-down')['stay-down'] = 1), scenarioAxisProblems, /scale-down\/.*: stay-down 1, but up to 2 of scale-down's drills/],
+    ['a job no longer than its step', (w) => void (includeFor(w, 'scenario', 'delete-pod-with-drain')['job-minutes'] = 21), timeoutProblems, /delete-pod-with-drain\/.*: the job's 21 min must outlast its drills step's 21 min/],
     ['e2e step limit of 30 min', (w) => void (step(w, 'e2e', (s) => E2E_COMMAND.test(s.run ?? ''))['timeout-minutes'] = 30), timeoutProblems, /e2e: the e2e step may take 30 min, less than 45/],
     ['e2e step without a limit', (w) => void delete step(w, 'e2e', (s) => E2E_COMMAND.test(s.run ?? ''))['timeout-minutes'], timeoutProblems, /e2e: the e2e step may take undefined min/],
     ['no inotify step in drills', (w) => void (w.jobs!.drills!.steps = stepsOf(w.jobs!.drills).filter((s) => !/sysctl/.test(s.run ?? ''))), inotifyProblems, /drills: fs\.inotify\.max_user_watches is not raised/],
@@ -920,7 +954,7 @@ describe('the checks catch a broken workflow (each mutates a copy of the parsed 
 
   // The comments are in the text only: these mutate a copy of it.
   it.each<[string, string, string, RegExp]>([
-    ['a limit whose comment does not add up', 'step-minutes: 57 # 7 × 6 + 5 + 10 = 57', 'step-minutes: 57 # 7 × 6 + 5 + 10 = 50', /7 × 6 \+ 5 \+ 10 is 57, not 50/],
+    ['a limit whose comment does not add up', 'step-minutes: 107 # 7 × 6 + 5 + 5 × 10 + 10 = 107', 'step-minutes: 107 # 7 × 6 + 5 + 5 × 10 + 10 = 100', /7 × 6 \+ 5 \+ 5 × 10 \+ 10 is 107, not 100/],
     ['a limit changed without its comment', 'job-minutes: 31 # 21 + 10 = 31', 'job-minutes: 35 # 21 + 10 = 31', /job-minutes: 35\): the comment adds up to 31, the limit is 35/],
     ['a limit without arithmetic', 'timeout-minutes: 45 # 30 + 5 + 5 + 1 + 2 + 2 = 45', 'timeout-minutes: 45 # plenty', /the comment "plenty" shows no arithmetic/],
     ['a limit without a comment', 'timeout-minutes: ${{ matrix.step-minutes }} #', 'timeout-minutes: ${{ matrix.step-minutes }} \n#', /timeout-minutes: \$\{\{ matrix\.step-minutes \}\}\): no comment/],
