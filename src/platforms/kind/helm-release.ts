@@ -87,7 +87,7 @@ export class HelmRelease implements Release {
   async install(template: ReleaseTemplate, policy: StartPolicy): Promise<void> {
     await this.helm.install(RELEASE, { namespace: this.kube.namespace, values: this.#values(template, policy), ...this.#version() });
     // The chart has no Service per pod; warren's checks put/get through EVERY node, so it adds its own.
-    for (const service of this.#podServices()) await this.kube.createService(service);
+    for (const service of this.#podServices()) await this.kube.createService(service, { signal: this.signal });
     if (template.forceBoot.enabled && template.forceBoot.via === 'statefulset-command') await this.#patchCommand(true);
   }
 

@@ -16,7 +16,7 @@ import {
   type V1StatefulSet,
 } from '@kubernetes/client-node';
 import { EnvironmentError } from '../../common/errors.js';
-import { waitFor } from '../../common/wait.js';
+import { sleep, waitFor } from '../../common/wait.js';
 
 /**
  * The Kubernetes objects of one run, through @kubernetes/client-node. Everything is namespaced to the run's
@@ -73,11 +73,12 @@ export class KubeObjects {
    * Creates a Service, retrying for up to `portWaitMs` (default 60 s) while the API server says one of its NodePorts
    * "is already allocated": NodePorts are cluster-wide and a deleted Service's port is not always free at once
    * (kubernetes/kubernetes#89042, the same error on a RabbitMQ AMQP Service). Throws EnvironmentError at once when a
-   * live Service in another namespace holds the port (a drill kept with --keep: waiting cannot help), and any other
-   * API error as it comes.
+   * live Service in another namespace holds the port (a drill kept with --keep: waiting cannot help); where listing
+   * Services cluster-wide is forbidden (403, an RBAC-limited `--context`), it cannot tell and keeps waiting.
+   * @throws RunInterruptedError when `signal` aborts between attempts (Ctrl-C); any other API error as it comes.
    */
-  async createService(body: V1Service, portWaitMs = 60_000): Promise<void> {
-    const deadline = Date.now() + portWaitMs;
+  async createService(body: V1Service, options: { signal?: AbortSignal; portWaitMs?: number } = {}): Promise<void> {
+    const deadline = Date.now() + (options.portWaitMs ?? 60_000);
     for (;;) {
       try {
         await this.#core.createNamespacedService({ namespace: this.namespace, body });
@@ -87,15 +88,16 @@ export class KubeObjects {
         const holder = await this.#liveNodePortHolder(body);
         if (holder) throw new EnvironmentError(`kind platform: NodePort ${holder.nodePort} is held by Service ${holder.name} in namespace ${holder.namespace} (a drill kept with --keep?); delete that namespace first`);
         if (Date.now() >= deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 250));
+        await sleep(250, options.signal);
       }
     }
   }
 
-  /** A Service of another namespace, not being deleted, that holds one of `service`'s NodePorts. */
+  /** A Service of another namespace, not being deleted, that holds one of `service`'s NodePorts (undefined where listing them is forbidden). */
   async #liveNodePortHolder(service: V1Service): Promise<{ nodePort: number; namespace: string; name: string } | undefined> {
     const wanted = new Set((service.spec?.ports ?? []).map((port) => port.nodePort).filter((port): port is number => port !== undefined));
-    for (const other of (await this.#core.listServiceForAllNamespaces()).items) {
+    const services = await this.#core.listServiceForAllNamespaces().catch((error: unknown) => (isStatus(error, 403) ? undefined : Promise.reject(error)));
+    for (const other of services?.items ?? []) {
       const namespace = other.metadata?.namespace ?? '';
       const nodePort = (other.spec?.ports ?? []).map((port) => port.nodePort).find((port) => port !== undefined && wanted.has(port));
       if (nodePort === undefined || namespace === this.namespace) continue;

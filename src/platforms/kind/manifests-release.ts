@@ -42,7 +42,7 @@ export class ManifestsRelease implements Release {
     const objects = this.#render(template, policy);
     await this.kube.createSecret(objects.secret);
     await this.kube.createConfigMap(objects.configMap);
-    for (const service of [objects.headlessService, objects.amqpService, ...objects.podServices]) await this.kube.createService(service);
+    for (const service of [objects.headlessService, objects.amqpService, ...objects.podServices]) await this.kube.createService(service, { signal: this.signal });
     await this.kube.createStatefulSet(objects.statefulSet);
   }
 

@@ -57,6 +57,11 @@ export interface FakeKubeApiOptions {
   journal?: string[];
   /** Called with every request once answered (its status set): a dry run prints what acted on the cluster. */
   onRequest?: (request: RecordedRequest) => void;
+  /**
+   * RBAC: the requests the user's roles do not allow (by method and path), answered 403 Forbidden as the API server
+   * answers them (a `--context` user with Roles in its namespaces but no ClusterRole cannot list across namespaces).
+   */
+  forbidden?: (method: string, path: string) => boolean;
   /** How long a RabbitMQ container takes to exit on SIGTERM, in ms (default 0: at once). */
   sigtermExitMs?: number;
   /** Milliseconds of test time per second of a grace period (default 10: the fixture's 30 s grace is 300 ms). */
@@ -137,9 +142,10 @@ export class FakeKubeApi {
   readonly #token: string;
   readonly #journal: string[] | undefined;
   readonly #onRequest: ((request: RecordedRequest) => void) | undefined;
+  readonly #forbidden: ((method: string, path: string) => boolean) | undefined;
   readonly #store = new Map<Resource, Map<string, KubeDoc>>();
   readonly #logs = new Map<string, { current?: string; previous?: string }>();
-  readonly #timing: Required<Omit<FakeKubeApiOptions, 'readiness' | 'token' | 'journal' | 'onRequest' | 'cluster'>>;
+  readonly #timing: Required<Omit<FakeKubeApiOptions, 'readiness' | 'token' | 'journal' | 'onRequest' | 'forbidden' | 'cluster'>>;
   readonly #timers = new Set<NodeJS.Timeout>();
   /** nodePort → the Service holding it (`namespace/name`), or the time (ms) from which it is free again. */
   readonly #nodePorts = new Map<number, string | number>();
@@ -159,6 +165,7 @@ export class FakeKubeApi {
     this.#token = options.token ?? TOKEN;
     this.#journal = options.journal;
     this.#onRequest = options.onRequest;
+    this.#forbidden = options.forbidden;
     this.readiness = options.readiness ?? (() => true);
     this.#timing = {
       sigtermExitMs: options.sigtermExitMs ?? 0,
@@ -341,6 +348,7 @@ export class FakeKubeApi {
     const journalAt = record.method !== 'GET' || !/\/(pods|log)$/.test(record.path) ? this.#journal?.push(decodeURIComponent(line)) : undefined;
     try {
       if (request.headers.authorization !== `Bearer ${this.#token}`) throw new HttpError(401, 'Unauthorized', 'Unauthorized');
+      if (this.#forbidden?.(record.method, record.path)) throw new HttpError(403, 'Forbidden', `${record.method} ${record.path} is forbidden: User "warren" cannot ${record.method.toLowerCase()} this resource`);
       const result = this.#route(record);
       record.status = 200;
       if (typeof result === 'string') {
