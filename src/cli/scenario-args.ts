@@ -268,6 +268,11 @@ function resolveScenarioArgs(name: string | undefined, values: ScenarioOptionVal
 
   const { nodes, messages, recoveryTimeoutSeconds, tableWaitTimeoutMs, tableWaitRetries, terminationGracePeriodSeconds, repeat } = LIMITS;
   const repeats = integer('--repeat', values.repeat, repeat);
+  // A dry run drills nothing: these would be silently ignored, and a CI script relying on them misled.
+  const inert = [values.keep === true && '--keep', repeats > 1 && '--repeat', values.reportDir !== undefined && '--report-dir'].filter((flag) => flag !== false);
+  if (values.dryRun === true && inert.length > 0) {
+    throw new UsageError(`${inert.join(', ')} cannot go with --dry-run: it runs no drill (nothing to keep, repeat or report) and prints what one would issue to stdout`);
+  }
   // Each kept attempt would stay running beside the next ones: on 2 cores they would skew the very race measured.
   if (repeats > 1 && values.keep) throw new UsageError('--keep leaves a cluster running for inspection; with --repeat every attempt would stay up and load the next: drill once to keep it');
   return {

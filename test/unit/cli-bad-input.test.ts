@@ -41,6 +41,8 @@ describe('bad input', () => {
     [['scenario', 'full-shutdown', '--platform', 'kind', '--metadata-store', 'khepri'], /^--metadata-store applies to --platform local only/],
     [['scenario', 'upgrade', '--platform', 'kind', '--from', '4.0'], /^--from applies to --platform local only/],
     [['scenario', 'full-shutdown', '--dry-run'], /^--dry-run applies to --platform kind only$/],
+    [['scenario', 'full-shutdown', '--platform', 'kind', '--dry-run', '--keep'], /^--keep cannot go with --dry-run: it runs no drill/],
+    [['scenario', 'full-shutdown', '--platform', 'kind', '--dry-run', '--repeat', '3', '--report-dir', '/tmp/x'], /^--repeat, --report-dir cannot go with --dry-run: it runs no drill \(nothing to keep, repeat or report\)/],
     [['scenario', 'full-shutdown', '--platform', 'kind', '--rabbitmq', '4.3'], /^--rabbitmq 4\.3 on kind judges the image by 4\.3's expectations: name that image with --image/],
     [['scenario', 'full-shutdown', '--platform', 'kind', '--installer', 'helm', '--chart-version', ''], /^--chart-version "" is not a chart version/],
     [['scenario', 'upgrade', '--rabbitmq', '4.3'], /^no upgrade from 4\.3 to 4\.3: warren drills upgrades only; valid pairs: 3\.10 → 4\.0, 3\.10 → 4\.3, 4\.0 → 4\.3$/],
