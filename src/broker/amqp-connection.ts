@@ -26,8 +26,13 @@ export class AmqpConnection implements AsyncDisposable {
     });
   }
 
+  /**
+   * @throws Error at once, with no socket opened, for a simulated endpoint (a dry run); amqplib's errors and a
+   * timeout after `timeoutMs` otherwise.
+   */
   static async open(target: AmqpTarget, timeoutMs = 3_000): Promise<AmqpConnection> {
     const { endpoint, credentials } = target;
+    if (endpoint.simulated) throw new Error(`AMQP to ${endpoint.host}:${endpoint.port} is not simulated (dry run): no connection opened`);
     const connecting = amqp.connect(
       { protocol: 'amqp', hostname: endpoint.host, port: endpoint.port, username: credentials.username, password: credentials.password, heartbeat: 0, vhost: '/' },
       { timeout: timeoutMs },

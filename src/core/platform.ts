@@ -88,6 +88,8 @@ export interface TemplateChange {
 export interface AmqpEndpoint {
   host: string;
   port: number;
+  /** No broker behind it (a dry run against a simulated Kubernetes API): AmqpConnection.open refuses it at once, opening no socket. */
+  simulated?: true;
 }
 
 export interface ClusterNode {

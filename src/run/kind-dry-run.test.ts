@@ -1,5 +1,6 @@
+import { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { generateCredentials } from '../common/secrets.js';
 import { deleteAllPods } from '../../scenarios/delete-all-pods.js';
 import { fullShutdown } from '../../scenarios/full-shutdown.js';
@@ -85,5 +86,23 @@ describe('kind --dry-run', () => {
     // Stable text: no temporary directory's random part.
     expect(lines.find((line) => line.startsWith('$ kind create cluster'))).toContain('--config $TMPDIR/warren-kind-warren-dryrun-XXXXXX/kind-config.yaml');
     expect(lines.at(-1)).toBe('# 2 of 2 methods simulated to the end');
+  }, 60_000);
+
+  it('connects to nothing but the simulated API: no AMQP socket to the printed host ports, which are the NodePorts on every run', async () => {
+    // Every TCP connection this process opens (http to the fake API, amqplib to a broker) goes through Socket#connect.
+    const connect = vi.spyOn(Socket.prototype, 'connect');
+    const { lines, text } = await dryRun('manifests', ['none', 'force-load-file'], deleteAllPods);
+    // net.connect hands Socket#connect its normalised arguments: [options, callback].
+    const ports = connect.mock.calls.map(([first]) => {
+      const options: unknown = Array.isArray(first) ? first[0] : first;
+      return typeof options === 'object' && options !== null && 'port' in options ? Number(options.port) : Number(options);
+    });
+    // The fake API's port, and only it: the pods that boot again unready would be probed over AMQP otherwise.
+    expect(ports.length).toBeGreaterThan(0);
+    expect(new Set(ports).size).toBe(1);
+    expect(ports).not.toContain(30672);
+    // The kind config maps each NodePort to the same host port: no free-port search, the same text every time.
+    expect(text).toMatch(/containerPort: 30672\n\s+hostPort: 30672/);
+    expect(lines.find((line) => line.includes('AMQP not simulated') || line.includes('simulation stopped'))).toBeUndefined();
   }, 60_000);
 });

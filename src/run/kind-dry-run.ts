@@ -41,7 +41,8 @@ const quiet: Logger = { info() {}, warn() {}, child: () => quiet };
  *
  * The simulation: before the fault every pod is ready; after it, a pod the StatefulSet creates is ready only once
  * the method acted and only if the method's expectation on `release` is to recover (a stuck Mnesia pod logs the
- * table wait). AMQP traffic (seeding messages, the put/get checks) is not Kubernetes: it is named, not simulated.
+ * table wait). AMQP traffic (seeding messages, the put/get checks) is not Kubernetes: it is named, not simulated,
+ * and no AMQP connection is opened (the cluster's endpoints are marked simulated; host ports are the NodePorts).
  * Throws only for a broken simulation; a method that cannot be simulated prints why and the next one goes on.
  */
 export async function kindDryRun(options: KindDryRunOptions): Promise<void> {
@@ -63,7 +64,7 @@ export async function kindDryRun(options: KindDryRunOptions): Promise<void> {
   });
   const runner = new RecordingRunner({ api, onCommand: (call) => printCommand(call, print) });
   if (installer === 'helm') runner.helm = new FakeBitnamiChart(api).handle;
-  const platform = new KindPlatform({ redactor, runId: 'dryrun', run: runner.run, ...(options.kindConfigPath === undefined ? {} : { kindConfigPath: options.kindConfigPath }), pollIntervalMs: 20, readyTimeoutMs: 20_000, ...options.kind });
+  const platform = new KindPlatform({ redactor, runId: 'dryrun', run: runner.run, ...(options.kindConfigPath === undefined ? {} : { kindConfigPath: options.kindConfigPath }), pollIntervalMs: 20, readyTimeoutMs: 20_000, simulated: true, ...options.kind });
   // A stuck Mnesia pod logs the table wait again on every retry (methods act on a wait logged after they started).
   const retries = setInterval(() => {
     if (release.metadataStore !== 'mnesia' || state.phase === 'before-fault') return;

@@ -35,6 +35,8 @@ export interface KindClusterOptions {
   kubectl: Kubectl;
   /** 127.0.0.1 ports that reach pod i's AMQP listener (a NodePort per pod, mapped by kind). */
   amqpHostPorts: number[];
+  /** The Kubernetes API is simulated (--dry-run): no broker listens on those ports, and none is connected to. */
+  simulated?: boolean;
   log: Logger;
   redactor: Redactor;
   signal: AbortSignal;
@@ -85,7 +87,7 @@ export class KindCluster implements StartedCluster, StatefulSetControl, ReleaseC
     this.nodes = Array.from({ length: spec.nodes }, (_, ordinal) => ({
       ordinal,
       nodeName: release.nodeName(ordinal),
-      amqp: { host: '127.0.0.1', port: options.amqpHostPorts[ordinal]! },
+      amqp: { host: '127.0.0.1', port: options.amqpHostPorts[ordinal]!, ...(options.simulated ? { simulated: true as const } : {}) },
     }));
     this.#current = { credentials: spec.credentials, forceBoot: { enabled: false, via: 'statefulset-command' }, revision: 1 };
     this.#templates.push(this.#current);

@@ -56,6 +56,11 @@ export interface KindPlatformOptions extends Partial<KindOptions> {
   pollIntervalMs?: number;
   /** The CPU architecture kind's nodes run on, as Node names it (default: `process.arch`, the host's). */
   hostArch?: string;
+  /**
+   * The kind CLI and the Kubernetes API are simulated (--dry-run): host ports are the NodePorts themselves (the same
+   * text on every run, none bound) and no AMQP connection is opened to them.
+   */
+  simulated?: boolean;
 }
 
 interface KindTarget {
@@ -136,6 +141,7 @@ export class KindPlatform implements Platform {
       kube,
       kubectl,
       amqpHostPorts: target.hostPorts.slice(0, spec.nodes),
+      ...(this.platform.simulated ? { simulated: true } : {}),
       log,
       redactor: this.platform.redactor,
       signal: context.signal,
@@ -186,7 +192,7 @@ export class KindPlatform implements Platform {
         throw new EnvironmentError(`kind platform: no kube context "${this.#options.context}" in the kubeconfig`);
       }
       kubeConfig.setCurrentContext(this.#options.context);
-      return { kubeConfig, context: this.#options.context, hostPorts: await findFreePortBlock(spec.nodes), exposure: 'port-forward' };
+      return { kubeConfig, context: this.#options.context, hostPorts: (await this.#hostPorts(1 + spec.nodes)).slice(1), exposure: 'port-forward' };
     }
     const name = this.#options.reuseCluster ? WARREN_CLUSTER_PREFIX : `${WARREN_CLUSTER_PREFIX}-${(this.platform.runId ?? spec.runId.split('-')[0]!).toLowerCase()}`;
     const existing = await this.#kind.clusters();
@@ -196,7 +202,7 @@ export class KindPlatform implements Platform {
       if (!this.#options.reuseCluster) throw new EnvironmentError(`kind platform: a cluster named ${name} exists already; remove it with: kind delete cluster --name ${name}`);
       hostPorts = await this.#mappedHostPorts(name);
     } else {
-      const ports = await findFreePortBlock(1 + spec.nodes);
+      const ports = await this.#hostPorts(1 + spec.nodes);
       hostPorts = ports.slice(1);
       const mappings = new Map<number, number>([[SEED_AMQP_NODE_PORT, ports[0]!], ...hostPorts.map((port, i) => [NODE_PORT_BASE + i, port] as [number, number])]);
       const base = await readFile(this.platform.kindConfigPath ?? resolve('kind-config.yaml'), 'utf8');
@@ -219,6 +225,12 @@ export class KindPlatform implements Platform {
     kubeConfig.loadFromString(await this.#kind.kubeconfig(name));
     kubeConfig.setCurrentContext(kindContext(name));
     return { kubeConfig, context: kindContext(name), hostPorts, exposure: 'node-ports', ...(created ? { created } : {}) };
+  }
+
+  /** `count` free 127.0.0.1 ports in a row (the seed's, then one per pod); simulated: the NodePorts themselves. */
+  async #hostPorts(count: number): Promise<number[]> {
+    if (this.platform.simulated) return Array.from({ length: count }, (_, i) => (i === 0 ? SEED_AMQP_NODE_PORT : NODE_PORT_BASE + i - 1));
+    return findFreePortBlock(count);
   }
 
   /**
