@@ -3,7 +3,6 @@ import { need, type PlatformName } from '../core/platform.js';
 import type { DrillContext } from '../core/drill-context.js';
 import type { CheckRecord } from '../core/journal.js';
 import { FORCE_LOAD_FILE, forceLoadConsumed } from './force-load.js';
-import type { RabbitMqInfo } from '../core/rabbitmq-release.js';
 import type { Recovery } from './recovery.js';
 
 const WAITING = /Waiting for Mnesia tables for \d+ ms/g;

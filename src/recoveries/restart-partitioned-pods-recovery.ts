@@ -23,7 +23,7 @@ export class RestartPartitionedPodsRecovery implements Recovery {
   async apply(context: DrillContext): Promise<void> {
     const cluster = need(context.cluster, 'statefulset');
     const views = await Promise.all(cluster.nodes.map((node) => clusterStatus(cluster, node.ordinal, node.nodeName)));
-    const partitioned = cluster.nodes.filter((node, i) => views[i]!.partitions.length > 0).map((node) => node.ordinal);
+    const partitioned = cluster.nodes.filter((_, i) => views[i]!.partitions.length > 0).map((node) => node.ordinal);
     if (partitioned.length === 0) {
       context.mark('no pod reports a partition: nothing to restart');
       context.addEvidence('cluster_status: no pod reports a partition; no pod was deleted');

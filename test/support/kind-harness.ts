@@ -3,7 +3,7 @@ import { generateCredentials, Redactor } from '../../src/common/secrets.js';
 import { FullShutdownFault } from '../../src/faults/full-shutdown-fault.js';
 import type { KindCluster } from '../../src/platforms/kind/kind-cluster.js';
 import { KindPlatform, namespaceFor, type KindPlatformOptions } from '../../src/platforms/kind/kind-platform.js';
-import type { ClusterSpec, StartedCluster, StartPolicy } from '../../src/core/platform.js';
+import type { ClusterSpec, StartPolicy } from '../../src/core/platform.js';
 import type { DrillContext } from '../../src/core/drill-context.js';
 import type { TimelineEntry } from '../../src/core/journal.js';
 import type { Logger } from '../../src/common/logger.js';

@@ -8,7 +8,7 @@ describe('ForceStandaloneKhepriBootRecovery', () => {
   it('calls again while the node is unreachable, and is credited once the accepting pod boots', async () => {
     const cluster = pod0StartingAlone();
     let calls = 0;
-    cluster.scriptExec((call, fake) => {
+    cluster.scriptExec((_call, fake) => {
       calls += 1;
       if (calls < 3) return Promise.resolve(UNAVAILABLE);
       fake.setPod(0, { phase: 'ready', booted: true });

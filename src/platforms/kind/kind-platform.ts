@@ -6,7 +6,7 @@ import { EnvironmentError, errorMessage } from '../../common/errors.js';
 import { findFreePortBlock } from '../../common/ports.js';
 import type { Redactor } from '../../common/secrets.js';
 import { waitFor } from '../../common/wait.js';
-import type { ClusterSpec, Platform, ProvisionContext, StartedCluster } from '../../core/platform.js';
+import type { ClusterSpec, Platform, ProvisionContext } from '../../core/platform.js';
 import { execaRunner, type CommandRunner } from './command-runner.js';
 import { assertContextAllowed, kindContext, WARREN_CLUSTER_PREFIX } from './context-guard.js';
 import { HelmCli } from './helm-cli.js';

@@ -4,7 +4,7 @@ import { FullShutdownFault } from '../../../src/faults/full-shutdown-fault.js';
 import { MismatchedCookieFault } from '../../../src/faults/mismatched-cookie-fault.js';
 import { KILL_SCRIPT } from '../../../src/platforms/kind/node-containers.js';
 import type { KubeDoc, RecordedRequest } from '../../../src/platforms/kind/fake/fake-kube-api.js';
-import { CLUSTER_NAME, KindHarness, KUBE_CONTEXT, RUN_LABEL, summary, until, type HarnessOptions, type Provisioned } from '../../support/kind-harness.js';
+import { CLUSTER_NAME, KindHarness, KUBE_CONTEXT, RUN_LABEL, until, type HarnessOptions, type Provisioned } from '../../support/kind-harness.js';
 
 /**
  * Contract tests: every fault of the matrix, run through the same DrillContext the drill builds, on a KindCluster

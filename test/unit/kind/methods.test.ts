@@ -6,7 +6,7 @@ import { NoRecovery } from '../../../src/recoveries/no-recovery.js';
 import { ParallelRestartRecovery } from '../../../src/recoveries/parallel-restart-recovery.js';
 import { RestoreCredentialsRecovery } from '../../../src/recoveries/restore-credentials-recovery.js';
 import type { KubeDoc, RecordedRequest } from '../../../src/platforms/kind/fake/fake-kube-api.js';
-import { KindHarness, KUBE_CONTEXT, seesPods, stuckAfterFullShutdown, until, type Provisioned, type StuckCluster } from '../../support/kind-harness.js';
+import { KindHarness, KUBE_CONTEXT, seesPods, stuckAfterFullShutdown, until, type Provisioned } from '../../support/kind-harness.js';
 
 /**
  * Contract tests of the other recovery methods on kind: what each sends to the API server and which commands it
