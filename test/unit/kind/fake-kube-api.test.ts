@@ -76,6 +76,27 @@ describe('FakeKubeApi', () => {
     await expect(kube.patchStatefulSet('rabbitmq', { spec: { podManagementPolicy: 'OrderedReady' } })).rejects.toSatisfy((error) => error instanceof ApiException && error.code === 422);
   });
 
+  it.each([
+    ['OrderedReady', ['1']],
+    ['Parallel', ['2', '2', '2']],
+  ] as const)('RollingUpdate under %s: unready pods of the old revision, the template changed: pods end on revisions %j', async (policy, revisions) => {
+    // Pods of template revision 1 never get ready (a stuck boot), those of revision 2 do.
+    api = await FakeKubeApi.start({ readiness: (pod) => pod.template.metadata?.annotations?.rev === '2' });
+    const kube = new KubeObjects(api.kubeConfig(), 'ns', 'run=r1');
+    await kube.createNamespace({ metadata: { name: 'ns' } });
+    const set = statefulSet('rabbitmq', 3);
+    set.spec.podManagementPolicy = policy as 'Parallel';
+    (set.spec.template.metadata as { annotations?: Record<string, string> }).annotations = { rev: '1' };
+    await kube.createStatefulSet(set);
+    await kube.patchStatefulSet('rabbitmq', { spec: { template: { metadata: { annotations: { rev: '2' } } } } });
+    // Long enough for three replacements with their grace periods (30 s grace: 300 ms here).
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const pods = api.list('pods', 'ns').sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    // OrderedReady: pod 1 was never created (pod 0 is unready), and pod 0 stays on revision 1 (the docs' "Forced
+    // rollback"). Parallel: the rolling loop deletes an outdated pod before it looks at its health, from the top down.
+    expect(pods.map((pod) => pod.metadata.annotations.rev)).toEqual(revisions);
+  });
+
   it('folds a Secret’s stringData into base64 data, as the API server does', async () => {
     api = await FakeKubeApi.start();
     const kube = new KubeObjects(api.kubeConfig(), 'ns', 'run=r1');

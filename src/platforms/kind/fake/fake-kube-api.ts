@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
  *   (grace 0) removes the API object at once but the container still only gets SIGTERM (kubernetes#120449);
  * - OrderedReady scale-down deletes the highest pod first and blocks on a terminating pod or on an unready pod that
  *   is not the first unhealthy one, and nothing moves past an unready replica (stateful_set_control.go);
- * - an unready pod of an old revision is never replaced under OrderedReady (the docs' "Forced rollback");
+ * - an unready pod of an old revision is never replaced under OrderedReady (the docs' "Forced rollback"); under
+ *   Parallel the rolling update deletes it all the same (the rolling loop deletes before it checks health);
  * - NodePorts are unique across namespaces and freed only some time after their Service is gone (#89042);
  * - a namespace deletion takes time: its pods terminate first, and nothing can be created in it meanwhile;
  * - the controller may lag (`controllerLagMs`): it acts on the StatefulSet as it last observed it
@@ -835,14 +836,18 @@ export class FakeKubeApi {
       }
       if (deleted) return true;
       if ((statefulSet.spec.updateStrategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') continue;
-      // RollingUpdate: once every pod is there and ready, the highest outdated one is replaced.
-      const all = Array.from({ length: replicas }, (_, ordinal) => pods.get(ordinal));
-      if (all.some((pod) => pod === undefined || !isHealthy(pod))) continue;
-      const outdated = all.filter((pod) => pod!.metadata.labels?.['controller-revision-hash'] !== `${statefulSet.metadata.name}-${hash}`);
-      const next = outdated.at(-1);
-      if (next) {
-        this.#deletePod(next, undefined);
-        return true;
+      // RollingUpdate (updateStatefulSet's last loop, stateful_set_control.go): from the highest ordinal down, the
+      // first pod not on the update revision and not terminating is deleted, ready or not; an unhealthy pod above it
+      // makes the controller wait. Under OrderedReady the loops above never get here past an unready pod, so an
+      // unready old-revision pod stays; under Parallel it is replaced.
+      for (let ordinal = replicas - 1; ordinal >= 0; ordinal--) {
+        const pod = pods.get(ordinal);
+        if (!pod) break;
+        if (pod.metadata.labels?.['controller-revision-hash'] !== `${statefulSet.metadata.name}-${hash}` && !pod.metadata.deletionTimestamp) {
+          this.#deletePod(pod, undefined);
+          return true;
+        }
+        if (!isHealthy(pod)) break;
       }
     }
     return false;
