@@ -98,6 +98,16 @@ describe.sequential('warren exits only once everything it started is gone', () =
     const { result, report, left, runDirectories, seen } = await run([...NPX_CLI, ...DRILL], undefined, signal);
     expect(result.exitCode, result.all).toBe(0);
     expect(report?.outcome).toBe('passed');
+    // The drill itself (matrix.test leaves parallel-restart to this one): every node, both queue types, read back
+    // both ways (basic.get and basic.consume), and every confirmed message counted back.
+    const method = report!.methods[0]!;
+    expect(method).toMatchObject({ method: 'parallel-restart', outcome: 'recovered', passed: true });
+    const nodes = ['rabbit-0@localhost', 'rabbit-1@localhost', 'rabbit-2@localhost'];
+    const probes = nodes.flatMap((n) => ['classic', 'quorum'].flatMap((type) => ['consume', 'get'].map((mode) => `${n}:${type}:${mode}`)));
+    expect(method.putGet.filter((p) => p.ok).map((p) => `${p.node}:${p.queueType}:${p.mode}`).sort()).toEqual(probes);
+    expect(method.messages).toMatchObject({ confirmed: 400, recovered: 400, lost: 0, duplicated: 0 });
+    expect(method.checks.every((check) => check.ok), JSON.stringify(method.checks)).toBe(true);
+    expect(method.checks.find((check) => check.name === 'start-policy-parallel')?.ok).toBe(true);
     expect(seen).toBeGreaterThan(10); // the watch did see the run's processes
     expect(left).toEqual([]);
     expect(runDirectories).toEqual([]);

@@ -16,9 +16,12 @@ import { labelledProcesses, runDirectories } from '../support/leftovers.js';
  * definitions-reimport (the clean-clone CI of a736571 took ~48 min with them), and force-standalone-khepri-boot on
  * both Khepri releases (it waits out the whole deadline: 107 s on 4.0, 113 s on 4.3; the clean-clone CI of b647c36
  * took 2729 s with it on 4.3): it runs on 4.0/mnesia here, and `npm run scenario full-shutdown -- --rabbitmq 4.3`
- * drills it on Khepri. chart-force-boot on 4.0/Khepri left on 2026-12-02 (the CI of 6362112 took 2697 s of its 2700):
- * that a force boot is never credited on Khepri is shown on 4.3 here, and `npm run scenario full-shutdown --
- * --rabbitmq 4.0 --metadata-store khepri` drills it on 4.0.
+ * drills it on Khepri.
+ * Left on 2026-12-02, when the CI of eb4b92c took 2714 s of its 2700: 4.0 on Khepri (an opt-in on 4.0, through the
+ * khepri_db feature flag, though supported from 4.0 (rabbitmq.com, Khepri FAQ); Mnesia is 4.0's default, drilled
+ * here, and Khepri is drilled here on 4.3, its default from 4.2), and parallel-restart on 4.0/Mnesia (it recovers on
+ * 3.10/Mnesia in exit-leaves-nothing.test and on 4.3 here).
+ * `npm run scenario full-shutdown -- --rabbitmq 4.0 [--metadata-store khepri]` drills them.
  */
 /**
  * On 4.0 the recovery timeout is 60 s instead of 120 s, to keep `.ci/run` within its budget: every 4.0 recovery
@@ -32,8 +35,7 @@ import { labelledProcesses, runDirectories } from '../support/leftovers.js';
  */
 const RELEASES = [
   { series: '4.3', store: 'khepri', version: /^4\.3\./, erlang: /^29\./, recoveryTimeout: '75', methods: ['none', 'chart-force-boot', 'parallel-restart'] },
-  { series: '4.0', store: 'khepri', version: /^4\.0\./, erlang: /^27\./, recoveryTimeout: '60', methods: ['none', 'parallel-restart'] },
-  { series: '4.0', store: 'mnesia', version: /^4\.0\./, erlang: /^27\./, recoveryTimeout: '60', methods: ['none', 'chart-force-boot', 'parallel-restart', 'force-standalone-khepri-boot'] },
+  { series: '4.0', store: 'mnesia', version: /^4\.0\./, erlang: /^27\./, recoveryTimeout: '60', methods: ['none', 'chart-force-boot', 'force-standalone-khepri-boot'] },
 ] as const;
 
 describe.sequential('full-shutdown on RabbitMQ 4.x (a representative subset of methods, 3 real nodes per drill)', () => {
@@ -55,10 +57,12 @@ describe.sequential('full-shutdown on RabbitMQ 4.x (a representative subset of m
     const none = report.methods.find((m) => m.method === 'none')!;
     expect(none.outcome).toBe('not-recovered');
     expect(none.diagnoses.map((d) => d.signature)).toContain('ordered-ready-deadlock');
-    const parallel = report.methods.find((m) => m.method === 'parallel-restart')!;
-    expect(parallel).toMatchObject({ outcome: 'recovered', passed: true });
-    expect(parallel.messages).toMatchObject({ lost: 0 });
-    expect(parallel.checks.find((c) => c.name === 'start-policy-parallel')?.ok).toBe(true);
+    const parallel = report.methods.find((m) => m.method === 'parallel-restart');
+    if ((release.methods as readonly string[]).includes('parallel-restart')) {
+      expect(parallel).toMatchObject({ outcome: 'recovered', passed: true });
+      expect(parallel!.messages).toMatchObject({ lost: 0 });
+      expect(parallel!.checks.find((c) => c.name === 'start-policy-parallel')?.ok).toBe(true);
+    }
 
     // A force boot is never credited on Khepri: every force-boot method's own evidence fails there.
     if (release.store === 'khepri') {
