@@ -44,7 +44,8 @@ mirror="$(grep -rhoE '^(URIs:|deb) +https?://[^ ]+/debian/?( |$)' /etc/apt/sourc
 mirror="${WARREN_DEBIAN_MIRROR:-${mirror:-http://deb.debian.org/debian}}"
 
 build="$(mktemp -d "$cache/.build-$version-XXXXXX")"
-trap 'rm -rf --one-file-system "$build"' EXIT
+trap 'rm -rf --one-file-system "$build" "$build.log"' EXIT
+trap 'exit 143' TERM # so that the EXIT trap removes the partial build
 started=$SECONDS
 echo "rabbitmq-rootfs: RabbitMQ $version: debootstrap $suite from $mirror (~30 s)…"
 debootstrap --variant=minbase "$suite" "$build" "$mirror" "/usr/share/debootstrap/scripts/$script" >"$build.log" 2>&1 \

@@ -61,13 +61,37 @@ if [ -n "$rootfs_series" ]; then
       || { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; }
   fi
 fi
-# The builds are independent (each in its own temporary directory, renamed into place) and mostly wait on the
-# archive and on dpkg, so they run side by side and beside the npm install (clean-clone CI of dfea575: 82 s and
-# 66 s one after the other). Every one is waited for, and the first failure is setup's exit code.
+# The builds are independent (each in its own temporary directory, renamed into place), so they run side by side and
+# beside the npm install (clean-clone CI of dfea575: 82 s and 66 s one after the other; of 8a7248a: 122 s together).
+# Every one is waited for, and the first failure is setup's exit code. sudo asks once, before they start. Where the
+# disk cannot hold them all at once (rabbitmq-rootfs.sh checks for one), they run one after the other. A background
+# job of a script ignores Ctrl-C, so an interrupted setup stops them itself, with every process they started.
 builds=""
+side_by_side=1
+if [ -n "$rootfs_series" ]; then
+  as_root true
+  cache="${WARREN_ROOTFS_CACHE:-/var/cache/warren/rootfs}"
+  as_root mkdir -p "$cache"
+  count=$(echo $rootfs_series | wc -w)
+  free_mb=$(df -Pm "$cache" | awk 'NR==2 {print $4}')
+  [ "$free_mb" -ge $((1500 * count)) ] || side_by_side=0
+fi
+tree() { local child; for child in $(ps -o pid= --ppid "$1"); do tree "$child"; done; echo "$1"; }
+stop_builds() {
+  local pids=""
+  for build in $builds; do pids="$pids $(tree "$build")"; done
+  [ -z "${pids// }" ] || as_root kill -TERM $pids 2>/dev/null || true
+  exit "$1"
+}
+trap 'stop_builds 130' INT
+trap 'stop_builds 143' TERM
 for one in $rootfs_series; do
-  as_root bash scripts/rabbitmq-rootfs.sh "$one" &
-  builds="$builds $!"
+  if [ "$side_by_side" = 1 ]; then
+    as_root bash scripts/rabbitmq-rootfs.sh "$one" &
+    builds="$builds $!"
+  else
+    as_root bash scripts/rabbitmq-rootfs.sh "$one"
+  fi
 done
 
 npm_setup() {

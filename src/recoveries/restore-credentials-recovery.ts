@@ -6,7 +6,8 @@ import type { Recovery } from './recovery.js';
  * The field notes' prevention advice used as a cure: put the original Erlang cookie and password back (pass
  * them with --set, as every install and upgrade should have). With a reinstall the release is deleted and
  * installed again with them; with a rolling upgrade the release is upgraded back, and the pods that already
- * run the bad revision are deleted, because a StatefulSet does not replace a pod that never became ready.
+ * run the bad revision are deleted, because under OrderedReady a StatefulSet does not replace a pod that never
+ * became ready (under Parallel its rolling update would, and the delete changes nothing).
  */
 export class RestoreCredentialsRecovery implements Recovery {
   readonly name = 'restore-credentials';

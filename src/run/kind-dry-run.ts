@@ -51,6 +51,7 @@ export async function kindDryRun(options: KindDryRunOptions): Promise<void> {
   write(`# warren dry run: ${scenario.name} on kind (${installer} installer, ${options.nodes} nodes, ${options.startPolicy}), judged as ${releaseKey(release)}`);
   write('# Nothing ran: every call below went to a simulated Kubernetes API and recorded kind/kubectl/helm/docker commands.');
   write('# Reads (GET) are left out; secrets generated for the run are shown as [REDACTED]. AMQP is named, not simulated.');
+  write('# Host ports are shown as the NodePorts themselves; a real run maps each to a free 127.0.0.1 port.');
   // One simulated kind cluster for the whole run, a namespace per method: as a real run does.
   const redactor = new Redactor();
   const print = (text: string) => write(redactor.redact(text));

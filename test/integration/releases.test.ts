@@ -11,8 +11,9 @@ import { labelledProcesses, runDirectories } from '../support/leftovers.js';
  * builds (3.10 is covered by the matrix test). What the nodes run is read from them.
  *
  * A representative subset of the methods, to keep `.ci/run` within 45 minutes (the whole matrix is
- * `npm run scenario all -- --rabbitmq all`, README "Speed"): statefulset-force-boot is left out everywhere (on the
- * local platform it shares chart-force-boot's mechanism, and the report says so), force-load-file and
+ * `npm run scenario all -- --rabbitmq all`, README "Speed"): statefulset-force-boot runs on 4.0/Mnesia only (on the
+ * local platform it shares chart-force-boot's mechanism, but takes force boot out again with a rolling restart of
+ * the recovered cluster; CI drills that nowhere else since matrix.test left it), force-load-file and
  * definitions-reimport (the clean-clone CI of a736571 took ~48 min with them), and force-standalone-khepri-boot on
  * both Khepri releases (it waits out the whole deadline: 107 s on 4.0, 113 s on 4.3; the clean-clone CI of b647c36
  * took 2729 s with it on 4.3): it runs on 4.0/mnesia here, and `npm run scenario full-shutdown -- --rabbitmq 4.3`
@@ -35,7 +36,7 @@ import { labelledProcesses, runDirectories } from '../support/leftovers.js';
  */
 const RELEASES = [
   { series: '4.3', store: 'khepri', version: /^4\.3\./, erlang: /^29\./, recoveryTimeout: '75', methods: ['none', 'chart-force-boot', 'parallel-restart'] },
-  { series: '4.0', store: 'mnesia', version: /^4\.0\./, erlang: /^27\./, recoveryTimeout: '60', methods: ['none', 'chart-force-boot', 'force-standalone-khepri-boot'] },
+  { series: '4.0', store: 'mnesia', version: /^4\.0\./, erlang: /^27\./, recoveryTimeout: '60', methods: ['none', 'chart-force-boot', 'statefulset-force-boot', 'force-standalone-khepri-boot'] },
 ] as const;
 
 describe.sequential('full-shutdown on RabbitMQ 4.x (a representative subset of methods, 3 real nodes per drill)', () => {
@@ -71,6 +72,13 @@ describe.sequential('full-shutdown on RabbitMQ 4.x (a representative subset of m
         expect(m.outcome, name).not.toBe('recovered');
         expect(m.checks.filter((c) => !c.ok).map((c) => c.name), name).toEqual(expect.arrayContaining([expect.stringMatching(/^force-(boot-ran|load-consumed)$/)]));
       }
+    }
+    // statefulset-force-boot's runbook takes force boot out again: a rolling restart of the recovered cluster, then verified.
+    const statefulSet = report.methods.find((m) => m.method === 'statefulset-force-boot');
+    if (statefulSet !== undefined) {
+      expect(statefulSet).toMatchObject({ outcome: 'recovered', passed: true });
+      expect(statefulSet.messages).toMatchObject({ lost: 0 });
+      expect(statefulSet.timeline.map((t) => t.event)).toContain('force boot taken out again: rolling restart');
     }
     // Khepri's own disaster-recovery command is accepted and pod 0 boots standalone, but it serves alone: the
     // method's evidence passes while the cluster does not recover. On Mnesia the command never takes effect.

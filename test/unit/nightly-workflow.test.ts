@@ -584,6 +584,8 @@ function scenarioProblems(workflow: Workflow): string[] {
 
 /** The review's upper estimate for one drill (one recovery method) on a 4-vCPU runner, in minutes. */
 const DRILL_MINUTES = 6;
+/** Creating the kind cluster, loading the image and deleting the cluster, once per job (the review's estimate), in minutes. */
+const CLUSTER_MINUTES = 5;
 /** What a drill that stays down may wait on top of that: the whole recovery deadline (`--recovery-timeout 600`), in minutes. */
 const DEADLINE_MINUTES = Number(KIND_RECOVERY_TIMEOUT) / 60;
 /** The review's floor for the e2e job, in minutes. */
@@ -621,6 +623,10 @@ function timeoutProblems(workflow: Workflow): string[] {
     if (count !== undefined && step < count * DRILL_MINUTES + down * DEADLINE_MINUTES) {
       problems.push(`${label}: the drills step may take ${step} min, less than ${count} drills × ${DRILL_MINUTES} min + ${down} staying down × ${DEADLINE_MINUTES} min`);
     }
+    // The workflow's own formula (its header): the limit follows the registry's counts, not only a comment that adds up.
+    const formula = `${count} × ${DRILL_MINUTES} + ${CLUSTER_MINUTES} + ${down} × ${DEADLINE_MINUTES} + ${DEADLINE_MINUTES}`;
+    const sized = (count ?? 0) * DRILL_MINUTES + CLUSTER_MINUTES + down * DEADLINE_MINUTES + DEADLINE_MINUTES;
+    if (count !== undefined && Number.isInteger(step) && step !== sized) problems.push(`${label}: the drills step is ${step} min, but ${formula} = ${sized}`);
     if (job <= step) problems.push(`${label}: the job's ${job} min must outlast its drills step's ${step} min, or a cut-short drill leaves no report`);
   }
   const e2e = workflow.jobs?.e2e;
@@ -923,6 +929,7 @@ describe('the checks catch a broken workflow (each mutates a copy of the parsed 
     ['the drills job without a limit', (w) => void delete w.jobs!.drills!['timeout-minutes'], timeoutProblems, /the job has no timeout-minutes/],
     ['a step limit below drills × 6 min', (w) => void (includeFor(w, 'scenario', 'full-shutdown')['step-minutes'] = 40), timeoutProblems, /full-shutdown\/.*: the drills step may take 40 min, less than 7 drills × 6 min/],
     ['a step limit with one deadline for two drills that stay down', (w) => void (includeFor(w, 'scenario', 'scale-down')['step-minutes'] = 33), timeoutProblems, /scale-down\/.*: the drills step may take 33 min, less than 3 drills × 6 min \+ 2 staying down × 10 min/],
+    ['a step limit whose comment adds up but not to the registry\'s counts', (w) => void (includeFor(w, 'scenario', 'full-shutdown')['step-minutes'] = 97), timeoutProblems, /full-shutdown\/.*: the drills step is 97 min, but 7 × 6 \+ 5 \+ 5 × 10 \+ 10 = 107/],
     ['scale-down counted as one drill staying down', (w) => void (includeFor(w, 'scenario', 'scale-down')['stay-down'] = 1), scenarioAxisProblems, /scale-down\/.*: stay-down 1, but up to 2 of scale-down's drills/],
     ['a job no longer than its step', (w) => void (includeFor(w, 'scenario', 'delete-pod-with-drain')['job-minutes'] = 21), timeoutProblems, /delete-pod-with-drain\/.*: the job's 21 min must outlast its drills step's 21 min/],
     ['e2e step limit of 30 min', (w) => void (step(w, 'e2e', (s) => E2E_COMMAND.test(s.run ?? ''))['timeout-minutes'] = 30), timeoutProblems, /e2e: the e2e step may take 30 min, less than 45/],

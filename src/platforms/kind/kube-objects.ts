@@ -86,18 +86,22 @@ export class KubeObjects {
       } catch (error) {
         if (!(isStatus(error, 422) && /provided port is already allocated/.test(bodyText(error)))) throw error;
         const holder = await this.#liveNodePortHolder(body);
-        if (holder) throw new EnvironmentError(`kind platform: NodePort ${holder.nodePort} is held by Service ${holder.name} in namespace ${holder.namespace} (a drill kept with --keep?); delete that namespace first`);
+        if (holder === 'forbidden' && Date.now() >= deadline) {
+          throw new EnvironmentError(`kind platform: a NodePort of Service ${body.metadata?.name ?? ''} was still allocated after ${(options.portWaitMs ?? 60_000) / 1000} s, and this user may not list Services cluster-wide (403) to name who holds it (a drill kept with --keep?)`);
+        }
+        if (holder !== undefined && holder !== 'forbidden') throw new EnvironmentError(`kind platform: NodePort ${holder.nodePort} is held by Service ${holder.name} in namespace ${holder.namespace} (a drill kept with --keep?); delete that namespace first`);
         if (Date.now() >= deadline) throw error;
         await sleep(250, options.signal);
       }
     }
   }
 
-  /** A Service of another namespace, not being deleted, that holds one of `service`'s NodePorts (undefined where listing them is forbidden). */
-  async #liveNodePortHolder(service: V1Service): Promise<{ nodePort: number; namespace: string; name: string } | undefined> {
+  /** A Service of another namespace, not being deleted, that holds one of `service`'s NodePorts; 'forbidden' where listing them is. */
+  async #liveNodePortHolder(service: V1Service): Promise<{ nodePort: number; namespace: string; name: string } | 'forbidden' | undefined> {
     const wanted = new Set((service.spec?.ports ?? []).map((port) => port.nodePort).filter((port): port is number => port !== undefined));
     const services = await this.#core.listServiceForAllNamespaces().catch((error: unknown) => (isStatus(error, 403) ? undefined : Promise.reject(error)));
-    for (const other of services?.items ?? []) {
+    if (services === undefined) return 'forbidden';
+    for (const other of services.items) {
       const namespace = other.metadata?.namespace ?? '';
       const nodePort = (other.spec?.ports ?? []).map((port) => port.nodePort).find((port) => port !== undefined && wanted.has(port));
       if (nodePort === undefined || namespace === this.namespace) continue;

@@ -53,6 +53,15 @@ describe('KubeObjects.createService: a NodePort another namespace holds', () => 
     expect(api.get('services', 'b', 'mine')).toBeUndefined();
   });
 
+  it('forbidden and still held at the deadline: one line saying it could not tell who holds the port', async () => {
+    api = await FakeKubeApi.start({ forbidden: NAMESPACED_USER });
+    const [a, b] = await twoNamespaces(api);
+    await a.createService(service('holder'));
+    await expect(b.createService(service('mine'), { portWaitMs: 600 })).rejects.toThrow(
+      'kind platform: a NodePort of Service mine was still allocated after 0.6 s, and this user may not list Services cluster-wide (403) to name who holds it (a drill kept with --keep?)',
+    );
+  });
+
   it('negative control: the 403 is answered as a real API server answers it, so the tolerance above is tested', async () => {
     api = await FakeKubeApi.start({ forbidden: NAMESPACED_USER });
     const [a] = await twoNamespaces(api);
