@@ -78,7 +78,8 @@ export class KubeObjects {
    * @throws RunInterruptedError when `signal` aborts between attempts (Ctrl-C); any other API error as it comes.
    */
   async createService(body: V1Service, options: { signal?: AbortSignal; portWaitMs?: number } = {}): Promise<void> {
-    const deadline = Date.now() + (options.portWaitMs ?? 60_000);
+    const portWaitMs = options.portWaitMs ?? 60_000;
+    const deadline = Date.now() + portWaitMs;
     for (;;) {
       try {
         await this.#core.createNamespacedService({ namespace: this.namespace, body });
@@ -87,7 +88,7 @@ export class KubeObjects {
         if (!(isStatus(error, 422) && /provided port is already allocated/.test(bodyText(error)))) throw error;
         const holder = await this.#liveNodePortHolder(body);
         if (holder === 'forbidden' && Date.now() >= deadline) {
-          throw new EnvironmentError(`kind platform: a NodePort of Service ${body.metadata?.name ?? ''} was still allocated after ${(options.portWaitMs ?? 60_000) / 1000} s, and this user may not list Services cluster-wide (403) to name who holds it (a drill kept with --keep?)`);
+          throw new EnvironmentError(`kind platform: a NodePort of Service ${body.metadata?.name ?? ''} was still allocated after ${portWaitMs / 1000} s, and this user may not list Services cluster-wide (403) to name who holds it (a drill kept with --keep?)`);
         }
         if (holder !== undefined && holder !== 'forbidden') throw new EnvironmentError(`kind platform: NodePort ${holder.nodePort} is held by Service ${holder.name} in namespace ${holder.namespace} (a drill kept with --keep?); delete that namespace first`);
         if (Date.now() >= deadline) throw error;
